@@ -1,0 +1,37 @@
+# podwarden — build, test, bench. `make test` installs what the tests need when it is missing.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.cache/tools/bin:$(PATH)
+
+.PHONY: all build test lint typecheck bench run image soak clean tools
+
+all: build
+
+node_modules: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
+
+build: node_modules
+	npm run build --silent
+
+lint: node_modules
+	npx eslint .
+	npx tsc --noEmit -p tsconfig.json
+
+typecheck: node_modules
+	npx tsc --noEmit -p tsconfig.json
+
+# Installs promtool, helm and a Docker engine when missing (see scripts/).
+tools:
+	bash scripts/ensure-tools.sh
+
+test: build lint tools
+	bash scripts/run-tests.sh
+
+bench: build
+	node bench/run.mjs $(BENCH_ARGS)
+
+run: build
+	node dist/cli/main.js serve $(if $(CONFIG),--config $(CONFIG))
+
+clean:
+	rm -rf dist coverage

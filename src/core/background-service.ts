@@ -1,0 +1,75 @@
+import { podwardenError } from '../errors.js';
+import type { ServiceReadyNotifier } from './ready-notifier.js';
+import type { ShutdownWatch } from './shutdown-watch.js';
+
+/**
+ * A long-running task run by the {@link Server}, as in Pingora.
+ *
+ * Implement `start` (ready as soon as it starts) or `startWithReadyNotifier`
+ * (ready when it calls `ready.notifyReady()`), not both. Return when the
+ * shutdown watch fires. Returning earlier marks the service `completed` (a
+ * one-shot job such as a migration); throwing or rejecting marks it `failed`.
+ */
+export interface BackgroundService {
+  /** Unique name; used in probes (`/readyz/<name>`), metrics (`name` label) and logs. */
+  readonly name: string;
+  /** Run until `shutdown` fires. The service counts as ready as soon as this is called. */
+  start?(shutdown: ShutdownWatch): Promise<void> | void;
+  /** Run until `shutdown` fires, calling `ready.notifyReady()` once initialised. */
+  startWithReadyNotifier?(shutdown: ShutdownWatch, ready: ServiceReadyNotifier): Promise<void> | void;
+}
+
+/** Reject services that implement neither or both start methods, or have no usable name. */
+export function assertBackgroundService(service: BackgroundService): void {
+  const label = typeof service?.name === 'string' ? `"${service.name}"` : '(unnamed)';
+  if (!service || typeof service.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(service.name)) {
+    throw podwardenError(
+      'PODWARDEN_ERR_INVALID_SERVICE',
+      label,
+      'name must be 1–63 characters of letters, digits, ".", "_" or "-", starting with a letter or digit',
+    );
+  }
+  const hasStart = typeof service.start === 'function';
+  const hasNotifier = typeof service.startWithReadyNotifier === 'function';
+  if (hasStart === hasNotifier) {
+    throw podwardenError(
+      'PODWARDEN_ERR_INVALID_SERVICE',
+      label,
+      hasStart ? 'implement start() or startWithReadyNotifier(), not both' : 'implement start() or startWithReadyNotifier()',
+    );
+  }
+}
+
+/**
+ * Run one instance: Pingora's default `startWithReadyNotifier` notifies ready at
+ * once and then calls `start`.
+ */
+export async function runService(
+  service: BackgroundService,
+  shutdown: ShutdownWatch,
+  ready: ServiceReadyNotifier,
+): Promise<void> {
+  if (service.startWithReadyNotifier) {
+    await service.startWithReadyNotifier(shutdown, ready);
+    return;
+  }
+  ready.notifyReady();
+  await service.start?.(shutdown);
+}
+
+/**
+ * Adapt a plain async function into a {@link BackgroundService}.
+ *
+ * @example
+ * server.addService(serviceFromFunction('cache-warmer', async (shutdown, ready) => {
+ *   await warm();
+ *   ready.notifyReady();
+ *   await shutdown.wait();
+ * }));
+ */
+export function serviceFromFunction(
+  name: string,
+  run: (shutdown: ShutdownWatch, ready: ServiceReadyNotifier) => Promise<void> | void,
+): BackgroundService {
+  return { name, startWithReadyNotifier: run };
+}

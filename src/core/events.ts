@@ -1,0 +1,112 @@
+import type { Timestamp } from './clock.js';
+import type { ExitReport } from './exit-report.js';
+import type { ServerPhase, ServiceState } from './states.js';
+
+/** A service moved from one state to another. */
+export interface ServiceStateEvent {
+  readonly name: string;
+  readonly state: ServiceState;
+  readonly previous: ServiceState;
+  /** Why, when there is a reason worth telling (a failure, a not-ready reason, a blocking dependency). */
+  readonly reason: string | undefined;
+  /** Which instance of the service (1 for the first; each restart adds one). */
+  readonly instance: number;
+  readonly at: Timestamp;
+}
+
+/** The server moved to a new phase. */
+export interface PhaseEvent {
+  readonly phase: ServerPhase;
+  readonly previous: ServerPhase | undefined;
+  readonly reason: string | undefined;
+  readonly at: Timestamp;
+}
+
+/** A process signal was received. */
+export interface SignalEvent {
+  readonly signal: NodeJS.Signals;
+  /** What the server does about it. */
+  readonly action: 'graceful' | 'fast';
+  readonly at: Timestamp;
+}
+
+/** Something happened to the one drain. */
+export interface DrainEvent {
+  /** `started` (drain began), `completed` (drain delay passed), `undrained` (no shutdown within `maxHold`). */
+  readonly kind: 'started' | 'completed' | 'undrained';
+  readonly source: string;
+  readonly at: Timestamp;
+  /** When the drain delay ends, on the monotonic clock (for `started`). */
+  readonly drainEndsAt: number | undefined;
+}
+
+/** A service instance returned (or was given up on) during the stop phase. */
+export interface ServiceStoppedEvent {
+  readonly name: string;
+  readonly durationMs: number;
+  /** True when it did not return within its `stopTimeout` or the `stopBudget`. */
+  readonly overran: boolean;
+  readonly at: Timestamp;
+}
+
+/** A service instance will be restarted after a failure. */
+export interface ServiceRestartEvent {
+  readonly name: string;
+  readonly restarts: number;
+  readonly delayMs: number;
+  readonly reason: string;
+  readonly at: Timestamp;
+}
+
+/** The hard deadline passed while something was still running. */
+export interface DeadlineEvent {
+  readonly waitingOn: readonly string[];
+  readonly at: Timestamp;
+}
+
+/** The typed lifecycle events a {@link Server} emits. Upper layers (HTTP, metrics, logs) subscribe to them. */
+export interface LifecycleEvents {
+  'service-state': ServiceStateEvent;
+  'service-restart': ServiceRestartEvent;
+  'service-stopped': ServiceStoppedEvent;
+  phase: PhaseEvent;
+  signal: SignalEvent;
+  drain: DrainEvent;
+  deadline: DeadlineEvent;
+  terminated: ExitReport;
+}
+
+/** Listener for one lifecycle event. */
+export type LifecycleListener<K extends keyof LifecycleEvents> = (event: LifecycleEvents[K]) => void;
+
+/**
+ * A small synchronous, typed emitter. Listeners run in registration order;
+ * one that throws is reported as a process warning and never breaks the runner.
+ */
+export class LifecycleEmitter {
+  readonly #listeners = new Map<keyof LifecycleEvents, Array<(event: never) => void>>();
+
+  /** Subscribe; returns a function that unsubscribes. */
+  on<K extends keyof LifecycleEvents>(event: K, listener: LifecycleListener<K>): () => void {
+    const list = this.#listeners.get(event) ?? [];
+    list.push(listener as (event: never) => void);
+    this.#listeners.set(event, list);
+    return () => {
+      const current = this.#listeners.get(event);
+      if (current) this.#listeners.set(event, current.filter((l) => l !== listener));
+    };
+  }
+
+  /** @internal */
+  emit<K extends keyof LifecycleEvents>(event: K, payload: LifecycleEvents[K]): void {
+    const list = this.#listeners.get(event);
+    if (!list) return;
+    for (const listener of list) {
+      try {
+        (listener as LifecycleListener<K>)(payload);
+      } catch (err) {
+        process.emitWarning(`podwarden: a "${event}" listener threw: ${String(err)}`, 'PodwardenListenerWarning');
+      }
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import type { Timestamp } from './clock.js';
+import type { ShutdownReason } from './shutdown-watch.js';
+import type { ProbeKind, ServerPhase, ServiceState } from './states.js';
+
+/** A service as it is now (live) or was at exit (in the {@link ExitReport}). Monotonic times give exact durations. */
+export interface ServiceSnapshot {
+  readonly name: string;
+  readonly state: ServiceState;
+  /** Why it is in this state, when there is a reason (failure, not-ready reason, blocking dependency). */
+  readonly reason: string | undefined;
+  readonly probes: readonly ProbeKind[];
+  readonly dependencies: readonly string[];
+  /** Current instance number (0 before the first start). */
+  readonly instance: number;
+  readonly restarts: number;
+  /** True once the service has been ready (or completed) at least once. */
+  readonly everReady: boolean;
+  /** When it began waiting on its dependencies (at `run()`). */
+  readonly waitStartedAt: Timestamp | undefined;
+  /** When its first instance started. */
+  readonly startedAt: Timestamp | undefined;
+  /** When it was first ready. */
+  readonly readyAt: Timestamp | undefined;
+  /** When the stop phase fired its watch. */
+  readonly stopRequestedAt: Timestamp | undefined;
+  /** When its last instance returned during the stop phase. */
+  readonly stoppedAt: Timestamp | undefined;
+  /** `startedAt − waitStartedAt`, in milliseconds. */
+  readonly dependencyWaitMs: number | undefined;
+  /** `readyAt − startedAt`, in milliseconds. */
+  readonly readyDurationMs: number | undefined;
+  /** `stoppedAt − stopRequestedAt`, in milliseconds. */
+  readonly stopDurationMs: number | undefined;
+  /** True when it did not return within its stop timeout or the stop budget. */
+  readonly overran: boolean;
+}
+
+/** What `server.run()` resolves with, once the server has terminated. */
+export interface ExitReport {
+  /** 0: all stopped cleanly; 1: a service failed or overran, or the hard deadline passed; 130: SIGINT. */
+  readonly exitCode: 0 | 1 | 130;
+  /** What started the shutdown. */
+  readonly reason: ShutdownReason;
+  /** Each phase the server entered, with when. */
+  readonly phases: ReadonlyArray<{ readonly phase: ServerPhase; readonly at: Timestamp }>;
+  readonly services: readonly ServiceSnapshot[];
+  /** Services that did not return within their stop timeout or the stop budget. */
+  readonly overran: readonly string[];
+  /** Services that ended `failed` or `blocked`. */
+  readonly failed: readonly string[];
+  /** Milliseconds from the start of `stopping` to `terminated`. */
+  readonly stopPhaseMs: number;
+}

@@ -1,0 +1,134 @@
+import { podwardenError } from '../errors.js';
+import { type Duration, toMilliseconds } from './duration.js';
+import { type ProbeKind, probeKinds } from './states.js';
+
+/** Where the server listens for process signals; `process` by default. */
+export interface SignalSource {
+  on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
+/** Options for `new Server(options)`. Durations are milliseconds or strings like `"5s"`. */
+export interface ServerOptionsInput {
+  readonly shutdown?: {
+    /** How long readiness fails before services stop (default `10s`). */
+    readonly drainDelay?: Duration;
+    /** Budget for the whole stop phase (default `15s`). */
+    readonly stopBudget?: Duration;
+    /** Default per-service stop timeout (default `5s`). */
+    readonly stopTimeout?: Duration;
+    /** Budget for the stop phase of a fast shutdown (SIGINT, second signal; default `2s`). */
+    readonly fastStopBudget?: Duration;
+  };
+  readonly drain?: {
+    /** Un-drain when no shutdown follows a completed drain within this time (default `120s`). */
+    readonly maxHold?: Duration;
+  };
+  /** Install SIGTERM/SIGINT handlers when `run()` starts (default `true`). */
+  readonly handleSignals?: boolean;
+  /** Where signals come from (default `process`); tests pass an emitter. */
+  readonly signals?: SignalSource;
+  /**
+   * Called with exit code 1 when the hard deadline passes (remaining drain +
+   * `stopBudget` + 1 s after SIGTERM). The library never exits the process on
+   * its own; the CLI passes `process.exit`.
+   */
+  readonly exit?: (code: number) => void;
+}
+
+/** {@link ServerOptionsInput} after defaults, in milliseconds. */
+export interface ServerConfig {
+  readonly drainDelay: number;
+  readonly stopBudget: number;
+  readonly stopTimeout: number;
+  readonly fastStopBudget: number;
+  readonly maxHold: number;
+  readonly handleSignals: boolean;
+  readonly signals: SignalSource;
+  readonly exit: ((code: number) => void) | undefined;
+}
+
+/** Restart policy for a service whose instance fails. */
+export type RestartPolicy = 'never' | 'on-failure';
+
+/** Per-service options for `server.addService(service, options)`. */
+export interface ServiceOptionsInput {
+  /** Fail the service when it is not ready this long after it began waiting (dependencies included). Unset: wait forever. */
+  readonly readyTimeout?: Duration;
+  /** How long the service may take to return once its watch fires (default: the server's `stopTimeout`, `5s`). */
+  readonly stopTimeout?: Duration;
+  /** `never` (default) or `on-failure`: restart with capped exponential backoff. */
+  readonly restart?: RestartPolicy;
+  /** Backoff between restarts: starts at `initial` (default `200ms`), doubles, capped at `max` (default `30s`). */
+  readonly restartBackoff?: { readonly initial?: Duration; readonly max?: Duration };
+  /** Which aggregate probes the service counts in (default `['readiness', 'startup']`). */
+  readonly probes?: readonly ProbeKind[];
+}
+
+/** {@link ServiceOptionsInput} after defaults, in milliseconds. */
+export interface ServiceConfig {
+  readonly readyTimeout: number | undefined;
+  readonly stopTimeout: number;
+  readonly restart: RestartPolicy;
+  readonly backoffInitial: number;
+  readonly backoffMax: number;
+  readonly probes: ReadonlySet<ProbeKind>;
+}
+
+/** The defaults, in one place. */
+export const defaults = {
+  drainDelay: 10_000,
+  stopBudget: 15_000,
+  stopTimeout: 5_000,
+  fastStopBudget: 2_000,
+  maxHold: 120_000,
+  backoffInitial: 200,
+  backoffMax: 30_000,
+  probes: ['readiness', 'startup'] as readonly ProbeKind[],
+} as const;
+
+/** Apply defaults to server options and reject conflicting ones. */
+export function resolveServerOptions(input: ServerOptionsInput = {}): ServerConfig {
+  const ms = (value: Duration | undefined, fallback: number, where: string) =>
+    value === undefined ? fallback : toMilliseconds(value, where);
+  return {
+    drainDelay: ms(input.shutdown?.drainDelay, defaults.drainDelay, 'shutdown.drainDelay'),
+    stopBudget: ms(input.shutdown?.stopBudget, defaults.stopBudget, 'shutdown.stopBudget'),
+    stopTimeout: ms(input.shutdown?.stopTimeout, defaults.stopTimeout, 'shutdown.stopTimeout'),
+    fastStopBudget: ms(input.shutdown?.fastStopBudget, defaults.fastStopBudget, 'shutdown.fastStopBudget'),
+    maxHold: ms(input.drain?.maxHold, defaults.maxHold, 'drain.maxHold'),
+    handleSignals: input.handleSignals ?? true,
+    signals: input.signals ?? process,
+    exit: input.exit,
+  };
+}
+
+/** Apply defaults to one service's options and reject conflicting ones. */
+export function resolveServiceOptions(name: string, input: ServiceOptionsInput, server: ServerConfig): ServiceConfig {
+  const where = (field: string) => `${field} of service "${name}"`;
+  const restart = input.restart ?? 'never';
+  if (restart !== 'never' && restart !== 'on-failure') {
+    throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where('restart'), `"${String(restart)}" is not one of "never", "on-failure"`);
+  }
+  const probes = input.probes ?? defaults.probes;
+  for (const probe of probes) {
+    if (!probeKinds.includes(probe)) {
+      throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where('probes'), `"${String(probe)}" is not one of ${probeKinds.join(', ')}`);
+    }
+  }
+  const backoffInitial =
+    input.restartBackoff?.initial === undefined ? defaults.backoffInitial : toMilliseconds(input.restartBackoff.initial, where('restartBackoff.initial'));
+  const backoffMax =
+    input.restartBackoff?.max === undefined ? Math.max(defaults.backoffMax, backoffInitial) : toMilliseconds(input.restartBackoff.max, where('restartBackoff.max'));
+  if (backoffMax < backoffInitial) {
+    throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where('restartBackoff'), 'max must be at least initial');
+  }
+  return {
+    readyTimeout: input.readyTimeout === undefined ? undefined : toMilliseconds(input.readyTimeout, where('readyTimeout')),
+    stopTimeout: input.stopTimeout === undefined ? server.stopTimeout : toMilliseconds(input.stopTimeout, where('stopTimeout')),
+    restart,
+    backoffInitial,
+    backoffMax,
+    probes: new Set(probes),
+  };
+}

@@ -1,0 +1,317 @@
+import { podwardenError } from '../errors.js';
+import type { BackgroundService } from './background-service.js';
+import { assertBackgroundService } from './background-service.js';
+import { type Timestamp, elapsed, now } from './clock.js';
+import { dependencyLevels } from './dependency-graph.js';
+import { DrainCoordinator } from './drain-coordinator.js';
+import { LifecycleEmitter, type LifecycleEvents, type LifecycleListener } from './events.js';
+import type { ExitReport, ServiceSnapshot } from './exit-report.js';
+import { type ServerConfig, type ServerOptionsInput, type ServiceOptionsInput, resolveServerOptions, resolveServiceOptions } from './options.js';
+import { ServiceSupervisor } from './service-supervisor.js';
+import { listenForSignals } from './signals.js';
+import type { ShutdownReason } from './shutdown-watch.js';
+import type { ServerPhase } from './states.js';
+import { StopPhase } from './stop-phase.js';
+
+/** A registered service: add dependencies, read its state. */
+export interface ServiceHandle {
+  readonly name: string;
+  /** Start this service only after `other` is ready (or completed). Checked for cycles by `run()`. */
+  addDependency(other: ServiceHandle | string): ServiceHandle;
+  /** The service as it is now. */
+  snapshot(): ServiceSnapshot;
+}
+
+/** A hook run after every service has stopped, before the server terminates (e.g. closing a listener). */
+export type CloseHook = () => Promise<void> | void;
+
+/** How a shutdown proceeds. */
+export interface ShutdownOptions {
+  /** Skip the drain delay and stop everything at once within `fastStopBudget`. */
+  readonly fast?: boolean;
+}
+
+/**
+ * Runs {@link BackgroundService}s in dependency order and shuts them down in
+ * phases: `starting` → `running` → `draining` → `drained` → `stopping` →
+ * `terminated`. Knows nothing of HTTP, metrics or logging: subscribe to its
+ * lifecycle events with {@link Server.on}.
+ */
+export class Server {
+  readonly #config: ServerConfig;
+  readonly #events = new LifecycleEmitter();
+  readonly #supervisors = new Map<string, ServiceSupervisor>();
+  readonly #closeHooks = new Map<string, CloseHook>();
+  readonly #phases: Array<{ phase: ServerPhase; at: Timestamp }> = [];
+  readonly #drain: DrainCoordinator;
+  #phase: ServerPhase | undefined;
+  #levels: string[][] = [];
+  #unsettledStartup = 0;
+  #shutdownReason: ShutdownReason | undefined;
+  #fast = false;
+  #stop: StopPhase | undefined;
+  #deadline: NodeJS.Timeout | undefined;
+  #keepAlive: NodeJS.Timeout | undefined;
+  #removeSignals: (() => void) | undefined;
+  #pendingCloseHooks = new Set<string>();
+  #report: ExitReport | undefined;
+  #resolveRun: ((report: ExitReport) => void) | undefined;
+  #stopStartedAt: Timestamp | undefined;
+
+  constructor(options: ServerOptionsInput = {}) {
+    this.#config = resolveServerOptions(options);
+    this.#drain = new DrainCoordinator(this.#config, {
+      events: this.#events,
+      setPhase: (phase, reason) => this.#setPhase(phase, reason),
+      resumePhase: () => (this.#unsettledStartup > 0 ? 'starting' : 'running'),
+      shuttingDown: () => this.#shutdownReason !== undefined,
+    });
+  }
+
+  /** The resolved options (milliseconds). */
+  get config(): ServerConfig {
+    return this.#config;
+  }
+
+  /** The current phase; `undefined` before `run()`. */
+  get phase(): ServerPhase | undefined {
+    return this.#phase;
+  }
+
+  /** When the current drain delay ends (monotonic ms), while draining. */
+  get drainEndsAt(): number | undefined {
+    return this.#drain.endsAt;
+  }
+
+  /** Why the server is shutting down; `undefined` until it is. */
+  get shutdownReason(): ShutdownReason | undefined {
+    return this.#shutdownReason;
+  }
+
+  /** Subscribe to a lifecycle event; returns the function that unsubscribes. */
+  on<K extends keyof LifecycleEvents>(event: K, listener: LifecycleListener<K>): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /** Register a service. Throws on a duplicate name or a service that implements neither or both start methods. */
+  addService(service: BackgroundService, options: ServiceOptionsInput = {}): ServiceHandle {
+    assertBackgroundService(service);
+    if (this.#phase !== undefined) throw podwardenError('PODWARDEN_ERR_ALREADY_RUNNING');
+    if (this.#supervisors.has(service.name)) throw podwardenError('PODWARDEN_ERR_DUPLICATE_SERVICE', service.name);
+    const supervisor = new ServiceSupervisor(service, resolveServiceOptions(service.name, options, this.#config), {
+      events: this.#events,
+      served: () => this.#onServed(),
+      failedForGood: (failed) => this.#blockDependentsOf(failed.name),
+      settledStartup: () => this.#onStartupSettled(),
+    });
+    this.#supervisors.set(service.name, supervisor);
+    const handle: ServiceHandle = {
+      name: service.name,
+      addDependency: (other) => {
+        supervisor.dependencies.add(typeof other === 'string' ? other : other.name);
+        return handle;
+      },
+      snapshot: () => supervisor.snapshot(),
+    };
+    return handle;
+  }
+
+  /** Run `hook` after every service has stopped, before `terminated`. */
+  addCloseHook(name: string, hook: CloseHook): void {
+    this.#closeHooks.set(name, hook);
+  }
+
+  /** Every service as it is now, in registration order. */
+  services(): ServiceSnapshot[] {
+    return [...this.#supervisors.values()].map((s) => s.snapshot());
+  }
+
+  /** One service as it is now, or undefined. */
+  service(name: string): ServiceSnapshot | undefined {
+    return this.#supervisors.get(name)?.snapshot();
+  }
+
+  /**
+   * Start every service in dependency order and resolve with the
+   * {@link ExitReport} once the server has terminated. Rejects before anything
+   * starts on an unknown dependency or a cycle.
+   */
+  run(): Promise<ExitReport> {
+    if (this.#phase !== undefined) return Promise.reject(podwardenError('PODWARDEN_ERR_ALREADY_RUNNING'));
+    const graph = new Map([...this.#supervisors].map(([name, s]) => [name, s.dependencies as ReadonlySet<string>]));
+    try {
+      this.#levels = dependencyLevels(graph);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const finished = new Promise<ExitReport>((resolve) => (this.#resolveRun = resolve));
+    // A running server keeps the process alive, as a listening socket would.
+    this.#keepAlive = setInterval(() => {}, 2 ** 30);
+    if (this.#config.handleSignals) this.#removeSignals = listenForSignals(this.#config.signals, (signal) => this.#onSignal(signal));
+    this.#setPhase('starting', undefined);
+    this.#unsettledStartup = this.#supervisors.size;
+    for (const supervisor of this.#supervisors.values()) supervisor.begin();
+    this.#launchReady();
+    if (this.#unsettledStartup === 0) this.#setPhase('running', undefined);
+    return finished;
+  }
+
+  /**
+   * Start the one drain, or join it: readiness fails at once and the returned
+   * promise resolves when the drain delay has passed. Stops nothing. What
+   * `/drain` calls.
+   */
+  drain(source: string = 'api'): Promise<void> {
+    if (this.#phase === undefined) return Promise.reject(podwardenError('PODWARDEN_ERR_NOT_RUNNING', 'call run() first'));
+    if (this.#phase === 'stopping' || this.#phase === 'terminated') return Promise.resolve();
+    return this.#drain.join(source);
+  }
+
+  /**
+   * Shut down: drain (unless `fast`), then stop services in reverse dependency
+   * order. A second call makes a graceful shutdown fast. Resolves with the report.
+   */
+  shutdown(reason: ShutdownReason = 'api', options: ShutdownOptions = {}): Promise<ExitReport> {
+    if (this.#phase === undefined) return Promise.reject(podwardenError('PODWARDEN_ERR_NOT_RUNNING', 'call run() first'));
+    const finished = this.#report ? Promise.resolve(this.#report) : new Promise<ExitReport>((resolve) => this.#events.on('terminated', resolve));
+    if (this.#report) return finished;
+    if (this.#shutdownReason !== undefined) {
+      this.#hurry();
+      return finished;
+    }
+    this.#shutdownReason = reason;
+    for (const supervisor of this.#supervisors.values()) if (supervisor.state === 'pending') supervisor.requestStop(reason);
+    if (options.fast) {
+      this.#fast = true;
+      this.#armDeadline(this.#config.fastStopBudget + 1000);
+      void this.#stopServices();
+    } else {
+      const drainLeft = this.#drain.remainingFor(this.#phase);
+      this.#armDeadline(drainLeft + this.#config.stopBudget + 1000);
+      void this.#drain.join(reason).then(() => this.#stopServices());
+    }
+    return finished;
+  }
+
+  #onSignal(signal: NodeJS.Signals): void {
+    const fast = signal === 'SIGINT' || this.#shutdownReason !== undefined;
+    this.#events.emit('signal', { signal, action: fast ? 'fast' : 'graceful', at: now() });
+    if (signal === 'SIGINT') this.#sigint = true;
+    void this.shutdown(signal, { fast });
+  }
+  #sigint = false;
+
+  /** A second signal, or a fast shutdown requested mid-way: skip what is left of the drain and hurry the stop. */
+  #hurry(): void {
+    this.#fast = true;
+    this.#armDeadline(this.#config.fastStopBudget + 1000);
+    if (this.#stop) this.#stop.hurry(this.#config.fastStopBudget);
+    else this.#drain.finishNow();
+  }
+
+  async #stopServices(): Promise<void> {
+    if (this.#stop) return;
+    this.#drain.clear();
+    this.#stopStartedAt = now();
+    this.#setPhase('stopping', this.#shutdownReason);
+    const stop = new StopPhase(this.#supervisors, this.#levels, this.#events);
+    this.#stop = stop;
+    await stop.run(this.#shutdownReason ?? 'api', this.#fast ? this.#config.fastStopBudget : this.#config.stopBudget, this.#fast);
+    await this.#runCloseHooks();
+    this.#terminate();
+  }
+
+  async #runCloseHooks(): Promise<void> {
+    await Promise.all(
+      [...this.#closeHooks].map(async ([name, hook]) => {
+        this.#pendingCloseHooks.add(name);
+        try {
+          await hook();
+        } catch (err) {
+          process.emitWarning(`podwarden: close hook "${name}" failed: ${String(err)}`, 'PodwardenCloseWarning');
+        } finally {
+          this.#pendingCloseHooks.delete(name);
+        }
+      }),
+    );
+  }
+
+  #armDeadline(ms: number): void {
+    clearTimeout(this.#deadline);
+    this.#deadline = setTimeout(() => this.#onDeadline(), ms);
+    this.#deadline.unref();
+  }
+
+  #onDeadline(): void {
+    if (this.#report) return;
+    const waitingOn = [
+      ...[...this.#supervisors.values()].filter((s) => s.isRunning).map((s) => `service "${s.name}"`),
+      ...[...this.#pendingCloseHooks].map((name) => `close hook "${name}"`),
+    ];
+    this.#events.emit('deadline', { waitingOn, at: now() });
+    for (const supervisor of this.#supervisors.values()) if (supervisor.isRunning) supervisor.markOverran();
+    this.#terminate(1);
+    this.#config.exit?.(1);
+  }
+
+  #terminate(forcedExitCode?: 1): void {
+    if (this.#report) return;
+    clearTimeout(this.#deadline);
+    clearInterval(this.#keepAlive);
+    this.#removeSignals?.();
+    this.#drain.clear();
+    this.#setPhase('terminated', this.#shutdownReason);
+    const services = this.services();
+    const overran = services.filter((s) => s.overran).map((s) => s.name);
+    const failed = services.filter((s) => s.state === 'failed' || s.state === 'blocked').map((s) => s.name);
+    const exitCode = this.#sigint ? 130 : forcedExitCode ?? (overran.length > 0 || failed.length > 0 ? 1 : 0);
+    this.#report = {
+      exitCode,
+      reason: this.#shutdownReason ?? 'api',
+      phases: [...this.#phases],
+      services,
+      overran,
+      failed,
+      stopPhaseMs: this.#stopStartedAt ? elapsed(this.#stopStartedAt) : 0,
+    };
+    this.#events.emit('terminated', this.#report);
+    this.#resolveRun?.(this.#report);
+  }
+
+  #setPhase(phase: ServerPhase, reason: string | undefined): void {
+    if (this.#phase === phase) return;
+    const previous = this.#phase;
+    this.#phase = phase;
+    const at = now();
+    this.#phases.push({ phase, at });
+    this.#events.emit('phase', { phase, previous, reason, at });
+  }
+
+  /** Start every pending service whose dependencies all serve. */
+  #launchReady(): void {
+    for (const supervisor of this.#supervisors.values()) {
+      if (supervisor.state !== 'pending') continue;
+      const deps = [...supervisor.dependencies].map((d) => this.#supervisors.get(d));
+      if (deps.every((d) => d?.serving)) supervisor.launch();
+    }
+  }
+
+  #onServed(): void {
+    if (this.#shutdownReason === undefined) this.#launchReady();
+  }
+
+  #onStartupSettled(): void {
+    this.#unsettledStartup--;
+    if (this.#unsettledStartup === 0 && this.#phase === 'starting') this.#setPhase('running', undefined);
+  }
+
+  /** Mark every pending service that depends, directly or not, on `failed` as blocked. */
+  #blockDependentsOf(failed: string): void {
+    for (const supervisor of this.#supervisors.values()) {
+      if (supervisor.state === 'pending' && supervisor.dependencies.has(failed)) {
+        supervisor.block(`dependency "${failed}" failed`);
+        this.#blockDependentsOf(supervisor.name);
+      }
+    }
+  }
+}
