@@ -205,16 +205,17 @@ export class ServiceSupervisor {
   async #fail(reason: string): Promise<void> {
     this.#clearTimers();
     this.#set('failed', reason);
+    // An instance abandoned while still running (a ready timeout) is told to stop.
+    const abandoned = this.#running;
+    this.#trigger?.fire(reason === 'ready timeout' ? 'ready-timeout' : 'restart');
     if (this.config.restart !== 'on-failure' || this.#stopRequested) {
       this.#settleStartup();
       this.host.failedForGood(this);
       return;
     }
-    // Never two instances at once: stop the old one first, within its stopTimeout.
-    if (this.#running && this.#trigger) {
-      const old = this.#running;
-      this.#trigger.fire(reason === 'ready timeout' ? 'ready-timeout' : 'restart');
-      await settledWithin(old, this.config.stopTimeout);
+    // Never two instances at once: the old one gets its stopTimeout to return first.
+    if (abandoned) {
+      await settledWithin(abandoned, this.config.stopTimeout);
       this.#running = undefined;
     }
     if (this.#stopRequested) return;

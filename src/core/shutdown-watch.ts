@@ -57,21 +57,20 @@ export class ShutdownTrigger implements ShutdownWatch {
     this.#controller.abort(reason);
   }
 
-  /** The read-only face handed to the service. */
+  /** The read-only face handed to the service: it can watch, never fire. */
   watch(): ShutdownWatch {
-    // Getters forward to the trigger; the service cannot reach fire().
-    const trigger = this;
+    const signal = this.#controller.signal;
+    const reason = () => this.#reason;
+    const wait = () => this.wait();
     return {
       get isShuttingDown() {
-        return trigger.isShuttingDown;
+        return signal.aborted;
       },
-      get signal() {
-        return trigger.signal;
-      },
+      signal,
       get reason() {
-        return trigger.reason;
+        return reason();
       },
-      wait: () => trigger.wait(),
+      wait,
     };
   }
 }
