@@ -28,7 +28,7 @@ test: build lint tools
 	bash scripts/run-tests.sh
 
 bench: build
-	node bench/run.mjs $(BENCH_ARGS)
+	bash scripts/tools/wrk.sh && node bench/run.mjs $(BENCH_ARGS)
 
 run: build
 	node dist/cli/main.js serve $(if $(CONFIG),--config $(CONFIG))
