@@ -46,10 +46,10 @@ describe('signals, in a real process', () => {
     expect(phases).toEqual(['starting', 'running', 'draining', 'drained', 'stopping', 'terminated']);
     const draining = fixture.lines.find((l) => l.kind === 'phase' && l.phase === 'draining')!;
     const stopping = fixture.lines.find((l) => l.kind === 'phase' && l.phase === 'stopping')!;
-    expect(stopping.t - draining.t).toBeGreaterThanOrEqual(99);
+    expect(stopping.t! - draining.t!).toBeGreaterThanOrEqual(99);
     const lastReturn = fixture.lines.filter((l) => l.kind === 'returned').at(-1)!;
     const terminated = fixture.lines.find((l) => l.kind === 'phase' && l.phase === 'terminated')!;
-    expect(terminated.t - lastReturn.t).toBeLessThan(5);
+    expect(terminated.t! - lastReturn.t!).toBeLessThan(5);
   });
 
   it('SIGINT is fast: no drain delay, watches fired, exit 130', async () => {

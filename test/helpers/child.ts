@@ -3,8 +3,8 @@ import { once } from 'node:events';
 
 /** One JSON line printed by a fixture process. */
 export interface FixtureLine {
-  kind: string;
-  t: number;
+  kind?: string;
+  t?: number;
   [key: string]: unknown;
 }
 
