@@ -14,7 +14,7 @@ function newest(dir: string): number {
 
 /** Tests that spawn the CLI or import the package need an up-to-date dist/; build it when stale. */
 export default function setup(): void {
-  let built = 0;
+  let built: number;
   try {
     built = statSync('dist/index.js').mtimeMs;
   } catch {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import type { BackgroundService, ExitReport, ServiceReadyNotifier, ShutdownWatch } from '../../src/index.js';
-import { Server } from '../../src/index.js';
+import type { Server } from '../../src/index.js';
 
 const root = resolve(import.meta.dirname, '../..');
 let app: string;
