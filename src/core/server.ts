@@ -51,6 +51,7 @@ export class Server {
   #fast = false;
   #stop: StopPhase | undefined;
   #deadline: NodeJS.Timeout | undefined;
+  #deadlineAt: number | undefined;
   #keepAlive: NodeJS.Timeout | undefined;
   #removeSignals: (() => void) | undefined;
   #pendingCloseHooks = new Set<string>();
@@ -81,6 +82,11 @@ export class Server {
   /** When the current drain delay ends (monotonic ms), while draining. */
   get drainEndsAt(): number | undefined {
     return this.#drain.endsAt;
+  }
+
+  /** When the hard deadline passes (monotonic ms), once a shutdown has armed it; `undefined` before and after. */
+  get deadlineAt(): number | undefined {
+    return this.#report ? undefined : this.#deadlineAt;
   }
 
   /** Why the server is shutting down; `undefined` until it is. */
@@ -238,6 +244,7 @@ export class Server {
 
   #armDeadline(ms: number): void {
     clearTimeout(this.#deadline);
+    this.#deadlineAt = now().mono + ms;
     this.#deadline = setTimeout(() => this.#onDeadline(), ms);
     this.#deadline.unref();
   }
