@@ -33,5 +33,13 @@ bench: build
 run: build
 	node dist/cli/main.js serve $(if $(CONFIG),--config $(CONFIG))
 
+# Builds the container image IMAGE (default podwarden:latest) with BuildKit.
+# BASE=local (default) makes the base images locally (no registry pull);
+# BASE=upstream uses node:24-bookworm-slim and distroless nodejs24.
+# DEPS=registry (default) runs npm ci in the build stage; DEPS=context uses
+# node_modules prepared outside. See docs/container.md.
+image:
+	bash scripts/build-image.sh
+
 clean:
 	rm -rf dist coverage

