@@ -1,0 +1,62 @@
+// Harness options: one defaults object per mode, one parser.
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+
+const modes = {
+  // A few seconds per figure: catches regressions, not small differences.
+  short: {
+    repeats: { startup: 3, throughput: 2, sigterm: 2, metrics: 2, hung: 2, idleCpu: 1, flood: 1 },
+    settleMs: 500, warmupS: 1, wrkS: 2, metricsS: 2, hungS: 2, idleWindowS: 5, floodS: 4,
+  },
+  full: {
+    repeats: { startup: 10, throughput: 5, sigterm: 5, metrics: 3, hung: 3, idleCpu: 3, flood: 3 },
+    settleMs: 1000, warmupS: 2, wrkS: 10, metricsS: 5, hungS: 10, idleWindowS: 30, floodS: 30,
+  },
+};
+
+export const figureIds = ['startup', 'throughput', 'sigterm', 'metrics', 'hung', 'idleCpu', 'flood'];
+
+const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR]
+figures: ${figureIds.join(', ')}`;
+
+export function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      short: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      targets: { type: 'string' },
+      repeats: { type: 'string' },
+      out: { type: 'string', default: 'bench/results' },
+      'server-core': { type: 'string' },
+      'load-core': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const mode = values.short ? 'short' : 'full';
+  const base = modes[mode];
+  const repeats = { ...base.repeats };
+  if (values.repeats) {
+    const n = Number(values.repeats);
+    if (!Number.isInteger(n) || n < 1 || n > 50) throw new Error(`--repeats must be 1..50\n${usage}`);
+    for (const k of Object.keys(repeats)) repeats[k] = n;
+  }
+  const only = values.only ? values.only.split(',') : figureIds;
+  for (const f of only) if (!figureIds.includes(f)) throw new Error(`unknown figure ${f}\n${usage}`);
+  const cores = os.availableParallelism();
+  return {
+    ...base,
+    mode,
+    repeats,
+    figures: only,
+    targetFilter: values.targets ? values.targets.split(',') : undefined,
+    out: values.out,
+    // The server gets the last core, the load generator and the harness the first.
+    serverCore: values['server-core'] ?? (cores > 1 ? String(cores - 1) : undefined),
+    loadCore: values['load-core'] ?? (cores > 1 ? '0' : undefined),
+  };
+}

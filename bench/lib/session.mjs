@@ -1,0 +1,54 @@
+// One measured server run, and the interleaved loop over targets and repeats.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, startProcess, waitForStatus } from './proc.mjs';
+
+/**
+ * Start `target` pinned to the server core, wait until its readiness path
+ * answers 200, run `fn`, and always kill it (SIGKILL) afterwards.
+ */
+export async function withServer(target, ctx, fn) {
+  const port = await freePort();
+  const { cmd, args } = target.command(ctx, port);
+  const proc = startProcess({ cmd, args, core: ctx.options.serverCore, cwd: ctx.root });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const startup = await waitForStatus(proc, base + target.readiness);
+    await target.afterReady?.();
+    return await fn({ proc, base, port, startup });
+  } finally {
+    await proc.kill('SIGKILL');
+    await target.afterStop?.();
+  }
+}
+
+/**
+ * Run `measure(target)` `repeats` times for each target, interleaved:
+ * A B C, then B C A, … so drift on a noisy machine hits every target alike.
+ * A failed run is recorded and the loop goes on.
+ */
+export async function interleave(targets, repeats, measure, log) {
+  const runs = new Map(targets.map((t) => [t.name, []]));
+  const errors = new Map(targets.map((t) => [t.name, []]));
+  for (let r = 0; r < repeats; r += 1) {
+    const order = targets.map((_, i) => targets[(i + r) % targets.length]);
+    for (const target of order) {
+      try {
+        const values = await measure(target, r);
+        runs.get(target.name).push(values);
+        log(`  ${target.name} #${r + 1}: ${brief(values)}`);
+      } catch (error) {
+        errors.get(target.name).push(error.message.slice(0, 300));
+        log(`  ${target.name} #${r + 1}: FAILED ${error.message.slice(0, 300)}`);
+      }
+      await sleep(100);
+    }
+  }
+  return { runs, errors };
+}
+
+function brief(values) {
+  return Object.entries(values)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => `${k}=${Math.round(v * 100) / 100}`)
+    .join(' ');
+}

@@ -1,0 +1,65 @@
+// Every server the harness measures. A target says how to start it on a port
+// and which paths answer readiness, liveness and metrics.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const node = process.execPath;
+
+function baseline(name, label, script, extra = {}) {
+  return {
+    name,
+    label,
+    readiness: '/readyz',
+    liveness: '/livez',
+    args: [],
+    available: () => true,
+    ...extra,
+    command(ctx, port) {
+      return { cmd: node, args: [join(ctx.root, 'bench', 'servers', script), '--port', String(port), ...this.args] };
+    },
+  };
+}
+
+function podwarden(name, label, configKey, extra = {}) {
+  return {
+    name,
+    label,
+    readiness: '/readyz',
+    liveness: '/livez',
+    metrics: '/metrics',
+    ...extra,
+    command(ctx, port) {
+      const config = configKey ? ['--config', ctx.configs.files[configKey]] : [];
+      return { cmd: node, args: [join(ctx.root, 'dist', 'cli', 'main.js'), 'serve', ...config, '--port', String(port)] };
+    },
+    available(ctx) {
+      return existsSync(join(ctx.root, 'dist', 'cli', 'main.js')) || 'dist/cli/main.js is not built yet';
+    },
+  };
+}
+
+export function allTargets(ctx) {
+  const list = [
+    baseline('node-http', 'bare node:http (floor)', 'node-http.mjs'),
+    baseline('fastify', 'minimal fastify 5', 'fastify.mjs'),
+    baseline('lightship', 'lightship 7', 'lightship.mjs', { readiness: '/ready', liveness: '/live', available: (c) => c.lightship.ok || c.lightship.reason }),
+    baseline('terminus', '@godaddy/terminus 4 on node:http', 'terminus.mjs'),
+    podwarden('podwarden', 'podwarden serve (embedded default)'),
+    podwarden('podwarden-100', 'podwarden serve, 100 services', 'services100'),
+    // Variants used by single figures.
+    baseline('node-http-prom100', 'node:http + prom-client, 100 services', 'node-http.mjs', { args: ['--prom', '100'], metrics: '/metrics' }),
+    baseline('fastify-prom100', 'fastify + prom-client, 100 services', 'fastify.mjs', { args: ['--prom', '100'], metrics: '/metrics' }),
+    baseline('node-http-20checks', 'node:http + 20 http checks at 1 s', 'node-http.mjs', { args: ['--checks', '20', '--check-url', ctx.fixtures.ok.url] }),
+    baseline('fastify-20checks', 'fastify + 20 http checks at 1 s', 'fastify.mjs', { args: ['--checks', '20', '--check-url', ctx.fixtures.ok.url] }),
+    podwarden('podwarden-20checks', 'podwarden, 20 http checks at 1 s', 'checks20'),
+    podwarden('podwarden-calm', 'podwarden, 21 checks, all answering', 'withStuckCheck'),
+    podwarden('podwarden-hang', 'podwarden, 21 checks, one hanging 30 s', 'withStuckCheck', {
+      afterReady: () => ctx.fixtures.switchable.setHang(true),
+      afterStop: () => ctx.fixtures.switchable.setHang(false),
+    }),
+  ];
+  return new Map(list.map((t) => [t.name, t]));
+}
+
+/** The servers compared on every general figure (the list). */
+export const mainTargets = ['node-http', 'fastify', 'lightship', 'terminus', 'podwarden', 'podwarden-100'];

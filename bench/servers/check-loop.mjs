@@ -1,0 +1,22 @@
+// The floor for "N checks on an interval" in Node: N timers, each doing one
+// keep-alive GET with a 1 s timeout, at most one in flight per check.
+import http from 'node:http';
+
+export function startCheckLoop({ checks, checkUrl, intervalMs }) {
+  if (checks <= 0 || !checkUrl) return;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: checks });
+  for (let i = 0; i < checks; i += 1) {
+    let inFlight = false;
+    const run = () => {
+      if (inFlight) return;
+      inFlight = true;
+      const req = http.get(checkUrl, { agent, timeout: 1000 }, (res) => {
+        res.resume();
+        res.on('end', () => { inFlight = false; });
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => { inFlight = false; });
+    };
+    setInterval(run, intervalMs);
+  }
+}
