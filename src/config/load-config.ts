@@ -1,0 +1,173 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { podwardenError } from '../errors.js';
+import { type ConfigOverrides, applyOverrides, configFileEnv, drainTokenEnv } from './env-overrides.js';
+import { type ConfigProblem, configErrorMap, formatProblem, problemsFromIssues } from './format-issues.js';
+import { type PodwardenConfig, configSchema } from './schema.js';
+import { serviceGraphProblems } from './service-graph.js';
+
+/**
+ * The config served when none is given (`npm start`, `podwarden serve`
+ * without `--config`): defaults only, no services. The HTTP layer adds the
+ * built-in `podwarden` self check.
+ */
+export const embeddedDefaultConfig = `# podwarden's built-in default: the health endpoints on :7654, no checks.
+server:
+  port: 7654
+  host: "::"
+services: []
+`;
+
+/** Where a config comes from and what overrides it. */
+export interface LoadConfigOptions {
+  /** Config file (YAML). Unset: `PODWARDEN_CONFIG`, else {@link embeddedDefaultConfig}. */
+  readonly file?: string;
+  /** Environment to read `PODWARDEN_*` overrides from (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Command-line flag values; applied after the environment. */
+  readonly overrides?: ConfigOverrides;
+}
+
+/** Options of {@link parseConfig}. */
+export interface ParseConfigOptions {
+  /** Named in messages; its folder resolves relative paths (default: the working directory). */
+  readonly file?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly overrides?: ConfigOverrides;
+}
+
+/**
+ * Read, override and validate the config. Throws a `PodwardenError`:
+ * `PODWARDEN_ERR_CONFIG_READ` when the file cannot be read,
+ * `PODWARDEN_ERR_CONFIG` listing every problem with its field path (or line
+ * and column for malformed YAML) and what is allowed. Secrets (header and
+ * exec env values, the drain token) never appear in messages.
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<PodwardenConfig> {
+  const env = options.env ?? process.env;
+  const file = options.file ?? (env[configFileEnv] || undefined);
+  let text = embeddedDefaultConfig;
+  if (file !== undefined) {
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : (e.code ?? e.message);
+      throw podwardenError('PODWARDEN_ERR_CONFIG_READ', file, why);
+    }
+  }
+  return parseConfig(text, { file, env, overrides: options.overrides ?? {} });
+}
+
+/** Validate config text (YAML or JSON) as {@link loadConfig} does, without reading a file. */
+export async function parseConfig(text: string, options: ParseConfigOptions = {}): Promise<PodwardenConfig> {
+  const env = options.env ?? process.env;
+  const fail = (problems: ConfigProblem[]) =>
+    podwardenError('PODWARDEN_ERR_CONFIG', options.file ? ` in ${options.file}` : '', problems.map((p) => `  - ${formatProblem(p)}`).join('\n'));
+
+  const parsed = parseYaml(text);
+  if ('problems' in parsed) throw fail(parsed.problems);
+  const { raw, sources } = applyOverrides(parsed.value, env, options.overrides ?? {});
+
+  const result = configSchema.safeParse(raw, { error: configErrorMap });
+  const problems = result.success ? [] : problemsFromIssues(result.error.issues);
+  for (const problem of problems) explain(problem, raw, sources);
+  problems.push(...serviceGraphProblems(raw.services));
+
+  const baseDir = options.file ? path.dirname(path.resolve(options.file)) : process.cwd();
+  const token = await resolveToken(env, result.success ? path.resolve(baseDir, result.data.drain.tokenFile) : undefined, problems);
+  if (!result.success || problems.length > 0) throw fail(problems);
+  return finish(result.data, baseDir, token);
+}
+
+const timingKeys = new Set(['interval', 'timeout', 'initialDelay', 'successThreshold', 'failureThreshold']);
+
+/** Name where an overridden value came from, and add hints to the usual mistakes. */
+function explain(problem: ConfigProblem, raw: Record<string, unknown>, sources: ReadonlyMap<string, string>): void {
+  const source = sources.get(problem.path);
+  if (source) Object.assign(problem, { path: `${problem.path} (from ${source})` });
+  if (problem.path === 'drain.token') {
+    Object.assign(problem, { message: `a token does not belong in the config file; put it in the file named by drain.tokenFile or in ${drainTokenEnv}` });
+    return;
+  }
+  const m = /^services\[(\d+)\]\.(\w+)$/.exec(problem.path);
+  const entry = m && Array.isArray(raw.services) ? (raw.services[Number(m[1])] as { type?: unknown }) : undefined;
+  if (m && entry?.type === 'module' && timingKeys.has(m[2] ?? '') && problem.message.startsWith('unknown key')) {
+    Object.assign(problem, { message: `${problem.message}; a module service reports its own readiness, so check timing keys do not apply` });
+  }
+}
+
+function parseYaml(text: string): { value: Record<string, unknown> } | { problems: ConfigProblem[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    // Positions only: the YAML library's context excerpt could show a secret.
+    return {
+      problems: doc.errors.map((e) => {
+        const { line, col } = lineCounter.linePos(e.pos[0]);
+        return { path: `line ${line}, column ${col}`, message: `malformed YAML: ${e.message.split('\n')[0]}` };
+      }),
+    };
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    return { problems: [{ path: '', message: `malformed YAML: ${(err as Error).message.split('\n')[0]}` }] };
+  }
+  if (value === null || value === undefined) return { value: {} };
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    return { problems: [{ path: '', message: 'the config must be a mapping with keys such as server, shutdown, drain, metrics, log, services' }] };
+  }
+  return { value: value as Record<string, unknown> };
+}
+
+/** A token must fit in an `Authorization: Bearer` header. */
+const tokenPattern = /^[\x21-\x7e]{1,4096}$/;
+
+/** `PODWARDEN_DRAIN_TOKEN`, else the token file's content; a missing file means no token. */
+async function resolveToken(env: NodeJS.ProcessEnv, tokenFile: string | undefined, problems: ConfigProblem[]): Promise<string | undefined> {
+  const fromEnv = env[drainTokenEnv];
+  if (fromEnv) {
+    if (tokenPattern.test(fromEnv)) return fromEnv;
+    problems.push({ path: `drain.token (from ${drainTokenEnv})`, message: 'must be 1–4096 printable ASCII characters without spaces (value withheld)' });
+    return undefined;
+  }
+  if (tokenFile === undefined) return undefined;
+  let content: string;
+  try {
+    content = (await readFile(tokenFile, 'utf8')).trim();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') problems.push({ path: 'drain.tokenFile', message: `cannot read ${tokenFile}: ${code ?? 'error'}` });
+    return undefined;
+  }
+  if (content === '') return undefined;
+  if (tokenPattern.test(content)) return content;
+  problems.push({ path: 'drain.tokenFile', message: `the token in ${tokenFile} must be 1–4096 printable ASCII characters without spaces (value withheld)` });
+  return undefined;
+}
+
+/** Resolve relative paths against the config file's folder and attach the token, hidden from enumeration. */
+function finish(data: ReturnType<typeof configSchema.parse>, baseDir: string, token: string | undefined): PodwardenConfig {
+  const resolvePath = (p: string) => path.resolve(baseDir, p);
+  const resolveCa = (ca: string | undefined) => (ca === undefined || ca.includes('-----BEGIN') ? ca : resolvePath(ca));
+  const services = data.services.map((spec) => {
+    switch (spec.type) {
+      case 'module':
+        return { ...spec, module: resolvePath(spec.module) };
+      case 'file':
+        return { ...spec, path: resolvePath(spec.path) };
+      case 'http':
+        return spec.tls ? { ...spec, tls: { ...spec.tls, ca: resolveCa(spec.tls.ca) } } : spec;
+      case 'grpc':
+        return typeof spec.tls === 'object' ? { ...spec, tls: { ...spec.tls, ca: resolveCa(spec.tls.ca) } } : spec;
+      default:
+        return spec;
+    }
+  });
+  const drain = { ...data.drain, tokenFile: resolvePath(data.drain.tokenFile) } as PodwardenConfig['drain'];
+  Object.defineProperty(drain, 'token', { value: token, enumerable: false, writable: false });
+  return { ...data, drain, services };
+}

@@ -1,0 +1,101 @@
+import { isIP } from 'node:net';
+import ms from 'ms';
+import * as z from 'zod';
+
+/**
+ * Small zod building blocks shared by the config schema: durations, ports,
+ * names. Each carries the message a user sees when the value is wrong, so the
+ * message says what is allowed.
+ */
+
+/** Shows a user-supplied value in a message, shortened; `//user:pass@` in URLs is withheld. */
+export function showValue(value: unknown): string {
+  let text: string;
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') text = JSON.stringify(value);
+  else if (typeof value === 'number' || typeof value === 'boolean' || value === null) text = String(value);
+  else if (Array.isArray(value)) return 'a list';
+  else if (typeof value === 'object') return 'a mapping';
+  else text = String(value);
+  text = text.replace(/\/\/[^/@\s"]*@/g, '//[withheld]@');
+  return text.length > 60 ? `${text.slice(0, 57)}…"` : text;
+}
+
+const durationHint = 'use e.g. 250ms, 5s, 1m';
+
+/** Parse a duration string with a unit (`250ms`, `5s`, `1.5m`, `1h`) to milliseconds; undefined when it is not one. */
+export function parseDuration(value: unknown): number | undefined {
+  if (value === 0) return 0;
+  if (typeof value !== 'string' || !/^\s*\d+(\.\d+)?\s*[a-z]+\s*$/i.test(value)) return undefined;
+  const parsed = ms(value as ms.StringValue);
+  return typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= 0 ? parsed : undefined;
+}
+
+/**
+ * A duration: a string with a unit, parsed to milliseconds. A bare number is
+ * refused (is `5` seconds or milliseconds?), except `0`.
+ */
+export function duration(options: { min?: number; max?: number } = {}) {
+  return z
+    .unknown()
+    .transform((value, ctx) => {
+      const parsed = parseDuration(value);
+      if (parsed === undefined) {
+        const why = typeof value === 'number' ? `${value} has no unit` : `${showValue(value)} is not a duration`;
+        ctx.addIssue({ code: 'custom', message: `${why}; ${durationHint}`, input: value });
+        return z.NEVER;
+      }
+      if (options.min !== undefined && parsed < options.min) {
+        ctx.addIssue({ code: 'custom', message: `${showValue(value)} is too short; the minimum is ${ms(options.min)}`, input: value });
+        return z.NEVER;
+      }
+      if (options.max !== undefined && parsed > options.max) {
+        ctx.addIssue({ code: 'custom', message: `${showValue(value)} is too long; the maximum is ${ms(options.max, { long: true })}`, input: value });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .meta({ typeLabel: 'duration' });
+}
+
+/** A TCP port, 1–65535. */
+export const port = z
+  .int({ error: (iss) => `${showValue(iss.input)} is not a port; use an integer from 1 to 65535` })
+  .min(1, { error: (iss) => `${showValue(iss.input)} is not a port; use an integer from 1 to 65535` })
+  .max(65535, { error: (iss) => `${showValue(iss.input)} is not a port; use an integer from 1 to 65535` })
+  .meta({ typeLabel: 'port' });
+
+/** A positive integer count (thresholds). */
+export const count = z
+  .int({ error: (iss) => `${showValue(iss.input)} is not a count; use an integer ≥ 1` })
+  .min(1, { error: (iss) => `${showValue(iss.input)} is not a count; use an integer ≥ 1` })
+  .max(1000, { error: (iss) => `${showValue(iss.input)} is too large; use at most 1000` });
+
+/** Service names, as the core accepts them (they appear in URLs and metric labels). */
+export const serviceName = z
+  .string({ error: (iss) => `${showValue(iss.input)} is not a name; use a string` })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
+    error: (iss) => `${showValue(iss.input)} is not a valid name; use 1–63 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+  });
+
+/** A non-empty string. */
+export function text(what: string) {
+  return z
+    .string({ error: (iss) => `${showValue(iss.input)} is not ${what}; use a string` })
+    .min(1, { error: () => `must not be empty; use ${what}` });
+}
+
+/** true or false. */
+export const flag = z.boolean({ error: (iss) => `${showValue(iss.input)} is not true or false` });
+
+/** An IPv4 or IPv6 address. */
+export const ipAddress = z
+  .string({ error: (iss) => `${showValue(iss.input)} is not an IP address` })
+  .refine((value) => isIP(value) !== 0, { error: (iss) => `${showValue(iss.input)} is not an IP address, e.g. 127.0.0.1 or ::1` });
+
+/** A DNS host name (or an IP address). */
+export const hostName = z
+  .string({ error: (iss) => `${showValue(iss.input)} is not a host name; use a string` })
+  .refine((value) => isIP(value) !== 0 || /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/.test(value), {
+    error: (iss) => `${showValue(iss.input)} is not a host name or IP address`,
+  });

@@ -1,0 +1,116 @@
+import * as z from 'zod';
+import { duration, flag, port, showValue, text } from './schema-helpers.js';
+import { serviceSchema } from './service-schemas.js';
+
+/**
+ * The podwarden config file, as one zod schema: the single source of truth
+ * for validation, for the TypeScript types below and for the generated
+ * reference (`docs/config.md`). Every object is strict.
+ */
+
+/** Log levels, most severe first. */
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Where the built-in drain token file lives unless configured. */
+export const defaultTokenFile = '/var/run/podwarden/token';
+
+const serverSchema = z
+  .strictObject({
+    port: port.default(7654).describe('Port of the health endpoints (`/livez`, `/readyz`, `/startupz`, `/drain`, `/metrics`).'),
+    host: text('a host or address').default('::').describe('Address to bind; `::` is dual-stack (IPv6 and IPv4).'),
+    metricsPort: port
+      .nullable()
+      .default(null)
+      .describe('Serve `/metrics` on this port instead of the health port; `null`: on the health port.'),
+    exposeDetails: flag.default(false).describe('Show failure reasons in probe responses. Off: reasons go to the log only.'),
+    eventLoop: z
+      .strictObject({
+        maxLag: duration({ min: 1 }).prefault('1s').describe('Event-loop lag above this makes podwarden not ready.'),
+        livenessAfter: duration({ min: 1 }).prefault('10s').describe('Lag above `maxLag` sustained this long fails `/livez`.'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const shutdownSchema = z
+  .strictObject({
+    drainDelay: duration().prefault('10s').describe('How long `/readyz` fails before services stop, so load balancers stop sending.'),
+    stopBudget: duration().prefault('15s').describe('Budget for the whole stop phase.'),
+    stopTimeout: duration().prefault('5s').describe('Default time each service may take to stop.'),
+  })
+  .prefault({});
+
+const drainSchema = z
+  .strictObject({
+    tokenFile: text('a file path')
+      .default(defaultTokenFile)
+      .describe('File holding the bearer token `/drain` requires (a mounted Secret). A missing file means no token. `PODWARDEN_DRAIN_TOKEN` takes precedence.'),
+    maxHold: duration({ min: 1 }).prefault('120s').describe('Un-drain when no SIGTERM follows a completed drain within this time.'),
+    allowUnauthenticated: flag.default(false).describe('Allow `/drain` without a token when none is configured. Off: such calls get 403.'),
+  })
+  .prefault({});
+
+const metricsSchema = z
+  .strictObject({
+    prefix: z
+      .string({ error: (iss) => `${showValue(iss.input)} is not a metric prefix; use a string` })
+      .regex(/^([A-Za-z_][A-Za-z0-9_]*)?$/, { error: (iss) => `${showValue(iss.input)} is not a metric prefix; use letters, digits and "_", not starting with a digit` })
+      .default('podwarden_')
+      .describe('Prefix of every metric name.'),
+  })
+  .prefault({});
+
+const logSchema = z
+  .strictObject({
+    level: z
+      .enum(logLevels, { error: (iss) => `${showValue(iss.input)} is not a log level; use one of ${logLevels.join(', ')}` })
+      .default('info')
+      .describe('Log level.'),
+  })
+  .prefault({});
+
+/** The whole config file. */
+export const configSchema = z.strictObject({
+  server: serverSchema,
+  shutdown: shutdownSchema,
+  drain: drainSchema,
+  metrics: metricsSchema,
+  log: logSchema,
+  services: z
+    .array(serviceSchema, { error: (iss) => `${showValue(iss.input)} is not a list of services` })
+    .default([])
+    .describe('The checks and services to run. See the check types below.'),
+});
+
+type DeepReadonly<T> = T extends RegExp ? T : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** The config as a user writes it (YAML parsed, or an object): every key optional, durations as strings. */
+export type PodwardenConfigInput = DeepReadonly<z.input<typeof configSchema>>;
+
+type Parsed = z.output<typeof configSchema>;
+
+/**
+ * The config after validation and defaults. Durations are milliseconds; paths
+ * in `services` (module, file, tls.ca) are absolute; `drain.token` is resolved
+ * from `PODWARDEN_DRAIN_TOKEN` or `drain.tokenFile` and is not enumerable, so
+ * it does not show up when the config is logged or serialised.
+ */
+export type PodwardenConfig = DeepReadonly<Omit<Parsed, 'drain'> & { drain: Parsed['drain'] & { token: string | undefined } }>;
+
+/** One resolved entry of `services:`. */
+export type ServiceSpec = PodwardenConfig['services'][number];
+/** The check types. */
+export type ServiceType = ServiceSpec['type'];
+/** A resolved service of one type, e.g. `ServiceSpecOf<'http'>`. */
+export type ServiceSpecOf<T extends ServiceType> = Extract<ServiceSpec, { type: T }>;
+export type HttpServiceSpec = ServiceSpecOf<'http'>;
+export type TcpServiceSpec = ServiceSpecOf<'tcp'>;
+export type GrpcServiceSpec = ServiceSpecOf<'grpc'>;
+export type ExecServiceSpec = ServiceSpecOf<'exec'>;
+export type FileServiceSpec = ServiceSpecOf<'file'>;
+export type DnsServiceSpec = ServiceSpecOf<'dns'>;
+export type ModuleServiceSpec = ServiceSpecOf<'module'>;
+/** A resolved periodic check (every type but `module`). */
+export type CheckSpec = Exclude<ServiceSpec, ModuleServiceSpec>;
+/** One of the log levels. */
+export type LogLevel = (typeof logLevels)[number];
