@@ -5,6 +5,16 @@
 #   scripts/docker-engine.sh stop     stop the dockerd this script started (by its pidfile)
 #   scripts/docker-engine.sh status   exit 0 when it answers
 #   scripts/docker-engine.sh host     print its DOCKER_HOST
+#   scripts/docker-engine.sh acquire ID   use the engine: DOCKER_HOST when it answers, else
+#                                         the private one (started if needed); prints the
+#                                         DOCKER_HOST to use, empty for the client's default
+#   scripts/docker-engine.sh release ID   done with it: the private engine stops when the
+#                                         last user that acquired it releases it, if an
+#                                         acquire started it
+#
+# acquire/release let the test runner and each container test file share one
+# engine: whoever comes first starts it, the last one out stops it; an engine
+# that was already running is left alone. Leases of dead processes are ignored.
 #
 # The daemon has its own socket, --data-root, --exec-root and --pidfile under
 # $PODWARDEN_DOCKER_DIR (default .cache/docker), so it never touches a system
@@ -73,10 +83,55 @@ stop() {
   rm -f "$pidfile"
 }
 
+leases="$dir/leases"
+started_marker="$dir/started-by-acquire"
+
+# Run "$@" holding the engine lock (acquire/release of other processes wait).
+locked() {
+  mkdir -p "$dir"
+  exec 9>"$dir/lock"
+  flock 9
+  "$@"
+}
+
+acquire() { # id pid
+  if [ -n "${DOCKER_HOST:-}" ] && [ "$DOCKER_HOST" != "$host" ] && docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+    echo "$DOCKER_HOST"
+    return 0
+  fi
+  if [ -z "${DOCKER_HOST:-}" ] && docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+    echo ""
+    return 0
+  fi
+  mkdir -p "$leases"
+  if ! answers; then
+    start >/dev/null
+    touch "$started_marker"
+  fi
+  echo "$2" >"$leases/$1"
+  echo "$host"
+}
+
+release() { # id
+  rm -f "$leases/$1"
+  local lease
+  for lease in "$leases"/*; do
+    [ -e "$lease" ] || continue
+    if kill -0 "$(cat "$lease")" 2>/dev/null; then return 0; fi
+    rm -f "$lease"
+  done
+  if [ -e "$started_marker" ]; then
+    stop
+    rm -f "$started_marker"
+  fi
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) answers ;;
   host) echo "$host" ;;
-  *) echo "usage: $0 start|stop|status|host" >&2; exit 2 ;;
+  acquire) locked acquire "${2:?usage: $0 acquire ID [PID]}" "${3:-$PPID}" ;;
+  release) locked release "${2:?usage: $0 release ID}" ;;
+  *) echo "usage: $0 start|stop|status|host|acquire ID [PID]|release ID" >&2; exit 2 ;;
 esac

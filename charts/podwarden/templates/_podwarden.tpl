@@ -1,0 +1,160 @@
+{{/*
+Named templates for use from another chart that depends on this one (docs/helm.md,
+"Add to an existing workload"). Each takes:
+  (dict "context" $ "values" .Values.podwarden)
+In this chart they are called with (dict "context" $ "values" .Values).
+
+  podwarden.initContainers         podwarden as a list item, in native mode; empty otherwise
+  podwarden.containers             podwarden as a list item, in container mode; empty otherwise
+  podwarden.sidecarContainer       podwarden as a list item, whatever the mode
+  podwarden.appProbes              startupProbe / readinessProbe / livenessProbe for the app container
+  podwarden.appPreStop             the preStop hook (under lifecycle:) that calls /drain
+  podwarden.volumes                the config volume, as a list item
+  podwarden.podAnnotations         config checksum (+ mesh exclusion); pass "annotations" to merge yours
+  podwarden.terminationGracePeriodSeconds   the grace period, after the timing rules pass
+*/}}
+
+{{- define "podwarden.sidecarContainer" -}}
+{{- $s := .values.sidecar -}}
+{{- range $s.env -}}
+{{- if eq .name "PODWARDEN_DRAIN_TOKEN" -}}
+{{- fail "podwarden: sidecar.env sets PODWARDEN_DRAIN_TOKEN, which the chart sets to the token of the app's preStop hook; set drain.token (or drain.tokenSalt) instead" -}}
+{{- end -}}
+{{- end -}}
+{{- $port := include "podwarden.port" . | int -}}
+- name: {{ $s.name }}
+  image: {{ include "podwarden.imageRef" (dict "image" $s.image) | quote }}
+  imagePullPolicy: {{ $s.image.pullPolicy }}
+  {{- if eq $s.mode "native" }}
+  restartPolicy: Always
+  {{- end }}
+  args:
+    - serve
+    - --config
+    - {{ printf "%s/podwarden.yaml" (trimSuffix "/" $s.configDir) | quote }}
+  env:
+    - name: PODWARDEN_DRAIN_TOKEN
+      value: {{ include "podwarden.drainToken" . | quote }}
+    {{- with $s.env }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  ports:
+    - name: podwarden
+      containerPort: {{ $port }}
+      protocol: TCP
+    {{- if include "podwarden.hasMetricsPort" . }}
+    - name: pw-metrics
+      containerPort: {{ include "podwarden.metricsPort" . }}
+      protocol: TCP
+    {{- end }}
+  {{- if $s.probes.startup.enabled }}
+  startupProbe:
+    httpGet:
+      path: /startupz/podwarden
+      port: {{ $port }}
+    {{- include "podwarden.probeFields" $s.probes.startup | nindent 4 }}
+  {{- end }}
+  {{- if $s.probes.liveness.enabled }}
+  livenessProbe:
+    httpGet:
+      path: /livez/podwarden
+      port: {{ $port }}
+    {{- include "podwarden.probeFields" $s.probes.liveness | nindent 4 }}
+  {{- end }}
+  {{- with $s.resources }}
+  resources:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $s.securityContext }}
+  securityContext:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  volumeMounts:
+    - name: podwarden-config
+      mountPath: {{ $s.configDir }}
+      readOnly: true
+    {{- with $s.volumeMounts }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+{{- end -}}
+
+{{- define "podwarden.initContainers" -}}
+{{- if eq .values.sidecar.mode "native" -}}
+{{- include "podwarden.sidecarContainer" . -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "podwarden.containers" -}}
+{{- if eq .values.sidecar.mode "container" -}}
+{{- include "podwarden.sidecarContainer" . -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "podwarden.appProbes" -}}
+{{- include "podwarden.appProbesUntrimmed" . | trim -}}
+{{- end -}}
+
+{{- define "podwarden.appProbesUntrimmed" -}}
+{{- $p := .values.app.probes -}}
+{{- $port := include "podwarden.port" . | int -}}
+{{- if $p.startup.enabled }}
+startupProbe:
+  httpGet:
+    path: /startupz
+    port: {{ $port }}
+  {{- include "podwarden.probeFields" $p.startup | nindent 2 }}
+{{- end }}
+{{- if $p.readiness.enabled }}
+readinessProbe:
+  httpGet:
+    path: /readyz
+    port: {{ $port }}
+  {{- include "podwarden.probeFields" (omit $p.readiness "terminationGracePeriodSeconds") | nindent 2 }}
+{{- end }}
+{{- if $p.liveness.enabled }}
+livenessProbe:
+  httpGet:
+    path: /livez
+    port: {{ $port }}
+  {{- include "podwarden.probeFields" $p.liveness | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{- define "podwarden.appPreStop" -}}
+preStop:
+  httpGet:
+    path: /drain
+    port: {{ include "podwarden.port" . }}
+    scheme: HTTP
+    httpHeaders:
+      - name: Authorization
+        value: {{ printf "Bearer %s" (include "podwarden.drainToken" .) | quote }}
+{{- end -}}
+
+{{- define "podwarden.volumes" -}}
+- name: podwarden-config
+  configMap:
+    name: {{ include "podwarden.configMapName" . }}
+{{- end -}}
+
+{{- define "podwarden.podAnnotations" -}}
+{{- $annotations := deepCopy (.annotations | default dict) -}}
+{{- $_ := set $annotations "checksum/podwarden-config" (include "podwarden.configYaml" . | sha256sum) -}}
+{{- if .values.mesh.excludeInboundPorts -}}
+{{- $key := .values.mesh.excludeInboundPortsAnnotation -}}
+{{- $ports := list (include "podwarden.port" .) -}}
+{{- if include "podwarden.hasMetricsPort" . -}}
+{{- $ports = append $ports (include "podwarden.metricsPort" .) -}}
+{{- end -}}
+{{- with (get $annotations $key) -}}
+{{- $ports = concat (splitList "," (toString .)) $ports | uniq -}}
+{{- end -}}
+{{- $_ := set $annotations $key (join "," $ports) -}}
+{{- end -}}
+{{- toYaml $annotations -}}
+{{- end -}}
+
+{{- define "podwarden.terminationGracePeriodSeconds" -}}
+{{- include "podwarden.checkTiming" . -}}
+{{- .values.terminationGracePeriodSeconds | int -}}
+{{- end -}}
