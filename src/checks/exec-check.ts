@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import type { BackgroundService } from '../core/background-service.js';
+import type { ExecServiceSpec } from '../config/schema.js';
+import { drainTokenEnv } from '../config/env-overrides.js';
+import type { CheckResults } from './check-result.js';
+import { periodicCheck } from './periodic-check.js';
+
+/** How much of the command's stderr a failure reason quotes. */
+const stderrTail = 300;
+
+/** SIGKILL the whole process group; a group already gone is fine. */
+function killGroup(pgid: number | undefined): void {
+  if (pgid === undefined) return;
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // ESRCH: nothing left in the group.
+  }
+}
+
+/**
+ * An `exec` check: run `command` (no shell) in its own process group; success
+ * on `expectExitCode`. When the attempt times out or the service stops, the
+ * whole group is killed with SIGKILL; when the command exits, whatever it
+ * left running in its group is killed too, so no process outlives an
+ * attempt. A process that leaves the group itself (`setsid`) escapes this.
+ * The command inherits podwarden's environment without the drain token,
+ * plus `env`. Failure reasons quote the end of stderr.
+ */
+export function execCheck(spec: ExecServiceSpec, results: CheckResults): BackgroundService {
+  const [file, ...args] = spec.command as [string, ...string[]];
+  return periodicCheck({
+    ...spec,
+    results,
+    setup() {
+      const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
+      delete env[drainTokenEnv];
+      return {
+        probe: (signal) =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn(file, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env });
+            const pgid = child.pid;
+            let stderr = '';
+            let spawnError: Error | undefined;
+            const onAbort = () => killGroup(pgid);
+            signal.addEventListener('abort', onAbort, { once: true });
+            child.stderr?.setEncoding('utf8');
+            child.stderr?.on('data', (chunk: string) => {
+              stderr = (stderr + chunk).slice(-4 * stderrTail);
+            });
+            child.on('error', (err) => {
+              spawnError = err;
+            });
+            // Kill leftovers as soon as the leader exits: they may hold stderr open.
+            child.on('exit', () => killGroup(pgid));
+            child.on('close', (code, sig) => {
+              signal.removeEventListener('abort', onAbort);
+              killGroup(pgid);
+              if (spawnError) {
+                const e = spawnError as NodeJS.ErrnoException;
+                reject(new Error(`cannot run ${file}: ${e.code ?? e.message}`));
+              } else if (code === spec.expectExitCode) {
+                resolve();
+              } else {
+                const tail = stderr.trim().split('\n').slice(-3).join(' | ').slice(-stderrTail);
+                const how = sig ? `killed by ${sig}` : `exit code ${String(code)}, expected ${spec.expectExitCode}`;
+                reject(new Error(tail ? `${how}: ${tail}` : how));
+              }
+            });
+          }),
+      };
+    },
+  });
+}
