@@ -47,10 +47,10 @@ app.kubernetes.io/name: {{ include "podwarden.name" . }}
 app.kubernetes.io/instance: {{ .context.Release.Name }}
 {{- end -}}
 
-{{/* The labels that select the pods podwarden runs in (podSelector, or the chart's own selector labels). */}}
+{{/* The labels that select the pods podwarden runs in (podSelector through tpl, or the chart's own selector labels). */}}
 {{- define "podwarden.podSelectorLabels" -}}
 {{- if .values.podSelector -}}
-{{- toYaml .values.podSelector -}}
+{{- tpl (toYaml .values.podSelector) (dict "Values" .values "Release" .context.Release "Chart" .context.Chart "Capabilities" .context.Capabilities "Template" .context.Template) -}}
 {{- else -}}
 {{- include "podwarden.selectorLabels" . -}}
 {{- end -}}
@@ -130,7 +130,7 @@ every render (helm template, Argo CD, Flux), so the preStop header and podwarden
 
 {{/* podwarden's config file, with string values through tpl (.Values there is podwarden's values). */}}
 {{- define "podwarden.configYaml" -}}
-{{- $tplContext := dict "Values" .values "Release" .context.Release "Chart" .context.Chart "Capabilities" .context.Capabilities "Template" .context.Template "Files" .context.Files -}}
+{{- $tplContext := dict "Values" .values "Release" .context.Release "Chart" .context.Chart "Capabilities" .context.Capabilities "Template" .context.Template -}}
 {{- tpl (toYaml .values.config) $tplContext -}}
 {{- end -}}
 
