@@ -27,7 +27,7 @@ export function dnsCheck(spec: DnsServiceSpec, results: CheckResults): Backgroun
         try {
           answers = (await lookup(spec.host, { all: true, verbatim: true })).map((a) => canonical(a.address));
         } catch (err) {
-          throw new Error(`${spec.host} does not resolve: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+          throw new Error(`${spec.host} does not resolve: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
         }
         const missing = expected.filter((address) => !answers.includes(address));
         if (missing.length > 0) throw new Error(`${spec.host} resolves to ${answers.join(', ')}; missing ${missing.join(', ')}`);

@@ -16,7 +16,7 @@ export function fileCheck(spec: FileServiceSpec, results: CheckResults): Backgro
           mtimeMs = (await stat(spec.path)).mtimeMs;
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          throw new Error(code === 'ENOENT' ? `${spec.path} does not exist` : `cannot stat ${spec.path}: ${code ?? 'error'}`);
+          throw new Error(code === 'ENOENT' ? `${spec.path} does not exist` : `cannot stat ${spec.path}: ${code ?? 'error'}`, { cause: err });
         }
         if (spec.maxAge === undefined) return;
         const age = Date.now() - mtimeMs;

@@ -11,6 +11,6 @@ export async function readCa(ca: string | undefined): Promise<Buffer | undefined
   try {
     return await readFile(ca);
   } catch (err) {
-    throw new Error(`cannot read CA file ${ca}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new Error(`cannot read CA file ${ca}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
   }
 }
