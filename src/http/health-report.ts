@@ -1,0 +1,79 @@
+import { type Timestamp, now } from '../core/clock.js';
+import type { Server } from '../core/server.js';
+import type { ServerPhase, ServiceState } from '../core/states.js';
+
+/** One check in a JSON probe answer. Times are ISO 8601 (wall clock); durations seconds (monotonic clock). */
+export interface ReportCheck {
+  readonly name: string;
+  readonly status: 'ok' | 'failed';
+  /** Why it fails (or, for `shutdown`, where the shutdown is); failure reasons only with `exposeDetails`. */
+  readonly reason?: string;
+  readonly state?: ServiceState;
+  /** For the `shutdown` check: the server's phase. */
+  readonly phase?: ServerPhase | 'not-started';
+  readonly restarts?: number;
+  readonly startedAt?: string;
+  readonly readyAt?: string;
+  readonly readyDurationSeconds?: number;
+  readonly dependencyWaitSeconds?: number;
+}
+
+/** The shutdown part of a JSON probe answer. */
+export interface ReportShutdown {
+  readonly phase: ServerPhase | 'not-started';
+  /** The configured drain delay. */
+  readonly drainDelaySeconds: number;
+  /** While draining: when the drain delay ends, and how long that is from now. */
+  readonly drainEndsAt?: string;
+  readonly drainLeftSeconds?: number;
+  /** Once a shutdown began: when the hard deadline passes, and how long that is from now. */
+  readonly deadlineAt?: string;
+  readonly deadlineLeftSeconds?: number;
+}
+
+/** The JSON answer of `/livez`, `/readyz`, `/startupz` (and `/<probe>/<name>`) for `Accept: application/json`. */
+export interface ProbeReport {
+  readonly probe: 'livez' | 'readyz' | 'startupz';
+  readonly status: 'ok' | 'failed';
+  readonly phase: ServerPhase | 'not-started';
+  readonly checks: readonly ReportCheck[];
+  readonly shutdown: ReportShutdown;
+}
+
+const iso = (at: Timestamp | undefined) => (at === undefined ? undefined : new Date(at.wall).toISOString());
+const secs = (ms: number | undefined) => (ms === undefined ? undefined : Math.round(ms) / 1000);
+
+/** A service's state and timings, read from its snapshot. */
+export function reportTimings(member: { readonly name: string } | undefined, server: Server): Partial<ReportCheck> {
+  const snapshot = member && server.service(member.name);
+  if (!snapshot) return {};
+  return dropUndefined({
+    state: snapshot.state,
+    restarts: snapshot.restarts,
+    startedAt: iso(snapshot.startedAt),
+    readyAt: iso(snapshot.readyAt),
+    readyDurationSeconds: secs(snapshot.readyDurationMs),
+    dependencyWaitSeconds: secs(snapshot.dependencyWaitMs),
+  });
+}
+
+/** The phase, the drain delay and the deadlines, as they are now. */
+export function reportShutdown(server: Server): ReportShutdown {
+  const at = now();
+  const wallOf = (mono: number) => new Date(at.wall + (mono - at.mono)).toISOString();
+  const drainEndsAt = server.drainEndsAt;
+  const deadlineAt = server.deadlineAt;
+  return dropUndefined({
+    phase: server.phase ?? 'not-started',
+    drainDelaySeconds: server.config.drainDelay / 1000,
+    drainEndsAt: drainEndsAt === undefined ? undefined : wallOf(drainEndsAt),
+    drainLeftSeconds: drainEndsAt === undefined ? undefined : secs(Math.max(0, drainEndsAt - at.mono)),
+    deadlineAt: deadlineAt === undefined ? undefined : wallOf(deadlineAt),
+    deadlineLeftSeconds: deadlineAt === undefined ? undefined : secs(Math.max(0, deadlineAt - at.mono)),
+  });
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key];
+  return value;
+}

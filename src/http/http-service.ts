@@ -1,0 +1,112 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { BackgroundService } from '../core/background-service.js';
+import type { ServiceHandle, Server } from '../core/server.js';
+import { createHealthApp } from './app.js';
+import { EventLoopMonitor } from './event-loop-monitor.js';
+import { HealthModel } from './health-model.js';
+import { listen } from './listen.js';
+import { registerMetricsRoute } from './metrics-route.js';
+import { type HttpConfig, type HttpOptionsInput, resolveHttpOptions } from './options.js';
+import { podwardenHttp } from './plugin.js';
+import { countRequests } from './route-config.js';
+
+/** The name of the built-in service: the server itself (its listener and event loop). */
+export const selfServiceName = 'podwarden';
+
+/** What {@link addHttpService} returns. */
+export interface HttpService {
+  /** The `podwarden` service's handle: make services depend on it to start them once the probes listen. */
+  readonly handle: ServiceHandle;
+  readonly config: HttpConfig;
+  readonly model: HealthModel;
+  /** The health listener's fastify instance. */
+  readonly app: FastifyInstance;
+  /** The `/metrics` listener, when `metricsPort` is set. */
+  readonly metricsApp: FastifyInstance | undefined;
+  readonly eventLoop: EventLoopMonitor;
+  /** Where the health endpoints listen, once bound. */
+  address(): AddressInfo | undefined;
+  /** Where `/metrics` listens when `metricsPort` is set, once bound. */
+  metricsAddress(): AddressInfo | undefined;
+}
+
+/**
+ * Add the built-in `podwarden` service to `server`: a member of all three
+ * probes that binds the health listener (and the metrics listener) when it
+ * starts and is ready once bound. A port that cannot be bound fails the
+ * service with `PODWARDEN_ERR_LISTEN` naming the address and shuts the server
+ * down at once, so `run()` resolves with exit code 1 before anything reports
+ * ready. Event-loop lag above `maxLag` makes it not ready; sustained for
+ * `livenessAfter` it fails `/livez`. The listeners close after every service
+ * has stopped, so probes answer throughout the drain and the stop phase.
+ */
+export function addHttpService(server: Server, input: HttpOptionsInput = {}): HttpService {
+  const config = resolveHttpOptions(input);
+  const model = new HealthModel(server, { exposeDetails: config.exposeDetails });
+  const eventLoop = new EventLoopMonitor(config);
+  const { metrics, log } = input;
+  metrics?.trackEventLoop(() => eventLoop.lagMs / 1000);
+
+  const app = createHealthApp(config);
+  const separateMetrics = config.metricsPort !== undefined && metrics !== undefined;
+  void app.register(podwardenHttp, {
+    server,
+    model,
+    drain: { token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated },
+    metrics,
+    metricsRoute: !separateMetrics,
+    log,
+  });
+  let metricsApp: FastifyInstance | undefined;
+  if (separateMetrics) {
+    metricsApp = createHealthApp(config);
+    countRequests(metricsApp, metrics.requests);
+    registerMetricsRoute(metricsApp, metrics);
+  }
+
+  const onFallback = (host: string) => log?.warn({ event: 'listen-fallback', host }, `IPv6 is not available; listening on ${host}`);
+  const service: BackgroundService = {
+    name: selfServiceName,
+    async startWithReadyNotifier(shutdown, ready) {
+      try {
+        await listen(app, config.host, config.port, onFallback);
+        if (metricsApp && config.metricsPort !== undefined) await listen(metricsApp, config.host, config.metricsPort, onFallback);
+      } catch (err) {
+        // Nothing has reported ready (nothing can be probed): stop everything now.
+        queueMicrotask(() => void server.shutdown('listen-failed', { fast: true }));
+        throw err;
+      }
+      model.setLiveness(selfServiceName, undefined);
+      eventLoop.start((verdict) => {
+        if (verdict.notReady === undefined) ready.notifyReady();
+        else ready.notifyNotReady(verdict.notReady);
+        model.setLiveness(selfServiceName, verdict.notLive);
+      });
+      ready.notifyReady();
+      await shutdown.wait();
+      eventLoop.stop();
+    },
+  };
+  const handle = server.addService(service, { probes: ['readiness', 'liveness', 'startup'] });
+  server.addCloseHook('podwarden-http', async () => {
+    eventLoop.stop();
+    await Promise.all([app.close(), metricsApp?.close()]);
+    model.close();
+  });
+
+  const addressOf = (instance: FastifyInstance | undefined) => {
+    const address = instance?.server.address();
+    return address !== null && typeof address === 'object' ? address : undefined;
+  };
+  return {
+    handle,
+    config,
+    model,
+    app,
+    metricsApp,
+    eventLoop,
+    address: () => addressOf(app),
+    metricsAddress: () => addressOf(metricsApp),
+  };
+}

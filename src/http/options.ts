@@ -1,0 +1,123 @@
+import { type Duration, toMilliseconds } from '../core/duration.js';
+import { podwardenError } from '../errors.js';
+import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
+
+/** Where the HTTP layer writes the few things it logs (a refused `/drain`, a bind fallback). A pino logger fits. */
+export interface HttpLog {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
+
+/** Options of the `podwarden` HTTP service. Durations are milliseconds or strings like `"5s"`. */
+export interface HttpOptionsInput {
+  /** Health port (default `7654`; `0` picks a free port). */
+  readonly port?: number;
+  /** Address to bind (default `::`, dual-stack; falls back to `0.0.0.0` where IPv6 is off). */
+  readonly host?: string;
+  /** Serve `/metrics` on this port instead of the health port (default: unset). */
+  readonly metricsPort?: number | null;
+  /** Show failure reasons in `?verbose` and JSON answers (default `false`). */
+  readonly exposeDetails?: boolean;
+  readonly eventLoop?: {
+    /** Lag above this makes podwarden not ready (default `1s`). */
+    readonly maxLag?: Duration;
+    /** Lag above `maxLag` for this long fails `/livez` (default `10s`). */
+    readonly livenessAfter?: Duration;
+    /** How often the lag is sampled (default `500ms`). */
+    readonly sampleInterval?: Duration;
+  };
+  readonly drain?: {
+    /** Bearer token `/drain` requires (default: none). */
+    readonly token?: string;
+    /** Without a token, let anyone call `/drain` (default `false`: 403). */
+    readonly allowUnauthenticated?: boolean;
+  };
+  /** Connection limits of the health server; see docs/http.md. `/drain` is exempt from `connection`. */
+  readonly timeouts?: {
+    /** Close a socket idle this long (default `10s`). */
+    readonly connection?: Duration;
+    /** Time to receive a whole request (default `10s`). */
+    readonly request?: Duration;
+    /** Time to receive the request headers (default `5s`; at most `request`). */
+    readonly headers?: Duration;
+    /** Keep an idle keep-alive connection this long (default `72s`). */
+    readonly keepAlive?: Duration;
+  };
+  /** Metrics to serve on `/metrics` and to count requests in. */
+  readonly metrics?: PodwardenMetrics;
+  readonly log?: HttpLog;
+}
+
+/** {@link HttpOptionsInput} after defaults, in milliseconds. */
+export interface HttpConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly metricsPort: number | undefined;
+  readonly exposeDetails: boolean;
+  readonly maxLag: number;
+  readonly livenessAfter: number;
+  readonly sampleInterval: number;
+  readonly drainToken: string | undefined;
+  readonly allowUnauthenticated: boolean;
+  readonly connectionTimeout: number;
+  readonly requestTimeout: number;
+  readonly headersTimeout: number;
+  readonly keepAliveTimeout: number;
+}
+
+/** The defaults, in one place. */
+export const httpDefaults = {
+  port: 7654,
+  host: '::',
+  maxLag: 1_000,
+  livenessAfter: 10_000,
+  sampleInterval: 500,
+  connectionTimeout: 10_000,
+  requestTimeout: 10_000,
+  headersTimeout: 5_000,
+  keepAliveTimeout: 72_000,
+  bodyLimit: 1024,
+} as const;
+
+function port(value: number | null | undefined, where: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where, `${JSON.stringify(value)} is not a port (0–65535)`);
+  return value;
+}
+
+/** Apply defaults to the HTTP options and reject conflicting ones. */
+export function resolveHttpOptions(input: HttpOptionsInput = {}): HttpConfig {
+  const ms = (value: Duration | undefined, fallback: number, where: string) => (value === undefined ? fallback : toMilliseconds(value, where));
+  const healthPort = port(input.port, 'server.port') ?? httpDefaults.port;
+  const metricsPort = port(input.metricsPort, 'server.metricsPort');
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === healthPort) {
+    throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'server.metricsPort', `must differ from server.port (${healthPort}); leave it unset to serve /metrics on the health port`);
+  }
+  const host = input.host ?? httpDefaults.host;
+  if (typeof host !== 'string' || host === '') throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'server.host', 'must be an address or host name');
+  const token = input.drain?.token;
+  if (token !== undefined && (typeof token !== 'string' || token.trim() === '')) {
+    throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'drain.token', 'is empty; set a token or leave it unset');
+  }
+  const requestTimeout = ms(input.timeouts?.request, httpDefaults.requestTimeout, 'timeouts.request');
+  const headersTimeout = ms(input.timeouts?.headers, Math.min(httpDefaults.headersTimeout, requestTimeout), 'timeouts.headers');
+  if (headersTimeout > requestTimeout) throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'timeouts.headers', 'must not exceed timeouts.request');
+  const maxLag = ms(input.eventLoop?.maxLag, httpDefaults.maxLag, 'server.eventLoop.maxLag');
+  const sampleInterval = ms(input.eventLoop?.sampleInterval, httpDefaults.sampleInterval, 'server.eventLoop.sampleInterval');
+  if (sampleInterval <= 0) throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'server.eventLoop.sampleInterval', 'must be above 0');
+  return {
+    port: healthPort,
+    host,
+    metricsPort,
+    exposeDetails: input.exposeDetails ?? false,
+    maxLag,
+    livenessAfter: ms(input.eventLoop?.livenessAfter, httpDefaults.livenessAfter, 'server.eventLoop.livenessAfter'),
+    sampleInterval,
+    drainToken: token?.trim(),
+    allowUnauthenticated: input.drain?.allowUnauthenticated ?? false,
+    connectionTimeout: ms(input.timeouts?.connection, httpDefaults.connectionTimeout, 'timeouts.connection'),
+    requestTimeout,
+    headersTimeout,
+    keepAliveTimeout: ms(input.timeouts?.keepAlive, httpDefaults.keepAliveTimeout, 'timeouts.keepAlive'),
+  };
+}

@@ -1,0 +1,87 @@
+import type { Logger } from 'pino';
+import type { CheckResults } from '../checks/check-result.js';
+import type { Server } from '../core/server.js';
+import type { ServiceState } from '../core/states.js';
+import { logExitReport } from './exit-log.js';
+
+/** Options of {@link logLifecycle}. */
+export interface LifecycleLogOptions {
+  /** Log failed check attempts at `debug` (state changes are logged anyway). */
+  readonly checkResults?: CheckResults;
+  /** Log the exit report and shutdown timeline when the server terminates (default `true`). */
+  readonly exitReport?: boolean;
+}
+
+const stateLevel: Record<ServiceState, 'info' | 'warn' | 'error'> = {
+  pending: 'info',
+  starting: 'info',
+  ready: 'info',
+  'not-ready': 'warn',
+  stopping: 'info',
+  stopped: 'info',
+  completed: 'info',
+  failed: 'error',
+  blocked: 'error',
+};
+
+const iso = (wall: number) => new Date(wall).toISOString();
+
+/**
+ * Log one event per lifecycle change: service state (with the service name),
+ * restarts, phases, signals, the drain, each service's stop duration and
+ * overrun, the hard deadline, and the exit report with the shutdown timeline.
+ * Probe requests are never logged. Returns the function that unsubscribes.
+ */
+export function logLifecycle(server: Server, logger: Logger, options: LifecycleLogOptions = {}): () => void {
+  const offs = [
+    server.on('service-state', (e) => {
+      const fields = { event: 'service-state', service: e.name, state: e.state, previous: e.previous, instance: e.instance, at: iso(e.at.wall) };
+      logger[stateLevel[e.state]](e.reason === undefined ? fields : { ...fields, reason: e.reason }, `service ${e.name}: ${e.previous} → ${e.state}`);
+    }),
+    server.on('service-restart', (e) => {
+      logger.warn(
+        { event: 'service-restart', service: e.name, restarts: e.restarts, delayMs: e.delayMs, reason: e.reason, at: iso(e.at.wall) },
+        `service ${e.name}: restarting in ${e.delayMs}ms (restart ${e.restarts})`,
+      );
+    }),
+    server.on('service-stopped', (e) => {
+      const fields = { event: 'service-stopped', service: e.name, stopMs: Math.round(e.durationMs), overran: e.overran, at: iso(e.at.wall) };
+      if (e.overran) logger.error(fields, `service ${e.name}: did not stop within its stop timeout or the stop budget (${Math.round(e.durationMs)}ms)`);
+      else logger.info(fields, `service ${e.name}: stopped in ${Math.round(e.durationMs)}ms`);
+    }),
+    server.on('phase', (e) => {
+      logger.info({ event: 'phase', phase: e.phase, previous: e.previous, reason: e.reason, at: iso(e.at.wall) }, `phase ${e.phase}`);
+    }),
+    server.on('signal', (e) => {
+      logger.info({ event: 'signal', signal: e.signal, action: e.action, at: iso(e.at.wall) }, `${e.signal}: ${e.action} shutdown`);
+    }),
+    server.on('drain', (e) => {
+      const fields = { event: 'drain', kind: e.kind, source: e.source, at: iso(e.at.wall) };
+      if (e.kind === 'started') {
+        const delayMs = e.drainEndsAt === undefined ? undefined : Math.round(e.drainEndsAt - e.at.mono);
+        logger.info({ ...fields, drainDelayMs: delayMs }, `drain started by ${e.source}: /readyz fails from now`);
+      } else if (e.kind === 'completed') {
+        logger.info(fields, 'drain delay passed');
+      } else {
+        logger.warn(fields, 'no shutdown followed the drain within drain.maxHold: serving again');
+      }
+    }),
+    server.on('deadline', (e) => {
+      logger.fatal({ event: 'deadline', waitingOn: e.waitingOn, at: iso(e.at.wall) }, `hard deadline passed; still waiting on ${e.waitingOn.join(', ') || 'nothing'}`);
+    }),
+  ];
+  if (options.exitReport !== false) offs.push(server.on('terminated', (report) => logExitReport(logger, report)));
+  const checkResults = options.checkResults;
+  if (checkResults) {
+    offs.push(
+      checkResults.on((result) => {
+        if (!result.ok && logger.isLevelEnabled('debug')) {
+          logger.debug({ event: 'check-failed', service: result.name, type: result.type, durationMs: Math.round(result.durationMs), error: result.error }, `check ${result.name} failed`);
+        }
+      }),
+    );
+  }
+  return () => {
+    for (const off of offs) off();
+  };
+}

@@ -1,0 +1,88 @@
+import { Registry } from 'prom-client';
+import type { CheckResults } from '../checks/check-result.js';
+import type { Server } from '../core/server.js';
+import { podwardenError } from '../errors.js';
+import { checkMetrics } from './check-metrics.js';
+import { openMetricsContentType, prometheusContentType, renderOpenMetrics } from './exposition.js';
+import { processMetrics } from './process-metrics.js';
+import { type RequestCounters, requestMetrics } from './request-metrics.js';
+import { serverMetrics } from './server-metrics.js';
+import { serviceMetrics } from './service-metrics.js';
+
+/** Options for {@link createMetrics}. */
+export interface MetricsOptionsInput {
+  /** The server whose lifecycle events feed the service and phase metrics. */
+  readonly server: Server;
+  /** Results of the built-in checks, for the per-check families. */
+  readonly checkResults?: CheckResults;
+  /** Prefix of podwarden's own families (default `podwarden_`); letters, digits and `_`. */
+  readonly prefix?: string;
+  /** Include prom-client's process and Node.js metrics (default `true`). */
+  readonly processMetrics?: boolean;
+}
+
+/** {@link MetricsOptionsInput} after defaults. */
+export interface MetricsConfig {
+  readonly prefix: string;
+  readonly processMetrics: boolean;
+}
+
+/** The defaults, in one place. */
+export const metricsDefaults = { prefix: 'podwarden_', processMetrics: true } as const;
+
+/** Apply defaults and reject a prefix Prometheus would not accept (or promtool would flag). */
+export function resolveMetricsOptions(input: Omit<MetricsOptionsInput, 'server'>): MetricsConfig {
+  const prefix = input.prefix ?? metricsDefaults.prefix;
+  if (typeof prefix !== 'string' || !/^([A-Za-z_][A-Za-z0-9_]*)?$/.test(prefix)) {
+    throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'metrics.prefix', `${JSON.stringify(prefix)} must be letters, digits and "_", not starting with a digit`);
+  }
+  return { prefix, processMetrics: input.processMetrics ?? metricsDefaults.processMetrics };
+}
+
+/**
+ * podwarden's metrics in their own prom-client registry (never the global
+ * one): service, check, server and request families fed by the server's
+ * lifecycle events and the check results, plus process metrics.
+ */
+export class PodwardenMetrics {
+  /** The registry every family is registered in. */
+  readonly registry = new Registry();
+  readonly config: MetricsConfig;
+  /** Request and drain counters, bumped by the HTTP layer. */
+  readonly requests: RequestCounters;
+  readonly #unsubscribe: Array<() => void>;
+  #eventLoopLag: (() => number | undefined) | undefined;
+
+  constructor(input: MetricsOptionsInput) {
+    this.config = resolveMetricsOptions(input);
+    const { prefix } = this.config;
+    this.#unsubscribe = [
+      serviceMetrics(this.registry, { prefix, server: input.server }),
+      checkMetrics(this.registry, { prefix, results: input.checkResults }),
+      serverMetrics(this.registry, { prefix, server: input.server, eventLoopLag: () => this.#eventLoopLag?.() }),
+    ];
+    this.requests = requestMetrics(this.registry, { prefix });
+    if (this.config.processMetrics) processMetrics(this.registry);
+  }
+
+  /** Read the event-loop lag (seconds) from `source` at scrape time. The `podwarden` service sets it. */
+  trackEventLoop(source: () => number | undefined): void {
+    this.#eventLoopLag = source;
+  }
+
+  /** The exposition: OpenMetrics 1.0.0 when `openMetrics`, else the Prometheus text format 0.0.4. */
+  async render(openMetrics: boolean): Promise<{ contentType: string; body: string }> {
+    if (openMetrics) return { contentType: openMetricsContentType, body: await renderOpenMetrics(this.registry) };
+    return { contentType: prometheusContentType, body: await this.registry.metrics() };
+  }
+
+  /** Stop following the server and the check results. */
+  close(): void {
+    for (const off of this.#unsubscribe) off();
+  }
+}
+
+/** Create podwarden's metrics for `server`. */
+export function createMetrics(input: MetricsOptionsInput): PodwardenMetrics {
+  return new PodwardenMetrics(input);
+}
