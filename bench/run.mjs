@@ -36,8 +36,8 @@ try {
   }
 }
 
-pinSelf(options.loadCore);
 const machine = describeMachine(options);
+pinSelf(options.loadCore);
 log(`machine: ${machineLine(machine)}`);
 
 const fixtures = await startFixtures();

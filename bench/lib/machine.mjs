@@ -19,7 +19,7 @@ export function describeMachine(options) {
   } catch { /* not Linux */ }
   return {
     cpu: cpuModel,
-    cores: os.availableParallelism(),
+    cores: os.cpus().length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     kernel: `${os.type()} ${os.release()}`,
