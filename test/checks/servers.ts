@@ -1,0 +1,96 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+
+/** Servers the check tests start, turn down and up again, and make slow. */
+
+/** Track sockets so `down()` can cut them, as a crashed process would. */
+function trackSockets(server: net.Server): Set<net.Socket> {
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  return sockets;
+}
+
+async function listen(server: net.Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
+async function close(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const socket of sockets) socket.destroy();
+  await closed;
+}
+
+/** A certificate for localhost and 127.0.0.1, made with openssl now; undefined when openssl is missing. */
+export function selfSignedCert(): { key: string; cert: string; certFile: string } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'podwarden-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+        '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+      { stdio: 'ignore' },
+    );
+  } catch {
+    return undefined;
+  }
+  return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), certFile: join(dir, 'cert.pem') };
+}
+
+/** An HTTP(S) server whose status, body and delay the test sets, and that it can turn down and up. */
+export async function testHttpServer(tls?: { key: string; cert: string }) {
+  const behaviour = { status: 200, body: 'ok', delayMs: 0 };
+  const requests: http.IncomingHttpHeaders[] = [];
+  const handler: http.RequestListener = (req, res) => {
+    requests.push(req.headers);
+    const timer = setTimeout(() => res.writeHead(behaviour.status, { 'content-type': 'text/plain' }).end(behaviour.body), behaviour.delayMs);
+    res.on('close', () => clearTimeout(timer));
+  };
+  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
+  const sockets = trackSockets(server);
+  const port = await listen(server, 0);
+  onTestFinished(() => close(server, sockets));
+  return {
+    port,
+    url: (path = '/health') => `${tls ? 'https' : 'http'}://127.0.0.1:${port}${path}`,
+    requests,
+    set(next: Partial<typeof behaviour>) {
+      Object.assign(behaviour, next);
+    },
+    down: () => close(server, sockets),
+    up: async () => void (await listen(server, port)),
+  };
+}
+
+/** A TCP listener the test can turn down and up on the same port. */
+export async function testTcpListener() {
+  const server = net.createServer((socket) => socket.end());
+  const sockets = trackSockets(server);
+  const port = await listen(server, 0);
+  onTestFinished(() => close(server, sockets));
+  return { port, down: () => close(server, sockets), up: async () => void (await listen(server, port)) };
+}
+
+/** A port nothing listens on (bound, then released). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  const port = await listen(server, 0);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
