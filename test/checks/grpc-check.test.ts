@@ -1,0 +1,67 @@
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { performance } from 'node:perf_hooks';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { until } from '../helpers/core.js';
+import { runCheck } from './harness.js';
+import { freePort } from './servers.js';
+
+/** A real gRPC server serving grpc.health.v1, on a port that stays the same across restarts. */
+async function healthServer(statuses: Record<string, 'SERVING' | 'NOT_SERVING'>) {
+  const health = new HealthImplementation(statuses);
+  const port = await freePort();
+  let server: grpc.Server | undefined;
+  const up = async () => {
+    server = new grpc.Server();
+    health.addToServer(server);
+    await new Promise<void>((resolve, reject) =>
+      server!.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+    );
+  };
+  const down = () => server?.forceShutdown();
+  await up();
+  onTestFinished(down);
+  return { port, health, up, down };
+}
+
+describe('grpc check', () => {
+  it('follows SERVING / NOT_SERVING with the thresholds', async () => {
+    const app = await healthServer({ '': 'SERVING' });
+    const run = await runCheck({ type: 'grpc', name: 'api', host: '127.0.0.1', port: app.port, interval: '100ms', timeout: '500ms', failureThreshold: 2 });
+    await run.waitFor('ready');
+
+    const flipAt = performance.now();
+    app.health.setStatus('', 'NOT_SERVING');
+    const notReadyAt = await run.waitFor('not-ready', 3000);
+    expect(notReadyAt - flipAt).toBeGreaterThanOrEqual(100 - 20);
+    expect(notReadyAt - flipAt).toBeLessThanOrEqual(2 * 100 + 500 + 150);
+    expect(run.snapshot().reason).toBe('status NOT_SERVING');
+
+    app.health.setStatus('', 'SERVING');
+    await run.waitFor('ready', 3000);
+  });
+
+  it('asks about the configured service name', async () => {
+    const app = await healthServer({ '': 'NOT_SERVING', 'shop.Cart': 'SERVING' });
+    const cart = await runCheck({ type: 'grpc', name: 'cart', target: `127.0.0.1:${app.port}`, service: 'shop.Cart', interval: '50ms' });
+    const whole = await runCheck({ type: 'grpc', name: 'whole', host: '127.0.0.1', port: app.port, interval: '50ms' });
+    const unknown = await runCheck({ type: 'grpc', name: 'unknown', host: '127.0.0.1', port: app.port, service: 'shop.Nope', interval: '50ms' });
+    await cart.waitFor('ready');
+    await until(() => whole.results.length >= 1 && unknown.results.length >= 1);
+    expect(whole.results[0]!.error).toBe('status NOT_SERVING');
+    expect(unknown.results[0]!.error).toMatch(/unknown for service shop\.Nope/);
+  });
+
+  it('fails while the server is down and recovers at the next attempts once it is back', async () => {
+    const app = await healthServer({ '': 'SERVING' });
+    const run = await runCheck({ type: 'grpc', name: 'api', host: '127.0.0.1', port: app.port, interval: '100ms', timeout: '300ms', failureThreshold: 1 });
+    await run.waitFor('ready');
+    app.down();
+    await run.waitFor('not-ready', 3000);
+    expect(run.snapshot().reason).toMatch(/ECONNREFUSED|UNAVAILABLE|No connection/i);
+    const upAt = performance.now();
+    await app.up();
+    const readyAt = await run.waitFor('ready', 3000);
+    expect(readyAt - upAt).toBeLessThanOrEqual(100 + 300 + 150);
+  });
+});
