@@ -11,7 +11,6 @@ import { textHeaders } from './route-config.js';
 export function createHealthApp(config: HttpConfig): FastifyInstance {
   const app = Fastify({
     logger: false,
-    disableRequestLogging: true,
     connectionTimeout: config.connectionTimeout,
     requestTimeout: config.requestTimeout,
     keepAliveTimeout: config.keepAliveTimeout,

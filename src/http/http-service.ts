@@ -5,7 +5,7 @@ import type { ServiceHandle, Server } from '../core/server.js';
 import { createHealthApp } from './app.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { HealthModel } from './health-model.js';
-import { listen } from './listen.js';
+import { formatAddress, listen } from './listen.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { type HttpConfig, type HttpOptionsInput, resolveHttpOptions } from './options.js';
 import { podwardenHttp } from './plugin.js';
@@ -70,11 +70,18 @@ export function addHttpService(server: Server, input: HttpOptionsInput = {}): Ht
     name: selfServiceName,
     async startWithReadyNotifier(shutdown, ready) {
       try {
-        await listen(app, config.host, config.port, onFallback);
-        if (metricsApp && config.metricsPort !== undefined) await listen(metricsApp, config.host, config.metricsPort, onFallback);
+        const bound = await listen(app, config.host, config.port, onFallback);
+        log?.info({ event: 'listening', address: bound.address, port: bound.port, endpoints: 'health' }, `listening on ${formatAddress(bound.address, bound.port)}`);
+        if (metricsApp && config.metricsPort !== undefined) {
+          const boundMetrics = await listen(metricsApp, config.host, config.metricsPort, onFallback);
+          log?.info(
+            { event: 'listening', address: boundMetrics.address, port: boundMetrics.port, endpoints: 'metrics' },
+            `/metrics listening on ${formatAddress(boundMetrics.address, boundMetrics.port)}`,
+          );
+        }
       } catch (err) {
-        // Nothing has reported ready (nothing can be probed): stop everything now.
-        queueMicrotask(() => void server.shutdown('listen-failed', { fast: true }));
+        // Nothing can be probed, so nothing has reported ready: stop everything now, before the phase can reach `running`.
+        void server.shutdown('listen-failed', { fast: true });
         throw err;
       }
       model.setLiveness(selfServiceName, undefined);

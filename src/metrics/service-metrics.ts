@@ -1,5 +1,6 @@
 import type { Gauge, Registry } from 'prom-client';
 import { Counter, Gauge as GaugeMetric } from 'prom-client';
+import type { Timestamp } from '../core/clock.js';
 import type { Server } from '../core/server.js';
 import { isServing, serviceStates } from '../core/states.js';
 
@@ -8,6 +9,9 @@ export interface ServiceMetricsConfig {
   readonly prefix: string;
   readonly server: Server;
 }
+
+/** Milliseconds to seconds, to the microsecond. */
+const seconds = (ms: number) => Math.round(ms * 1000) / 1e6;
 
 /**
  * Per-service gauges, fed from the server's lifecycle events: start and
@@ -33,8 +37,10 @@ export function serviceMetrics(registry: Registry, config: ServiceMetricsConfig)
     registers: [registry],
   });
   const known = new Set<string>();
+  const everReady = new Set<string>();
 
-  const update = (name: string) => {
+  /** `at`: when the event that triggered the update happened (the first ready is stamped right after its event). */
+  const update = (name: string, at?: Timestamp) => {
     const snapshot = server.service(name);
     if (!snapshot) return;
     if (!known.has(name)) {
@@ -44,9 +50,13 @@ export function serviceMetrics(registry: Registry, config: ServiceMetricsConfig)
     ready.set({ name }, isServing(snapshot.state) ? 1 : 0);
     for (const s of serviceStates) state.set({ name, state: s }, s === snapshot.state ? 1 : 0);
     if (snapshot.startedAt) startedAt.set({ name }, snapshot.startedAt.wall / 1000);
-    if (snapshot.dependencyWaitMs !== undefined) dependencyWait.set({ name }, snapshot.dependencyWaitMs / 1000);
-    if (snapshot.readyAt) readyAt.set({ name }, snapshot.readyAt.wall / 1000);
-    if (snapshot.readyDurationMs !== undefined) readyDuration.set({ name }, snapshot.readyDurationMs / 1000);
+    if (snapshot.dependencyWaitMs !== undefined) dependencyWait.set({ name }, seconds(snapshot.dependencyWaitMs));
+    const firstReady = snapshot.readyAt ?? (isServing(snapshot.state) ? at : undefined);
+    if (firstReady && snapshot.startedAt && !everReady.has(name)) {
+      everReady.add(name);
+      readyAt.set({ name }, firstReady.wall / 1000);
+      readyDuration.set({ name }, seconds(firstReady.mono - snapshot.startedAt.mono));
+    }
   };
   const updateAll = () => {
     for (const snapshot of server.services()) update(snapshot.name);
@@ -54,7 +64,7 @@ export function serviceMetrics(registry: Registry, config: ServiceMetricsConfig)
 
   updateAll();
   const offs = [
-    server.on('service-state', (event) => update(event.name)),
+    server.on('service-state', (event) => update(event.name, event.at)),
     server.on('service-restart', (event) => restarts.inc({ name: event.name })),
     server.on('phase', (event) => {
       if (event.phase === 'starting' && event.previous === undefined) updateAll();

@@ -1,0 +1,18 @@
+/** What a CLI command reads and writes; tests pass their own. */
+export interface CliIo {
+  readonly stdout: { write(chunk: string): unknown };
+  readonly stderr: { write(chunk: string): unknown };
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Exit codes of the `podwarden` CLI. */
+export const exitCodes = {
+  /** Clean exit; probe passed. */
+  ok: 0,
+  /** A service failed or overran, the hard deadline passed, the listener could not bind; probe failed. */
+  failure: 1,
+  /** Bad config or usage. */
+  usage: 2,
+  /** Stopped by SIGINT. */
+  sigint: 130,
+} as const;

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { mainHelp } from './help.js';
+import { type CliIo, exitCodes } from './io.js';
+
+const validateModule = './validate.js';
+
+/**
+ * The `podwarden` command: `serve`, `validate`, `probe`. Each command is loaded
+ * only when it runs, so `probe` starts without fastify, pino or prom-client.
+ */
+async function main(args: readonly string[], io: CliIo & { exit(code: number): void }): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case 'serve':
+      return (await import('./serve.js')).runServe(rest, io);
+    case 'probe':
+      return (await import('./probe.js')).runProbe(rest, io);
+    case 'validate': {
+      // src/cli/validate.ts: `runValidate(args, io)`.
+      const validate = (await import(validateModule)) as { runValidate(args: readonly string[], io: CliIo): Promise<number> };
+      return validate.runValidate(rest, io);
+    }
+    case '-h':
+    case '--help':
+    case 'help':
+      io.stdout.write(mainHelp);
+      return exitCodes.ok;
+    case '-v':
+    case '--version':
+      io.stdout.write(`${version()}\n`);
+      return exitCodes.ok;
+    case undefined:
+      io.stderr.write(mainHelp);
+      return exitCodes.usage;
+    default:
+      io.stderr.write(`podwarden: unknown command ${JSON.stringify(command)}\n\n${mainHelp}`);
+      return exitCodes.usage;
+  }
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, exit: (code: number) => process.exit(code) };
+main(process.argv.slice(2), io).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`podwarden: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(exitCodes.failure);
+  },
+);

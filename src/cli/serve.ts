@@ -1,0 +1,113 @@
+import { parseArgs } from 'node:util';
+import { CheckResults } from '../checks/check-result.js';
+import { addConfiguredServices } from '../config/add-services.js';
+import { type ConfigOverrides, overrideTable } from '../config/env-overrides.js';
+import { loadConfig } from '../config/load-config.js';
+import type { PodwardenConfig } from '../config/schema.js';
+import { Server } from '../core/server.js';
+import { isPodwardenError } from '../errors.js';
+import { addHttpService } from '../http/http-service.js';
+import { formatAddress } from '../http/listen.js';
+import { logLifecycle } from '../logging/lifecycle-log.js';
+import { createLogger } from '../logging/logger.js';
+import { createMetrics } from '../metrics/podwarden-metrics.js';
+import { httpOptionsFromConfig, serverOptionsFromConfig } from './config-options.js';
+import { serveHelp } from './help.js';
+import { type CliIo, exitCodes } from './io.js';
+
+/** What `serve` needs beyond {@link CliIo}: the exit function the hard deadline calls. */
+export interface ServeIo extends CliIo {
+  exit(code: number): void;
+}
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const booleanFlags = new Set<string>(['exposeDetails', 'drainAllowUnauthenticated']);
+
+/** parseArgs options: `--config` plus one flag per config override. */
+const flagOptions = Object.fromEntries([
+  ['config', { type: 'string', short: 'c' }],
+  ['help', { type: 'boolean', short: 'h' }],
+  ...overrideTable.map((spec) => [kebab(spec.flag), { type: booleanFlags.has(spec.flag) ? 'boolean' : 'string' }]),
+]) as Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+const usageCodes = ['PODWARDEN_ERR_CONFIG', 'PODWARDEN_ERR_CONFIG_READ', 'PODWARDEN_ERR_USAGE', 'PODWARDEN_ERR_INVALID_OPTION', 'PODWARDEN_ERR_INVALID_SERVICE', 'PODWARDEN_ERR_DUPLICATE_SERVICE', 'PODWARDEN_ERR_UNKNOWN_DEPENDENCY', 'PODWARDEN_ERR_DEPENDENCY_CYCLE'] as const;
+
+function isUsageError(err: unknown): boolean {
+  return usageCodes.some((code) => isPodwardenError(err, code));
+}
+
+/**
+ * `podwarden serve`: load the config (or the embedded default), start the
+ * health server, the metrics, the lifecycle log and the configured services,
+ * and resolve with the exit code once the server has terminated: 0 clean,
+ * 1 failure or overrun, 2 bad config or usage, 130 SIGINT.
+ */
+export async function runServe(args: readonly string[], io: ServeIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], options: flagOptions, allowPositionals: false, strict: true });
+  } catch (err) {
+    io.stderr.write(`podwarden serve: ${(err as Error).message}\n\nRun "podwarden serve --help" for the flags.\n`);
+    return exitCodes.usage;
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) {
+    io.stdout.write(serveHelp());
+    return exitCodes.ok;
+  }
+  const overrides: Record<string, string | boolean> = {};
+  for (const spec of overrideTable) {
+    const value = values[kebab(spec.flag)];
+    if (value !== undefined) overrides[spec.flag] = value;
+  }
+
+  let config: PodwardenConfig;
+  try {
+    config = await loadConfig({ file: values.config as string | undefined, env: io.env, overrides: overrides as ConfigOverrides });
+  } catch (err) {
+    if (!isUsageError(err)) throw err;
+    io.stderr.write(`podwarden serve: ${(err as Error).message}\n`);
+    return exitCodes.usage;
+  }
+
+  const logger = createLogger({ level: config.log.level });
+  const server = new Server(serverOptionsFromConfig(config, (code) => io.exit(code)));
+  const results = new CheckResults();
+  const metrics = createMetrics({ server, checkResults: results, prefix: config.metrics.prefix });
+  logLifecycle(server, logger, { checkResults: results });
+  let http;
+  try {
+    http = addHttpService(server, httpOptionsFromConfig(config, metrics, logger));
+    addConfiguredServices(server, config, results);
+  } catch (err) {
+    if (!isUsageError(err)) throw err;
+    io.stderr.write(`podwarden serve: ${(err as Error).message}\n`);
+    return exitCodes.usage;
+  }
+  logger.info(
+    {
+      event: 'start',
+      port: http.config.port,
+      host: http.config.host,
+      metricsPort: http.config.metricsPort,
+      services: config.services.map((s) => s.name),
+      drainToken: config.drain.token !== undefined,
+    },
+    `podwarden serving on ${formatAddress(http.config.host, http.config.port)}`,
+  );
+
+  let report;
+  try {
+    report = await server.run();
+  } catch (err) {
+    if (!isUsageError(err)) throw err;
+    io.stderr.write(`podwarden serve: ${(err as Error).message}\n`);
+    return exitCodes.usage;
+  }
+  for (const name of report.failed) {
+    const service = report.services.find((s) => s.name === name);
+    io.stderr.write(`podwarden: service "${name}" ${service?.state ?? 'failed'}${service?.reason ? `: ${service.reason}` : ''}\n`);
+  }
+  if (report.overran.length > 0) io.stderr.write(`podwarden: did not stop in time: ${report.overran.join(', ')}\n`);
+  return report.exitCode;
+}
