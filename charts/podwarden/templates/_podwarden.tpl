@@ -139,7 +139,8 @@ preStop:
 
 {{- define "podwarden.podAnnotations" -}}
 {{- $annotations := deepCopy (.annotations | default dict) -}}
-{{- $_ := set $annotations "checksum/podwarden-config" (include "podwarden.configYaml" . | sha256sum) -}}
+{{- /* sha256 of the file as mounted (the ConfigMap's block scalar ends with a newline). */ -}}
+{{- $_ := set $annotations "checksum/podwarden-config" (printf "%s\n" (include "podwarden.configYaml" .) | sha256sum) -}}
 {{- if .values.mesh.excludeInboundPorts -}}
 {{- $key := .values.mesh.excludeInboundPortsAnnotation -}}
 {{- $ports := list (include "podwarden.port" .) -}}
