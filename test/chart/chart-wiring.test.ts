@@ -122,7 +122,7 @@ describe.each(ciValuesFiles().filter((f) => f !== 'existing-workload-values.yaml
       expect(selects(pdb.spec?.selector?.matchLabels, podLabels)).toBe(true);
       for (const pod of testPods) expect(selects(pdb.spec?.selector?.matchLabels, pod.metadata?.labels)).toBe(false);
     }
-    for (const policy of objectsOfKind<INetworkPolicy>(docs, 'NetworkPolicy')) expect(selects(policy.spec.podSelector.matchLabels, podLabels)).toBe(true);
+    for (const policy of objectsOfKind<INetworkPolicy>(docs, 'NetworkPolicy')) expect(selects(policy.spec?.podSelector.matchLabels, podLabels)).toBe(true);
   });
 });
 
@@ -302,7 +302,7 @@ describe('NetworkPolicy', () => {
   it("lets only scrapers and the helm test reach podwarden's ports, and everyone the app port", async () => {
     const { docs } = await wiring({ set: { 'networkPolicy.enabled': true, 'config.server.metricsPort': 9464 } });
     const policy = one<INetworkPolicy>(docs, 'NetworkPolicy');
-    const [podwardenRule, appRule] = policy.spec.ingress ?? [];
+    const [podwardenRule, appRule] = policy.spec?.ingress ?? [];
     expect(podwardenRule?.ports).toEqual([
       { port: 7654, protocol: 'TCP' },
       { port: 9464, protocol: 'TCP' },
@@ -322,7 +322,7 @@ describe('NetworkPolicy', () => {
 
 describe('helm test', () => {
   it("checks /readyz through the metrics Service on podwarden's port", async () => {
-    for (const set of [{}, { 'config.server.metricsPort': 9464 }]) {
+    for (const set of [{}, { 'config.server.metricsPort': 9464 }] as Array<Record<string, number>>) {
       const { docs } = await wiring({ set });
       const pod = one<IPod>(docs, 'Pod');
       expect(pod.metadata?.annotations?.['helm.sh/hook']).toBe('test');
