@@ -1,0 +1,200 @@
+import * as z from 'zod';
+import { configFileEnv, drainTokenEnv, flagName, overrideTable } from './env-overrides.js';
+import { embeddedDefaultConfig } from './load-config.js';
+import { configSchema } from './schema.js';
+
+/**
+ * Renders `docs/config.md` from the config schema: every key with its type,
+ * default and description, every check type, every override. The script
+ * `scripts/gen-config-reference.mjs` writes it; a test fails when the
+ * committed file differs.
+ */
+
+interface JsonSchema {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  typeLabel?: string;
+  enum?: unknown[];
+  const?: unknown;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema | boolean;
+  required?: string[];
+  minimum?: number;
+  maximum?: number;
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function typeOf(s: JsonSchema): string {
+  if (s.typeLabel) return s.typeLabel;
+  if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' | ');
+  if (s.const !== undefined) return `\`${String(s.const)}\``;
+  if (s.anyOf) return s.anyOf.map(typeOf).join(' or ');
+  switch (s.type) {
+    case 'integer':
+      return s.minimum !== undefined && s.maximum !== undefined ? `integer ${s.minimum}–${s.maximum}` : s.minimum !== undefined ? `integer ≥ ${s.minimum}` : 'integer';
+    case 'array':
+      return `list of ${s.items ? typeOf(s.items) : 'values'}`;
+    case 'object':
+      return s.properties ? 'mapping' : 'mapping of string to ' + (typeof s.additionalProperties === 'object' && s.additionalProperties.type ? typeOf(s.additionalProperties) : 'any');
+    case 'null':
+      return '`null`';
+    default:
+      return typeof s.type === 'string' ? s.type : 'any';
+  }
+}
+
+function defaultOf(s: JsonSchema, required: boolean): string {
+  if (s.default !== undefined) {
+    const d = s.default;
+    if (d === '') return '`""`';
+    if (typeof d === 'object' && d !== null && !Array.isArray(d)) return `\`${JSON.stringify(d)}\``;
+    return `\`${Array.isArray(d) ? `[${d.join(', ')}]` : String(d)}\``;
+  }
+  return required ? '**required**' : 'unset';
+}
+
+/** Rows `key | type | default | description`, nested mappings flattened to dotted keys. */
+function rows(s: JsonSchema, prefix: string, only?: (key: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const [key, prop] of Object.entries(s.properties ?? {})) {
+    if (only && !only(key)) continue;
+    const name = prefix ? `${prefix}.${key}` : key;
+    const nested = prop.type === 'object' && prop.properties;
+    if (nested && !prop.description) {
+      out.push(...rows(prop, name));
+      continue;
+    }
+    out.push(`| \`${name}\` | ${cell(typeOf(prop))} | ${defaultOf(prop, s.required?.includes(key) ?? false)} | ${cell(prop.description ?? '')} |`);
+    if (nested) out.push(...rows(prop, name));
+  }
+  return out;
+}
+
+const tableHead = ['| key | type | default | description |', '|---|---|---|---|'];
+
+/** The whole reference, as Markdown. */
+export function renderConfigReference(): string {
+  const root = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const props = root.properties ?? {};
+  const variants = props.services?.items?.oneOf ?? [];
+  const keysOf = (v: JsonSchema) => Object.keys(v.properties ?? {});
+  const inAll = (list: JsonSchema[]) => (key: string) => list.every((v) => keysOf(v).includes(key));
+  const common = inAll(variants);
+  const periodic = variants.filter((v) => v.properties?.type?.const !== 'module');
+  const timing = (key: string) => inAll(periodic)(key) && !common(key);
+
+  const lines: string[] = [
+    '# Configuration reference',
+    '',
+    '<!-- Generated from src/config/schema.ts by `node scripts/gen-config-reference.mjs`. Do not edit by hand. -->',
+    '',
+    'podwarden reads one YAML file (`podwarden serve --config FILE`, or `$' + configFileEnv + '`), once at start.',
+    'Every mapping is strict: an unknown key is an error. A bad config is refused before any port opens,',
+    'with exit code 2 and one line per problem naming the field path and what is allowed;',
+    '`podwarden validate FILE` prints the same list (or `ok`).',
+    '',
+    '```yaml',
+    'server:   { port: 7654, host: "::", metricsPort: null, exposeDetails: false, eventLoop: { maxLag: 1s, livenessAfter: 10s } }',
+    'shutdown: { drainDelay: 10s, stopBudget: 15s, stopTimeout: 5s }',
+    'drain:    { tokenFile: /var/run/podwarden/token, maxHold: 120s, allowUnauthenticated: false }',
+    'metrics:  { prefix: podwarden_ }',
+    'log:      { level: info }',
+    'services:',
+    '  - { name: app, type: http, url: "http://127.0.0.1:8080/health", interval: 2s, timeout: 1s, failureThreshold: 3 }',
+    '  - { name: postgres, type: tcp, host: 127.0.0.1, port: 5432 }',
+    '  - { name: worker, type: module, module: ./worker.js, dependsOn: [postgres] }',
+    '```',
+    '',
+    '**Durations** are strings with a unit: `250ms`, `5s`, `1.5m`, `1h`. A bare number is refused (seconds or',
+    'milliseconds?), except `0`. **Paths** (`module`, `file` `path`, `tls.ca`, `drain.tokenFile`) are relative to the',
+    'config file.',
+    '',
+    'With no file, podwarden serves this embedded default (the HTTP layer adds its own `podwarden` self check):',
+    '',
+    '```yaml',
+    embeddedDefaultConfig.trimEnd(),
+    '```',
+    '',
+    '## Top-level settings',
+    '',
+    ...tableHead,
+  ];
+  for (const section of ['server', 'shutdown', 'drain', 'metrics', 'log']) {
+    const schema = props[section];
+    if (schema) lines.push(...rows(schema, section));
+  }
+
+  lines.push(
+    '',
+    '## Overrides',
+    '',
+    'Environment variables override the file; flags override both. Empty variables count as unset.',
+    '',
+    '| environment | flag | sets |',
+    '|---|---|---|',
+    `| \`${configFileEnv}\` | \`--config\` | the config file |`,
+    ...overrideTable.map((o) => `| \`${o.env}\` | \`${flagName(o.flag)}\` | \`${o.path.join('.')}\` |`),
+    `| \`${drainTokenEnv}\` | — | the \`/drain\` bearer token; takes precedence over \`drain.tokenFile\`. No flag: it would show in \`ps\`. |`,
+    '',
+    'Booleans accept `true`/`false`/`1`/`0`/`yes`/`no`; `PODWARDEN_METRICS_PORT=none` sets `metricsPort: null`.',
+    'A bad value is reported with where it came from, e.g. `server.port (from PODWARDEN_PORT): "x" is not a port`.',
+    '',
+    '## Services',
+    '',
+    props.services?.description ?? '',
+    '',
+    'Every entry has a `name` and a `type`; these keys apply to all types:',
+    '',
+    ...tableHead,
+    ...(variants[0] ? rows(variants[0], '', (key) => common(key) && key !== 'type') : []),
+    '',
+    'Every type but `module` is a periodic check, with kubelet\'s timing keys and meanings. The service is',
+    '`starting` until `successThreshold` consecutive successes; it goes `not-ready` after `failureThreshold`',
+    'consecutive failures and back to `ready` after `successThreshold` successes. Probes read the cached state:',
+    'a probe request never runs a check. Each attempt\'s duration, outcome and error feed the metrics.',
+    '',
+    ...tableHead,
+    ...(periodic[0] ? rows(periodic[0], '', timing) : []),
+  );
+
+  for (const variant of variants) {
+    const type = String(variant.properties?.type?.const);
+    lines.push('', `### \`type: ${type}\``, '', variant.description ?? '', '', ...tableHead);
+    lines.push(...rows(variant, '', (key) => key !== 'type' && !common(key) && !timing(key)));
+  }
+
+  lines.push(
+    '',
+    '## Decisions',
+    '',
+    '- `bodyMatch` is a plain substring unless written `/pattern/flags`, then a regular expression (flags `g` and `y`',
+    '  are dropped). It looks at the first 64 KiB of the body.',
+    '- `expectStatus` takes `200`, `"200-399"` or a list `"200,204,300-399"`; the default `200-399` is what kubelet',
+    '  counts as success. Redirects are not followed.',
+    '- `url` must not carry credentials (`user:pass@`): they would show wherever the URL is printed. Send them in',
+    '  `headers`. Header values and exec `env` values are never logged nor shown in errors.',
+    '- `exec` runs the command without a shell, in its own process group. When an attempt times out, or the service',
+    '  stops, the whole group gets SIGKILL; when the command exits, whatever it left running in its group is killed',
+    '  too. Run podwarden under an init that reaps orphans (the image uses tini) so killed grandchildren do not',
+    '  linger as zombies.',
+    '- `dns` takes the name to resolve in `host`, since `name` is the service\'s name. It resolves `host` with the system resolver',
+    '  (as the app would), so `/etc/hosts` counts. Every address in `expectAddresses` must be among the answers;',
+    '  others may be too.',
+    '- `grpc` opens a new channel for each attempt, as kubelet does, so a restarted server is seen at the next',
+    '  attempt. The gRPC library is loaded only when a `grpc` check starts.',
+    '- `module` is imported when its service starts. A module that cannot be imported, or whose export is not a',
+    '  `BackgroundService` (or a function returning one), makes the service `failed` with the reason. The timing',
+    '  keys do not apply: the module reports its own readiness through its notifier.',
+    '- Names must be unique; `podwarden` is reserved for podwarden\'s own check. `dependsOn` must name services of',
+    '  the same file; cycles are refused with their path (`a → b → a`).',
+    '- `drain.token` cannot be written in the file: use a mounted Secret (`drain.tokenFile`) or',
+    `  \`${drainTokenEnv}\`. The token must be printable ASCII without spaces.`,
+    '',
+  );
+  return lines.join('\n');
+}
