@@ -21,6 +21,15 @@ export function showValue(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}…"` : text;
 }
 
+/**
+ * An error message for a value that is not `what`: `"x" is not a port; use
+ * an integer from 1 to 65535`, or `is required; use …` when it is missing.
+ */
+export function says(what: string, use?: string): (iss: { input?: unknown }) => string {
+  const hint = use ? `; use ${use}` : '';
+  return (iss) => (iss.input === undefined ? `is required${hint || `; use ${what}`}` : `${showValue(iss.input)} is not ${what}${hint}`);
+}
+
 const durationHint = 'use e.g. 250ms, 5s, 1m';
 
 /** Parse a duration string with a unit (`250ms`, `5s`, `1.5m`, `1h`) to milliseconds; undefined when it is not one. */
@@ -60,42 +69,42 @@ export function duration(options: { min?: number; max?: number } = {}) {
 
 /** A TCP port, 1–65535. */
 export const port = z
-  .int({ error: (iss) => `${showValue(iss.input)} is not a port; use an integer from 1 to 65535` })
-  .min(1, { error: (iss) => `${showValue(iss.input)} is not a port; use an integer from 1 to 65535` })
-  .max(65535, { error: (iss) => `${showValue(iss.input)} is not a port; use an integer from 1 to 65535` })
+  .int({ error: says('a port', 'an integer from 1 to 65535') })
+  .min(1, { error: says('a port', 'an integer from 1 to 65535') })
+  .max(65535, { error: says('a port', 'an integer from 1 to 65535') })
   .meta({ typeLabel: 'port' });
 
 /** A positive integer count (thresholds). */
 export const count = z
-  .int({ error: (iss) => `${showValue(iss.input)} is not a count; use an integer ≥ 1` })
-  .min(1, { error: (iss) => `${showValue(iss.input)} is not a count; use an integer ≥ 1` })
+  .int({ error: says('a count', 'an integer ≥ 1') })
+  .min(1, { error: says('a count', 'an integer ≥ 1') })
   .max(1000, { error: (iss) => `${showValue(iss.input)} is too large; use at most 1000` });
 
 /** Service names, as the core accepts them (they appear in URLs and metric labels). */
 export const serviceName = z
-  .string({ error: (iss) => `${showValue(iss.input)} is not a name; use a string` })
+  .string({ error: says('a name', 'a string') })
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
-    error: (iss) => `${showValue(iss.input)} is not a valid name; use 1–63 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    error: says('a valid name', '1–63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
   });
 
 /** A non-empty string. */
 export function text(what: string) {
   return z
-    .string({ error: (iss) => `${showValue(iss.input)} is not ${what}; use a string` })
+    .string({ error: says(what, 'a string') })
     .min(1, { error: () => `must not be empty; use ${what}` });
 }
 
 /** true or false. */
-export const flag = z.boolean({ error: (iss) => `${showValue(iss.input)} is not true or false` });
+export const flag = z.boolean({ error: says('true or false') });
 
 /** An IPv4 or IPv6 address. */
 export const ipAddress = z
-  .string({ error: (iss) => `${showValue(iss.input)} is not an IP address` })
-  .refine((value) => isIP(value) !== 0, { error: (iss) => `${showValue(iss.input)} is not an IP address, e.g. 127.0.0.1 or ::1` });
+  .string({ error: says('an IP address') })
+  .refine((value) => isIP(value) !== 0, { error: says('an IP address, e.g. 127.0.0.1 or ::1') });
 
 /** A DNS host name (or an IP address). */
 export const hostName = z
-  .string({ error: (iss) => `${showValue(iss.input)} is not a host name; use a string` })
+  .string({ error: says('a host name', 'a string') })
   .refine((value) => isIP(value) !== 0 || /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/.test(value), {
-    error: (iss) => `${showValue(iss.input)} is not a host name or IP address`,
+    error: says('a host name or IP address'),
   });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { duration, flag, port, showValue, text } from './schema-helpers.js';
+import { duration, flag, port, says, text } from './schema-helpers.js';
 import { serviceSchema } from './service-schemas.js';
 
 /**
@@ -53,8 +53,8 @@ const drainSchema = z
 const metricsSchema = z
   .strictObject({
     prefix: z
-      .string({ error: (iss) => `${showValue(iss.input)} is not a metric prefix; use a string` })
-      .regex(/^([A-Za-z_][A-Za-z0-9_]*)?$/, { error: (iss) => `${showValue(iss.input)} is not a metric prefix; use letters, digits and "_", not starting with a digit` })
+      .string({ error: says('a metric prefix', 'a string') })
+      .regex(/^([A-Za-z_][A-Za-z0-9_]*)?$/, { error: says('a metric prefix', 'letters, digits and "_", not starting with a digit') })
       .default('podwarden_')
       .describe('Prefix of every metric name.'),
   })
@@ -63,7 +63,7 @@ const metricsSchema = z
 const logSchema = z
   .strictObject({
     level: z
-      .enum(logLevels, { error: (iss) => `${showValue(iss.input)} is not a log level; use one of ${logLevels.join(', ')}` })
+      .enum(logLevels, { error: says('a log level', `one of ${logLevels.join(', ')}`) })
       .default('info')
       .describe('Log level.'),
   })
@@ -77,7 +77,7 @@ export const configSchema = z.strictObject({
   metrics: metricsSchema,
   log: logSchema,
   services: z
-    .array(serviceSchema, { error: (iss) => `${showValue(iss.input)} is not a list of services` })
+    .array(serviceSchema, { error: says('a list of services') })
     .default([])
     .describe('The checks and services to run. See the check types below.'),
 });

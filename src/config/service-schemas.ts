@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { probeKinds } from '../core/states.js';
-import { count, duration, flag, hostName, ipAddress, port, serviceName, showValue, text } from './schema-helpers.js';
+import { count, duration, flag, hostName, ipAddress, port, says, serviceName, showValue, text } from './schema-helpers.js';
 
 /**
  * The schema of one entry of `services:`, one object per check type. Every
@@ -11,12 +11,12 @@ import { count, duration, flag, hostName, ipAddress, port, serviceName, showValu
 const common = {
   name: serviceName.describe('Unique name: the `name` label in metrics, `/readyz/<name>` in probes.'),
   dependsOn: z
-    .array(serviceName, { error: (iss) => `${showValue(iss.input)} is not a list of service names` })
+    .array(serviceName, { error: says('a list of service names') })
     .default([])
     .describe('Services that must be ready before this one starts.'),
   probes: z
-    .array(z.enum(probeKinds, { error: (iss) => `${showValue(iss.input)} is not a probe; use readiness, liveness or startup` }), {
-      error: (iss) => `${showValue(iss.input)} is not a list; use e.g. [readiness, startup]`,
+    .array(z.enum(probeKinds, { error: says('a probe', 'readiness, liveness or startup') }), {
+      error: says('a list', 'e.g. [readiness, startup]'),
     })
     .default(['readiness', 'startup'])
     .describe('Which aggregate endpoints it counts in: `readiness` (/readyz), `liveness` (/livez), `startup` (/startupz).'),
@@ -27,7 +27,7 @@ const common = {
     .optional()
     .describe('How long it may take to stop once asked. Unset: `shutdown.stopTimeout`.'),
   restart: z
-    .enum(['never', 'on-failure'], { error: (iss) => `${showValue(iss.input)} is not a restart policy; use never or on-failure` })
+    .enum(['never', 'on-failure'], { error: says('a restart policy', 'never or on-failure') })
     .default('never')
     .describe('`on-failure` restarts a failed service with capped exponential backoff.'),
 };
@@ -85,7 +85,7 @@ const expectStatus = z
 
 /** `bodyMatch`: a substring, or `/regex/flags`. Resolved to a RegExp. */
 const bodyMatch = z
-  .string({ error: (iss) => `${showValue(iss.input)} is not a string; use a substring or /regex/` })
+  .string({ error: says('a string', 'a substring or /regex/') })
   .min(1, { error: () => 'must not be empty; use a substring or /regex/' })
   .transform((value, ctx) => {
     const m = /^\/(.*)\/([dgimsuvy]*)$/s.exec(value);
@@ -100,7 +100,7 @@ const bodyMatch = z
   .meta({ typeLabel: 'string | /regex/' });
 
 const httpUrl = z
-  .string({ error: (iss) => `${showValue(iss.input)} is not a URL; use e.g. http://127.0.0.1:8080/health` })
+  .string({ error: says('a URL', 'e.g. http://127.0.0.1:8080/health') })
   .superRefine((value, ctx) => {
     let url: URL;
     try {
@@ -123,12 +123,12 @@ export const httpService = z
     ...timing,
     url: httpUrl.describe('What to request, `http://` or `https://`. Redirects are not followed (a 3xx is judged by `expectStatus`).'),
     method: z
-      .enum(['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS'], { error: (iss) => `${showValue(iss.input)} is not a method; use GET, HEAD, POST, PUT or OPTIONS` })
+      .enum(['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS'], { error: says('a method', 'GET, HEAD, POST, PUT or OPTIONS') })
       .default('GET')
       .describe('HTTP method.'),
     headers: z
       .record(
-        z.string().regex(headerName, { error: (iss) => `${showValue(iss.input)} is not a header name` }),
+        z.string().regex(headerName, { error: says('a header name') }),
         z
           .string({ error: () => 'header values must be strings (value withheld)' })
           .refine((value) => !/[\r\n\0]/.test(value), { error: () => 'header values must not contain line breaks (value withheld)' }),
@@ -164,10 +164,12 @@ export const grpcService = z
     port: port.optional().describe('Port; either this or `target`.'),
     target: text('a gRPC target').optional().describe('A gRPC target such as `dns:///app:50051` or `unix:///run/app.sock`; either this or `port`.'),
     service: z
-      .string({ error: (iss) => `${showValue(iss.input)} is not a service name; use a string` })
+      .string({ error: says('a service name', 'a string') })
       .default('')
       .describe('Service name sent in the `grpc.health.v1.Health/Check` request; empty: the server as a whole.'),
-    tls: z.union([flag, tls]).default(false).describe('`true`, or TLS settings (`ca`, `insecureSkipVerify`); `false`: plaintext.'),
+    tls: z
+      .union([flag, tls], { error: says('true, false or a mapping', 'true, or { ca, insecureSkipVerify }') })
+      .default(false).describe('`true`, or TLS settings (`ca`, `insecureSkipVerify`); `false`: plaintext.'),
   })
   .superRefine((spec, ctx) => {
     if ((spec.port === undefined) === (spec.target === undefined)) {
@@ -182,19 +184,19 @@ export const execService = z
     ...common,
     ...timing,
     command: z
-      .array(text('an argument'), { error: (iss) => `${showValue(iss.input)} is not an argv list; use e.g. [pg_isready, -h, 127.0.0.1]` })
+      .array(text('an argument'), { error: says('an argv list', 'e.g. [pg_isready, -h, 127.0.0.1]') })
       .min(1, { error: () => 'is empty; use an argv list such as [pg_isready, -h, 127.0.0.1]' })
       .describe('The program and its arguments, run without a shell. Runs in podwarden\'s container.'),
     env: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: (iss) => `${showValue(iss.input)} is not an environment variable name` }), z.string({ error: () => 'values must be strings (value withheld)' }), {
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: says('an environment variable name') }), z.string({ error: () => 'values must be strings (value withheld)' }), {
         error: () => 'is not a mapping of variable names to values',
       })
       .default({})
       .describe('Extra environment variables (values are treated as secrets). The command inherits podwarden\'s environment, except `PODWARDEN_DRAIN_TOKEN`.'),
     expectExitCode: z
-      .int({ error: (iss) => `${showValue(iss.input)} is not an exit code; use an integer from 0 to 255` })
-      .min(0, { error: (iss) => `${showValue(iss.input)} is not an exit code; use an integer from 0 to 255` })
-      .max(255, { error: (iss) => `${showValue(iss.input)} is not an exit code; use an integer from 0 to 255` })
+      .int({ error: says('an exit code', 'an integer from 0 to 255') })
+      .min(0, { error: says('an exit code', 'an integer from 0 to 255') })
+      .max(255, { error: says('an exit code', 'an integer from 0 to 255') })
       .default(0)
       .describe('Exit code that counts as success.'),
   })
@@ -217,7 +219,7 @@ export const dnsService = z
     ...timing,
     host: hostName.describe('The name to resolve, with the system resolver (`/etc/hosts`, then DNS), as the app would.'),
     expectAddresses: z
-      .array(ipAddress, { error: (iss) => `${showValue(iss.input)} is not a list of IP addresses` })
+      .array(ipAddress, { error: says('a list of IP addresses') })
       .default([])
       .describe('Addresses that must all be among the answers; empty: any answer.'),
   })
