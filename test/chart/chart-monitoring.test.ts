@@ -4,36 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
-import type { IConfigMap, IService } from 'kubernetes-models/v1';
-import { type K8sObject, type RenderOptions, one, podSpecOf, podwardenContainer, promtool, render, selects } from './support.js';
-
-/** Hand-checked shapes of the Prometheus Operator resources (kubernetes-models does not know them). */
-interface Endpoint {
-  port: string;
-  path: string;
-  scheme: string;
-  interval: string;
-  scrapeTimeout?: string;
-  honorLabels: boolean;
-  relabelings?: object[];
-  metricRelabelings?: Array<{ sourceLabels?: string[]; regex?: string; targetLabel?: string; replacement?: string; action: string }>;
-}
-interface ServiceMonitor extends K8sObject {
-  spec: { namespaceSelector: { matchNames: string[] }; selector: { matchLabels: Record<string, string> }; endpoints: Endpoint[] };
-}
-interface PodMonitor extends K8sObject {
-  spec: { namespaceSelector: { matchNames: string[] }; selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: Endpoint[] };
-}
-export interface Rule {
-  alert: string;
-  expr: string;
-  for?: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-}
-interface PrometheusRule extends K8sObject {
-  spec: { groups: Array<{ name: string; rules: Rule[] }> };
-}
+import type { IService } from 'kubernetes-models/v1';
+import { type PodMonitor, type PrometheusRule, type Rule, type Endpoint, type ServiceMonitor, dashboardOf, rulesOf } from './monitoring-objects.js';
+import { one, podSpecOf, podwardenContainer, promtool, render, selects } from './support.js';
 
 const promDuration = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
 const keepsName = [
@@ -112,11 +85,6 @@ describe('PodMonitor', () => {
     checkEndpoint(endpoint, true);
   });
 });
-
-/** The PrometheusRule of a render. */
-export function rulesOf(options: RenderOptions): PrometheusRule {
-  return one<PrometheusRule>(render(options).docs, 'PrometheusRule');
-}
 
 function writeRuleFile(rule: PrometheusRule, transform: (r: Rule) => Rule = (r) => r): { dir: string; file: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'podwarden-rules-'));
@@ -237,20 +205,6 @@ describe('PrometheusRule', () => {
     expect(result.code).toBe(0);
   });
 });
-
-interface Dashboard {
-  uid: string;
-  title: string;
-  panels: Array<{ title: string; type: string; targets?: Array<{ expr: string; legendFormat?: string }> }>;
-  templating: { list: Array<{ name: string; query?: unknown }> };
-}
-
-export function dashboardOf(options: RenderOptions): { configMap: IConfigMap; dashboard: Dashboard; json: string } {
-  const configMap = one<IConfigMap>(render(options).docs, 'ConfigMap', '-dashboard');
-  const json = configMap.data?.['podwarden.json'];
-  if (json === undefined) throw new Error('the dashboard ConfigMap has no podwarden.json');
-  return { configMap, dashboard: JSON.parse(json) as Dashboard, json };
-}
 
 describe('Grafana dashboard', () => {
   it("is a ConfigMap with the Grafana sidecar's label and a dashboard that parses", () => {

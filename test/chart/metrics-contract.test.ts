@@ -1,0 +1,248 @@
+/**
+ * The dashboard and the alert rules use only metric names, labels and label
+ * values that podwarden really exports: the real CLI (`node dist/cli/main.js
+ * serve`, built by `npm run build`) runs with the config the chart renders,
+ * checks a live HTTP server and a closed port, gets a kubelet-like probe and a
+ * /drain with a wrong token, and its /metrics is scraped.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IConfigMap } from 'kubernetes-models/v1';
+import { dashboardOf, rulesOf } from './monitoring-objects.js';
+import { one, render, repoRoot } from './support.js';
+
+const cli = path.join(repoRoot, 'dist/cli/main.js');
+/** Labels Prometheus (Operator) attaches to every target; podwarden never exports them. */
+const targetLabels = new Set(['namespace', 'pod', 'job', 'instance', 'service', 'endpoint', 'container']);
+/** Labels PromQL itself produces. */
+const queryLabels = new Set(['le']);
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** name → label → values seen, from a text exposition. */
+type Scrape = Map<string, Map<string, Set<string>>>;
+
+export function parseExposition(text: string): Scrape {
+  const series: Scrape = new Map();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+\S+/.exec(line);
+    if (!m?.[1]) throw new Error(`unparsable exposition line: ${line}`);
+    const labels = series.get(m[1]) ?? new Map<string, Set<string>>();
+    series.set(m[1], labels);
+    for (const [, name, value] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+      if (!name || value === undefined) continue;
+      const values = labels.get(name) ?? new Set<string>();
+      labels.set(name, values);
+      values.add(value);
+    }
+  }
+  return series;
+}
+
+/** What one PromQL expression uses. */
+interface Usage {
+  where: string;
+  metrics: Array<{ name: string; matchers: Array<{ label: string; op: string; value: string }> }>;
+  groupingLabels: string[];
+}
+
+export function usageOf(expr: string, where: string, prefix = 'podwarden_'): Usage {
+  const metrics: Usage['metrics'] = [];
+  const selector = new RegExp(`\\b(${prefix}[a-zA-Z0-9_:]+)(?:\\{([^}]*)\\})?`, 'g');
+  for (const [, name, body] of expr.matchAll(selector)) {
+    if (!name) continue;
+    const matchers = [...(body ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"/g)].map(([, label, op, value]) => ({
+      label: label ?? '',
+      op: op ?? '',
+      value: value ?? '',
+    }));
+    metrics.push({ name, matchers });
+  }
+  const groupingLabels = [...expr.matchAll(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g)].flatMap(([, list]) =>
+    (list ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  return { where, metrics, groupingLabels };
+}
+
+/** Every problem with one usage against a scrape. */
+export function problemsOf(usage: Usage, scrape: Scrape): string[] {
+  const problems: string[] = [];
+  const labelsOfExpr = new Set<string>();
+  for (const metric of usage.metrics) {
+    const labels = scrape.get(metric.name);
+    if (!labels) {
+      problems.push(`${usage.where}: ${metric.name} is not exported`);
+      continue;
+    }
+    for (const l of labels.keys()) labelsOfExpr.add(l);
+    for (const { label, op, value } of metric.matchers) {
+      if (targetLabels.has(label)) continue;
+      const values = labels.get(label);
+      if (!values) {
+        problems.push(`${usage.where}: ${metric.name} has no label ${label}`);
+        continue;
+      }
+      // Literal values (not dashboard variables) must be values podwarden produces.
+      if (value.includes('$')) continue;
+      const wanted = op === '=' || op === '!=' ? [value] : op === '=~' || op === '!~' ? value.split('|') : [];
+      for (const v of wanted) if (!values.has(v)) problems.push(`${usage.where}: ${metric.name}{${label}="${v}"} never appears (seen: ${[...values].join(', ')})`);
+    }
+  }
+  for (const label of usage.groupingLabels) {
+    if (!targetLabels.has(label) && !queryLabels.has(label) && !labelsOfExpr.has(label)) problems.push(`${usage.where}: groups by ${label}, which none of its metrics has`);
+  }
+  return problems;
+}
+
+describe('metric names and labels in the dashboard and the rules', () => {
+  let child: ChildProcess | undefined;
+  let app: HttpServer | undefined;
+  let scrape: Scrape = new Map();
+  let exposition = '';
+  let log = '';
+
+  beforeAll(async () => {
+    if (!existsSync(cli)) throw new Error(`${path.relative(repoRoot, cli)} is missing: run \`npm run build\` first (make test does)`);
+    app = createHttpServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => app?.listen(0, '127.0.0.1', resolve));
+    const appPort = (app.address() as AddressInfo).port;
+    const closedPort = await freePort();
+    const port = await freePort();
+    // The config as the chart renders it, pointed at the servers of this test.
+    const services = [
+      { name: 'app', type: 'http', url: `http://127.0.0.1:${appPort}/`, interval: '200ms', timeout: '1s' },
+      { name: 'cache', type: 'tcp', host: '127.0.0.1', port: closedPort, interval: '200ms', timeout: '500ms', probes: ['readiness'] },
+      { name: 'worker', type: 'http', url: `http://127.0.0.1:${appPort}/worker`, interval: '200ms', dependsOn: ['app'] },
+    ];
+    const { docs } = render({
+      release: 'contract',
+      set: { 'config.server.port': port, 'config.server.host': '127.0.0.1' },
+      extraArgs: ['--set-json', `config.services=${JSON.stringify(services)}`],
+    });
+    const configMap = one<IConfigMap>(docs, 'ConfigMap', '-config');
+    const dir = mkdtempSync(path.join(tmpdir(), 'podwarden-contract-'));
+    const configFile = path.join(dir, 'podwarden.yaml');
+    writeFileSync(configFile, configMap.data?.['podwarden.yaml'] ?? '');
+    child = spawn(process.execPath, [cli, 'serve', '--config', configFile], {
+      env: { ...process.env, PODWARDEN_DRAIN_TOKEN: 'contract-token' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 20_000;
+    // Wait until `app` has been checked successfully, so every family has series.
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`podwarden exited with ${child.exitCode}:\n${log}`);
+      const status = await fetch(`${base}/readyz/app`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (status === 200) break;
+      if (Date.now() > deadline) throw new Error(`podwarden did not report app ready in 20 s:\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await fetch(`${base}/readyz`, { headers: { 'user-agent': 'kube-probe/1.31' } });
+    await fetch(`${base}/livez/podwarden`, { headers: { 'user-agent': 'kube-probe/1.31' } });
+    await fetch(`${base}/drain`, { headers: { authorization: 'Bearer wrong' } });
+    exposition = await (await fetch(`${base}/metrics`)).text();
+    scrape = parseExposition(exposition);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child?.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
+    await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
+  });
+
+  it('scrapes every family the design names, with the name label', () => {
+    for (const family of [
+      'service_start_timestamp_seconds',
+      'service_ready_timestamp_seconds',
+      'service_ready_duration_seconds',
+      'service_dependency_wait_seconds',
+      'service_ready',
+      'service_state',
+      'service_restarts_total',
+      'check_duration_seconds_bucket',
+      'check_last_success_timestamp_seconds',
+      'check_failures_total',
+    ]) {
+      expect(scrape.get(`podwarden_${family}`)?.has('name'), `podwarden_${family}{name}`).toBe(true);
+    }
+    expect(scrape.get('podwarden_probe_requests_total')?.get('agent')).toEqual(new Set(['kube-probe', 'other']));
+  });
+
+  it('the PrometheusRule uses only what podwarden exports', () => {
+    const rules = rulesOf({ set: { 'metrics.prometheusRule.enabled': true } }).spec.groups.flatMap((g) => g.rules);
+    const usages = rules.map((r) => usageOf(r.expr, r.alert));
+    expect(usages.flatMap((u) => u.metrics).length).toBeGreaterThanOrEqual(7);
+    expect(usages.flatMap((u) => problemsOf(u, scrape))).toEqual([]);
+  });
+
+  it('the dashboard uses only what podwarden exports, in its queries, legends and variables', () => {
+    const { dashboard } = dashboardOf({ set: { 'metrics.dashboard.enabled': true } });
+    const problems: string[] = [];
+    let count = 0;
+    for (const panel of dashboard.panels) {
+      for (const target of panel.targets ?? []) {
+        const usage = usageOf(target.expr, panel.title);
+        count += usage.metrics.length;
+        problems.push(...problemsOf(usage, scrape));
+        // Legends show labels the query keeps.
+        for (const [, label] of (target.legendFormat ?? '').matchAll(/\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g)) {
+          if (label && !targetLabels.has(label) && !usage.groupingLabels.includes(label)) problems.push(`${panel.title}: legend shows ${label}, which the query drops`);
+        }
+      }
+    }
+    for (const variable of dashboard.templating.list) {
+      const query = (variable.query as { query?: string } | undefined)?.query;
+      if (!query) continue;
+      const m = /^label_values\((.*),\s*([a-zA-Z_]+)\)$/.exec(query);
+      if (!m?.[1] || !m[2]) continue;
+      const usage = usageOf(m[1], `variable ${variable.name}`);
+      usage.groupingLabels.push(m[2]);
+      problems.push(...problemsOf(usage, scrape));
+    }
+    expect(count).toBeGreaterThanOrEqual(15);
+    expect(problems).toEqual([]);
+  });
+
+  it('the checker itself catches a name, a label and a value podwarden does not export', () => {
+    const problems = [
+      ...problemsOf(usageOf('podwarden_service_readiness{name="app"}', 'typo'), scrape),
+      ...problemsOf(usageOf('sum by (check) (podwarden_service_ready)', 'grouping'), scrape),
+      ...problemsOf(usageOf('podwarden_drain_requests_total{result="rejected"}', 'value'), scrape),
+      ...problemsOf(usageOf('podwarden_probe_requests_total{probes="readyz"}', 'label'), scrape),
+    ];
+    expect(problems).toEqual([
+      'typo: podwarden_service_readiness is not exported',
+      'grouping: groups by check, which none of its metrics has',
+      'value: podwarden_drain_requests_total{result="rejected"} never appears (seen: drained, unauthorized, forbidden, unavailable)',
+      'label: podwarden_probe_requests_total has no label probes',
+    ]);
+  });
+
+  it('counted the kubelet probe and the refused /drain', () => {
+    expect(exposition).toMatch(/podwarden_probe_requests_total\{probe="readyz",code="\d+",agent="kube-probe"\} [1-9]/);
+    expect(exposition).toMatch(/podwarden_drain_requests_total\{result="unauthorized"\} 1/);
+  });
+});
