@@ -106,7 +106,7 @@ function parseYaml(text: string): { value: Record<string, unknown> } | { problem
     return {
       problems: doc.errors.map((e) => {
         const { line, col } = lineCounter.linePos(e.pos[0]);
-        return { path: `line ${line}, column ${col}`, message: `malformed YAML: ${e.message.split('\n')[0]}` };
+        return { path: `line ${line}, column ${col}`, message: `malformed YAML: ${yamlReason(e)}` };
       }),
     };
   }
@@ -114,13 +114,18 @@ function parseYaml(text: string): { value: Record<string, unknown> } | { problem
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    return { problems: [{ path: '', message: `malformed YAML: ${(err as Error).message.split('\n')[0]}` }] };
+    return { problems: [{ path: '', message: `malformed YAML: ${yamlReason(err)}` }] };
   }
   if (value === null || value === undefined) return { value: {} };
   if (typeof value !== 'object' || Array.isArray(value)) {
     return { problems: [{ path: '', message: 'the config must be a mapping with keys such as server, shutdown, drain, metrics, log, services' }] };
   }
   return { value: value as Record<string, unknown> };
+}
+
+/** The YAML library's reason, without the source text it sometimes quotes after a colon (it could be a secret). */
+function yamlReason(err: unknown): string {
+  return ((err as Error).message.split('\n')[0] ?? '').split(': ')[0] ?? 'error';
 }
 
 /** A token must fit in an `Authorization: Bearer` header. */

@@ -279,6 +279,14 @@ describe('loadConfig: secrets', () => {
     expect(lines).toEqual([expect.stringMatching(/^drain\.tokenFile: the token in .* must be 1–4096 printable ASCII characters without spaces \(value withheld\)$/)]);
   });
 
+  it('never quotes source text from malformed YAML', async () => {
+    for (const yaml of ['a: *hunter2', 'services:\n  - headers: { Authorization: Bearer hunter2 }}\n', 'h:\n  Authorization: "Bearer hunter2\n']) {
+      const lines = await problems(yaml);
+      expect(lines[0]).toMatch(/malformed YAML: /);
+      expect(lines.join('\n')).not.toContain('hunter2');
+    }
+  });
+
   it('refuses a token written in the file, pointing to the right places', async () => {
     const lines = await problems('drain: { token: hunter2 }');
     expect(lines).toEqual(['drain.token: a token does not belong in the config file; put it in the file named by drain.tokenFile or in PODWARDEN_DRAIN_TOKEN']);
