@@ -2,12 +2,17 @@ import { configFileEnv } from '../config/env-overrides.js';
 import { loadConfig } from '../config/load-config.js';
 import { isPodwardenError } from '../errors.js';
 
+/** An output: a function, or a stream-like object such as `process.stdout`. */
+type Output = ((s: string) => void) | { write(s: string): unknown };
+
 /** Where `podwarden validate` writes, and the environment it reads overrides from. */
 export interface ValidateIo {
-  readonly stdout: (s: string) => void;
-  readonly stderr: (s: string) => void;
+  readonly stdout: Output;
+  readonly stderr: Output;
   readonly env: NodeJS.ProcessEnv;
 }
+
+const writer = (out: Output) => (s: string) => void (typeof out === 'function' ? out(s) : out.write(s));
 
 const usage = `usage: podwarden validate [FILE | --config FILE]
 
@@ -20,7 +25,8 @@ problem and exits 2. Without FILE, validates $${configFileEnv}.
  * `podwarden validate FILE`: prints `ok` (exit 0) or every problem found, each
  * with its field path, secrets withheld (exit 2). Usage errors also exit 2.
  */
-export async function runValidate(args: string[], io: ValidateIo): Promise<number> {
+export async function runValidate(args: readonly string[], streams: ValidateIo): Promise<number> {
+  const io = { stdout: writer(streams.stdout), stderr: writer(streams.stderr), env: streams.env };
   let file: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;

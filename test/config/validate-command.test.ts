@@ -55,6 +55,13 @@ describe('podwarden validate', () => {
     expect(stderr).toContain('server.port (from PODWARDEN_PORT): "eighty" is not a port');
   });
 
+  it('writes to stream-like outputs such as process.stdout', async () => {
+    const good = file('stream.yaml', 'services: []\n');
+    let out = '';
+    const code = await runValidate([good], { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, env: {} });
+    expect({ code, out }).toEqual({ code: 0, out: 'ok\n' });
+  });
+
   it('exits 2 for a missing file or bad usage', async () => {
     expect(await validate([join(dir, 'missing.yaml')])).toMatchObject({ code: 2, stderr: `cannot read config file ${join(dir, 'missing.yaml')}: no such file\n` });
     expect(await validate([])).toMatchObject({ code: 2, stderr: expect.stringContaining('give a config file') });
