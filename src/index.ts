@@ -45,3 +45,31 @@ export type { LoggerOptionsInput, LogLevelName } from './logging/logger.js';
 export { logLifecycle } from './logging/lifecycle-log.js';
 export type { LifecycleLogOptions } from './logging/lifecycle-log.js';
 export { logExitReport, exitReportFields } from './logging/exit-log.js';
+export { loadConfig, parseConfig, embeddedDefaultConfig } from './config/load-config.js';
+export type { LoadConfigOptions, ParseConfigOptions } from './config/load-config.js';
+export { configSchema, logLevels } from './config/schema.js';
+export type {
+  PodwardenConfigInput,
+  PodwardenConfig,
+  ServiceSpec,
+  ServiceSpecOf,
+  ServiceType,
+  CheckSpec,
+  HttpServiceSpec,
+  TcpServiceSpec,
+  GrpcServiceSpec,
+  ExecServiceSpec,
+  FileServiceSpec,
+  DnsServiceSpec,
+  ModuleServiceSpec,
+  LogLevel,
+} from './config/schema.js';
+export { overrideTable } from './config/env-overrides.js';
+export type { ConfigOverrides, OverrideKey } from './config/env-overrides.js';
+export { redactConfig } from './config/redact.js';
+export { addConfiguredServices } from './config/add-services.js';
+export { CheckResults } from './checks/check-result.js';
+export type { CheckResult, CheckResultListener } from './checks/check-result.js';
+export { periodicCheck } from './checks/periodic-check.js';
+export type { Probe, ProbeSession, CheckTiming, PeriodicCheckOptions } from './checks/periodic-check.js';
+export { createCheckService } from './checks/create-check-service.js';
