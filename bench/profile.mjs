@@ -1,5 +1,5 @@
 // Where podwarden's startup time and memory go, and what the levers buy:
-//   node bench/profile.mjs [--short] [--only imports,loads,cpu,memory,levers]
+//   node bench/profile.mjs [--short] [--only imports,loads,cpu,memory,levers] [--dist DIR]
 // Writes bench/results/profile.md and profile.json. See docs/performance.md.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -19,7 +19,7 @@ import { compareVariants } from './lib/profile/variants.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { short: { type: 'boolean', default: false }, only: { type: 'string' } },
+  options: { short: { type: 'boolean', default: false }, only: { type: 'string' }, dist: { type: 'string', default: 'dist' } },
 });
 const sections = values.only ? values.only.split(',') : ['imports', 'loads', 'cpu', 'memory', 'levers'];
 const cores = (await import('node:os')).default.cpus().length;
@@ -28,15 +28,17 @@ const options = {
   serverCore: cores > 1 ? String(cores - 1) : undefined,
   loadCore: cores > 1 ? '0' : undefined,
   settleMs: 1000,
+  maxNoisePct: 20,
+  noiseRetries: 2,
 };
 const machine = describeMachine(options);
 pinSelf(options.loadCore);
 const log = (l) => console.log(l);
 log(`machine: ${machineLine(machine)}`);
 
-const cli = join(root, 'dist', 'cli', 'main.js');
+const cli = join(root, values.dist, 'cli', 'main.js');
 if (!existsSync(cli)) {
-  console.error('dist/cli/main.js is missing: run `npm run build` first.');
+  console.error(`${values.dist}/cli/main.js is missing: run \`npm run build\` first.`);
   process.exit(2);
 }
 const fixtures = await startFixtures();
@@ -51,7 +53,7 @@ const repeats = values.short ? 3 : 7;
 try {
   if (sections.includes('imports')) {
     log('\n== import cost per dependency (fresh process each)');
-    const specs = ['(nothing)', 'node:http', 'fastify', 'fastify-plugin', 'prom-client', 'pino', 'yaml', 'zod', 'ms', '@grpc/grpc-js', 'grpc-health-check', './dist/index.js', ...['http', 'metrics', 'config', 'checks'].filter((d) => existsSync(join(root, 'dist', d, 'index.js'))).map((d) => `./dist/${d}/index.js`)];
+    const specs = ['(nothing)', 'node:http', 'fastify', 'fastify-plugin', 'prom-client', 'pino', 'yaml', 'zod', 'ms', '@grpc/grpc-js', 'grpc-health-check', `./${values.dist}/index.js`, ...['http', 'metrics', 'config', 'checks'].filter((d) => existsSync(join(root, values.dist, d, 'index.js'))).map((d) => `./${values.dist}/${d}/index.js`)];
     const rows = measureImports(specs, { root, repeats, core: options.serverCore });
     result.sections.imports = rows;
     md.push('', '## Import cost per dependency', '', 'A fresh `node --input-type=module` process imports one module; median [min–max] over interleaved runs.', '', '| module | import (ms) | RSS growth (MiB) | whole process (ms) |', '|---|---|---|---|');

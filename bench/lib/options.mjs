@@ -16,7 +16,7 @@ const modes = {
 
 export const figureIds = ['startup', 'throughput', 'sigterm', 'metrics', 'hung', 'idleCpu', 'flood'];
 
-const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR]
+const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--max-noise PCT]
 figures: ${figureIds.join(', ')}`;
 
 export function parseOptions(argv) {
@@ -28,6 +28,8 @@ export function parseOptions(argv) {
       targets: { type: 'string' },
       repeats: { type: 'string' },
       out: { type: 'string', default: 'bench/results' },
+      dist: { type: 'string', default: 'dist' },
+      'max-noise': { type: 'string', default: '20' },
       'server-core': { type: 'string' },
       'load-core': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -55,6 +57,9 @@ export function parseOptions(argv) {
     figures: only,
     targetFilter: values.targets ? values.targets.split(',') : undefined,
     out: values.out,
+    dist: values.dist,
+    maxNoisePct: Number(values['max-noise']),
+    noiseRetries: 2,
     // The server gets the last core, the load generator and the harness the first.
     serverCore: values['server-core'] ?? (cores > 1 ? String(cores - 1) : undefined),
     loadCore: values['load-core'] ?? (cores > 1 ? '0' : undefined),

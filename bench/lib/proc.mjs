@@ -117,4 +117,32 @@ export function cpuSeconds(pid) {
   return ticks / clkTck;
 }
 
-export { clkTck };
+/** Busy CPU seconds of one core since boot (all processes), from /proc/stat. */
+export function coreBusySeconds(core) {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
+  if (!line) return NaN;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / clkTck;
+}
+
+/**
+ * How much of the server core other processes use from now until stop():
+ * the core's busy time minus the server's own CPU time, as % of wall time.
+ * A noisy machine shows here; the harness retries runs above its limit.
+ */
+export function startNoiseGauge(pid, core) {
+  if (core === undefined) return { stop: () => NaN };
+  const t0 = performance.now();
+  const busy0 = coreBusySeconds(core);
+  let own0 = 0;
+  try { own0 = cpuSeconds(pid); } catch { /* not started yet */ }
+  return {
+    stop() {
+      const seconds = (performance.now() - t0) / 1000;
+      let own1 = own0;
+      try { own1 = cpuSeconds(pid); } catch { /* exited */ }
+      const foreign = coreBusySeconds(core) - busy0 - (own1 - own0);
+      return Math.max(0, (100 * foreign) / seconds);
+    },
+  };
+}

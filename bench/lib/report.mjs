@@ -5,21 +5,25 @@ import { machineLine } from './machine.mjs';
 import { fmt, ratio, summarize } from './stats.mjs';
 
 /** Summaries per column, and ratios to the figure's node:http and fastify baselines. */
+const noiseColumn = { key: 'noisePct', label: 'noise', unit: '% of server core used by others', better: 'lower', noRatio: true };
+
 export function summarizeFigure(figure, targets, { runs, errors }, skipped) {
-  const out = { title: figure.title, baselines: figure.baselines, columns: figure.columns, targets: {}, skipped };
+  const measuredNoise = [...runs.values()].some((list) => list.some((r) => Number.isFinite(r.noisePct)));
+  const columns = measuredNoise ? [...figure.columns, noiseColumn] : figure.columns;
+  const out = { title: figure.title, baselines: figure.baselines, columns, targets: {}, skipped };
   for (const t of targets) {
     const list = runs.get(t.name) ?? [];
     const summary = {};
     const text = {};
-    for (const c of figure.columns) {
+    for (const c of columns) {
       if (c.text) text[c.key] = [...new Set(list.map((r) => String(r[c.key])))];
       else summary[c.key] = summarize(list.map((r) => r[c.key]));
     }
     out.targets[t.name] = { label: t.label, runs: list, errors: errors.get(t.name) ?? [], summary, text };
   }
   for (const t of Object.values(out.targets)) {
-    for (const c of figure.columns) {
-      if (c.text) continue;
+    for (const c of columns) {
+      if (c.text || c.noRatio) continue;
       const s = t.summary[c.key];
       s.xNode = ratio(s.median, out.targets[figure.baselines.node]?.summary[c.key]?.median);
       s.xFastify = ratio(s.median, out.targets[figure.baselines.fastify]?.summary[c.key]?.median);
@@ -28,9 +32,10 @@ export function summarizeFigure(figure, targets, { runs, errors }, skipped) {
   return out;
 }
 
-function cell(s) {
+function cell(s, column) {
   if (!s || s.n === 0) return '–';
   const range = s.n > 1 ? ` [${fmt(s.min)}–${fmt(s.max)}]` : '';
+  if (column.noRatio) return `${fmt(s.median)}${range}`;
   const r = (x) => (Number.isFinite(x) ? `×${x.toFixed(2)}` : '–');
   return `${fmt(s.median)}${range} ${r(s.xNode)}/${r(s.xFastify)}`;
 }
@@ -45,6 +50,8 @@ export function toMarkdown(results) {
     '',
     'Cells: median [min–max] over the runs, then ×a/×b = ratio of the median to the',
     'node:http / fastify baseline run of the same invocation (named under each table).',
+    '"noise" is the share of the server core that other processes used during a run',
+    `(runs above ${results.options.maxNoisePct} % are retried up to ${results.options.noiseRetries} times; the quietest counts).`,
     '',
     '## Targets',
     '',
@@ -57,10 +64,10 @@ export function toMarkdown(results) {
   }
   for (const [id, f] of Object.entries(results.figures)) {
     lines.push('', `## ${f.title}`, '', `Baselines: node:http = \`${f.baselines.node}\`, fastify = \`${f.baselines.fastify}\`. Figure id \`${id}\`.`, '');
-    lines.push(`| server | ${f.columns.map((c) => (c.unit ? `${c.label} (${c.unit})` : c.label)).join(' | ')} | runs |`);
+    lines.push(`| server | ${f.columns.map((c) => (c.unit && !c.noRatio ? `${c.label} (${c.unit})` : c.label)).join(' | ')} | runs |`);
     lines.push(`|---|${f.columns.map(() => '---').join('|')}|---|`);
     for (const [name, t] of Object.entries(f.targets)) {
-      const cells = f.columns.map((c) => (c.text ? t.text[c.key].join(', ') : cell(t.summary[c.key])));
+      const cells = f.columns.map((c) => (c.text ? t.text[c.key].join(', ') : cell(t.summary[c.key], c)));
       const runs = `${t.runs.length}${t.errors.length ? ` (${t.errors.length} failed)` : ''}`;
       lines.push(`| ${name} | ${cells.join(' | ')} | ${runs} |`);
     }

@@ -30,10 +30,10 @@ function podwarden(name, label, configKey, extra = {}) {
     ...extra,
     command(ctx, port) {
       const config = configKey ? ['--config', ctx.configs.files[configKey]] : [];
-      return { cmd: node, args: [join(ctx.root, 'dist', 'cli', 'main.js'), 'serve', ...config, '--port', String(port)] };
+      return { cmd: node, args: [join(ctx.root, ctx.options.dist, 'cli', 'main.js'), 'serve', ...config, '--port', String(port)] };
     },
     available(ctx) {
-      return existsSync(join(ctx.root, 'dist', 'cli', 'main.js')) || 'dist/cli/main.js is not built yet';
+      return existsSync(join(ctx.root, ctx.options.dist, 'cli', 'main.js')) || `${ctx.options.dist}/cli/main.js is not built yet`;
     },
   };
 }

@@ -41,6 +41,6 @@ export default {
           rssMiB: rssMiB(proc.pid),
           failureKinds: JSON.stringify(p.failureKinds),
         };
-      }), ctx.log);
+      }), ctx);
   },
 };

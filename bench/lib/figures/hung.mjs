@@ -25,6 +25,6 @@ export default {
         await sleep(1500); // the stuck check has started hanging
         const w = await runWrk({ url: base + t.readiness, seconds: o.hungS, connections: 10, core: o.loadCore });
         return { p50Ms: w.p50Ms, p99Ms: w.p99Ms, rps: w.rps, non200: w.errors.status, held: t.name === 'podwarden-hang' ? ctx.fixtures.switchable.held : 0 };
-      }), ctx.log);
+      }), ctx);
   },
 };

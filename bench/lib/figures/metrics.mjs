@@ -31,6 +31,6 @@ export default {
         const series = body.split('\n').filter((l) => l && !l.startsWith('#')).length;
         const w = await runWrk({ url, seconds: o.metricsS, connections: 1, core: o.loadCore, timeoutS: 5 });
         return { p50Ms: w.p50Ms, p99Ms: w.p99Ms, rps: w.rps, sizeKiB: Buffer.byteLength(body) / 1024, series, rssMiB: rssMiB(proc.pid) };
-      }), ctx.log);
+      }), ctx);
   },
 };

@@ -62,6 +62,6 @@ export default {
     { key: 'status', label: 'readiness answer', unit: '', text: true },
   ],
   run(targets, ctx) {
-    return interleave(targets, ctx.options.repeats.sigterm, (t) => measureOnce(t, ctx), ctx.log);
+    return interleave(targets, ctx.options.repeats.sigterm, (t) => measureOnce(t, ctx), ctx);
   },
 };

@@ -14,6 +14,6 @@ export default {
   ],
   run(targets, ctx) {
     return interleave(targets, ctx.options.repeats.startup, (t) =>
-      withServer(t, ctx, async ({ startup }) => startup), ctx.log);
+      withServer(t, ctx, async ({ startup }) => startup), ctx);
   },
 };

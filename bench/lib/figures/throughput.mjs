@@ -29,6 +29,6 @@ export default {
         await runWrk({ url, seconds: o.warmupS, connections: 10, core: o.loadCore });
         const w = await runWrk({ url, seconds: o.wrkS, connections: 10, core: o.loadCore });
         return { rps: w.rps, p50Ms: w.p50Ms, p99Ms: w.p99Ms, idleRssMiB, loadRssMiB: rssMiB(proc.pid), errors: w.errorCount };
-      }), ctx.log);
+      }), ctx);
   },
 };

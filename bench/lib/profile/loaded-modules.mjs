@@ -16,9 +16,13 @@ export function packageOf(file) {
     const rest = path.slice(nm + 'node_modules/'.length).split('/');
     return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
   }
-  const m = /\/(dist|bench|src)\/(?:([^/]+)\/)?/.exec(path);
-  if (m) return m[2] && !m[2].includes('.') ? `${m[1]}/${m[2]}` : m[1];
-  return path;
+  // podwarden's own files: "dist/http" for …/dist/http/x.js (also a dist built elsewhere).
+  const at = Math.max(path.lastIndexOf('/dist/'), path.lastIndexOf('/src/'));
+  if (at >= 0) {
+    const [top, sub, file] = path.slice(at + 1).split('/');
+    return file === undefined ? top : `${top}/${sub}`;
+  }
+  return path.includes('/bench/') ? 'bench' : path;
 }
 
 /** Start `command(port)`, wait for `readiness`, and return the files it loaded. */

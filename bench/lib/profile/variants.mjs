@@ -22,7 +22,7 @@ export async function compareVariants(variants, ctx, { repeats = 5, wrkS = 3 } =
       const idleRssMiB = rssMiB(proc.pid);
       const w = wrkS > 0 ? await runWrk({ url: base + t.readiness, seconds: wrkS, connections: 10, core: ctx.options.loadCore }) : undefined;
       return { startupMs: startup.readyMs, idleRssMiB, rps: w?.rps ?? NaN, p99Ms: w?.p99Ms ?? NaN };
-    }), ctx.log);
+    }), ctx);
   const rows = variants.map((v) => {
     const list = runs.get(v.name);
     const s = {};
