@@ -48,7 +48,7 @@ export function addHttpService(server: Server, input: HttpOptionsInput = {}): Ht
   const { metrics, log } = input;
   metrics?.trackEventLoop(() => eventLoop.lagMs / 1000);
 
-  const app = createHealthApp(config);
+  const app = createHealthApp(config, metrics?.requests);
   const separateMetrics = config.metricsPort !== undefined && metrics !== undefined;
   void app.register(podwardenHttp, {
     server,
@@ -60,7 +60,7 @@ export function addHttpService(server: Server, input: HttpOptionsInput = {}): Ht
   });
   let metricsApp: FastifyInstance | undefined;
   if (separateMetrics) {
-    metricsApp = createHealthApp(config);
+    metricsApp = createHealthApp(config, metrics.requests);
     countRequests(metricsApp, metrics.requests);
     registerMetricsRoute(metricsApp, metrics);
   }

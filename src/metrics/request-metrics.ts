@@ -55,7 +55,9 @@ export function requestMetrics(registry: Registry, config: { readonly prefix: st
   for (const kubeProbe of [true, false]) {
     for (const probe of ['livez', 'readyz', 'startupz'] as const) for (const code of [200, 503]) childOf(probe, code, kubeProbe).inc(0);
     childOf('other', 404, kubeProbe).inc(0);
+    childOf('other', 400, kubeProbe).inc(0);
   }
+  childOf('metrics', 200, false).inc(0);
   const drainChildren = new Map(drainResults.map((r) => [r, drains.labels(r)]));
   for (const child of drainChildren.values()) child.inc(0);
 

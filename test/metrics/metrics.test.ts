@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { now } from '../../src/core/clock.js';
+import { serverPhases, serviceStates } from '../../src/core/states.js';
+import { leftOutProcessMetrics } from '../../src/metrics/process-metrics.js';
+import { until } from '../helpers/core.js';
+import { type Harness, startHarness } from '../http/harness.js';
+import { families, promtoolCheckMetrics, samples } from './promtool.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const expectedFamilies = {
+  service_start_timestamp_seconds: 'gauge',
+  service_ready_timestamp_seconds: 'gauge',
+  service_ready_duration_seconds: 'gauge',
+  service_dependency_wait_seconds: 'gauge',
+  service_ready: 'gauge',
+  service_state: 'gauge',
+  service_restarts_total: 'counter',
+  check_duration_seconds: 'histogram',
+  check_last_success_timestamp_seconds: 'gauge',
+  check_failures_total: 'counter',
+  server_phase: 'gauge',
+  probe_requests_total: 'counter',
+  drain_requests_total: 'counter',
+  event_loop_lag_seconds: 'gauge',
+};
+
+async function scrape(h: Harness, accept?: string): Promise<{ text: string; type: string | null }> {
+  const res = await fetch(`${h.base}/metrics`, accept ? { headers: { accept } } : {});
+  expect(res.status).toBe(200);
+  return { text: await res.text(), type: res.headers.get('content-type') };
+}
+
+/** Exercise every family: a check result each way, probe requests, a refused drain, a restart. */
+async function busyHarness(prefix?: string): Promise<Harness> {
+  const harness = await startHarness({ prefix, services: { db: {}, flaky: { restart: 'on-failure', restartBackoff: { initial: 10 } } } });
+  harness.services.db!.ready();
+  harness.services.flaky!.fail('boom');
+  await until(() => (harness.server.service('flaky')?.restarts ?? 0) >= 1);
+  harness.results.report({ name: 'db', type: 'tcp', ok: true, durationMs: 3.2, error: undefined, at: now() });
+  harness.results.report({ name: 'db', type: 'tcp', ok: false, durationMs: 1000, error: 'timeout', at: now() });
+  await harness.get('/readyz', { headers: { 'user-agent': 'kube-probe/1.30' } });
+  await harness.get('/livez');
+  await harness.get('/drain');
+  await harness.get('/nothing-here');
+  return harness;
+}
+
+describe('metrics', () => {
+  it('exposes exactly the families of the design, with the configured prefix', async () => {
+    h = await busyHarness();
+    const { text, type } = await scrape(h);
+    expect(type).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const own = [...families(text)].filter(([name]) => name.startsWith('podwarden_'));
+    expect(Object.fromEntries(own)).toEqual(Object.fromEntries(Object.entries(expectedFamilies).map(([n, t]) => [`podwarden_${n}`, t])));
+    await h.close();
+
+    h = await busyHarness('pw_');
+    const renamed = families((await scrape(h)).text);
+    for (const name of Object.keys(expectedFamilies)) expect(renamed.has(`pw_${name}`), name).toBe(true);
+    expect([...renamed.keys()].some((n) => n.startsWith('podwarden_'))).toBe(false);
+  });
+
+  it('labels services and checks with `name`, never with a label Prometheus Operator attaches', async () => {
+    h = await busyHarness();
+    const { text } = await scrape(h);
+    for (const line of samples(text, 'podwarden_service_').concat(samples(text, 'podwarden_check_'))) {
+      expect(line, line).toMatch(/[{,]name="[^"]+"/);
+    }
+    for (const line of samples(text)) expect(line, line).not.toMatch(/[{,](service|endpoint|pod|namespace|job|instance)="/);
+  });
+
+  it('service gauges follow the lifecycle: every state exported, timestamps absent until they happen', async () => {
+    h = await startHarness({ services: { db: {} } });
+    let { text } = await scrape(h);
+    for (const state of serviceStates) expect(text).toContain(`podwarden_service_state{name="db",state="${state}"} ${state === 'starting' ? 1 : 0}`);
+    expect(text).toContain('podwarden_service_ready{name="db"} 0');
+    expect(text).toMatch(/podwarden_service_start_timestamp_seconds\{name="db"\} \d{10}\.\d+/);
+    expect(text).not.toContain('podwarden_service_ready_timestamp_seconds{name="db"}');
+    expect(text).not.toContain('podwarden_service_ready_duration_seconds{name="db"}');
+    for (const phase of serverPhases) expect(text).toContain(`podwarden_server_phase{phase="${phase}"} ${phase === 'starting' ? 1 : 0}`);
+
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    h.services.db!.ready();
+    await until(() => h!.server.phase === 'running');
+    ({ text } = await scrape(h));
+    expect(text).toContain('podwarden_service_ready{name="db"} 1');
+    expect(text).toContain('podwarden_service_state{name="db",state="ready"} 1');
+    const readyAt = Number(/podwarden_service_ready_timestamp_seconds\{name="db"\} (\S+)/.exec(text)?.[1]);
+    expect(Math.abs(readyAt - Date.now() / 1000)).toBeLessThan(5);
+    const duration = Number(/podwarden_service_ready_duration_seconds\{name="db"\} (\S+)/.exec(text)?.[1]);
+    expect(duration).toBeGreaterThanOrEqual(0.24);
+    expect(duration).toBeLessThan(2);
+    expect(text).toContain('podwarden_server_phase{phase="running"} 1');
+  });
+
+  it('counts restarts, check results, probe requests by probe/code/agent and drain requests by result', async () => {
+    h = await busyHarness();
+    const { text } = await scrape(h);
+    expect(text).toMatch(/podwarden_service_restarts_total\{name="flaky"\} [1-9]/);
+    expect(text).toContain('podwarden_service_restarts_total{name="db"} 0');
+    expect(text).toContain('podwarden_check_duration_seconds_count{name="db"} 2');
+    expect(text).toContain('podwarden_check_duration_seconds_bucket{le="0.005",name="db"} 1');
+    expect(text).toContain('podwarden_check_failures_total{name="db"} 1');
+    expect(text).toMatch(/podwarden_check_last_success_timestamp_seconds\{name="db"\} \d{10}/);
+    expect(text).toContain('podwarden_probe_requests_total{probe="readyz",code="503",agent="kube-probe"} 1'); // flaky is restarting
+    expect(text).toContain('podwarden_probe_requests_total{probe="livez",code="200",agent="other"} 1');
+    expect(text).toContain('podwarden_probe_requests_total{probe="drain",code="403",agent="other"} 1');
+    expect(text).toContain('podwarden_probe_requests_total{probe="other",code="404",agent="other"} 1');
+    expect(text).toContain('podwarden_drain_requests_total{result="forbidden"} 1');
+    expect(text).toContain('podwarden_drain_requests_total{result="drained"} 0');
+    const again = (await scrape(h)).text;
+    expect(again).toContain('podwarden_probe_requests_total{probe="metrics",code="200",agent="other"} 1');
+  });
+
+  it('`promtool check metrics` reports nothing for the whole exposition', async () => {
+    h = await busyHarness();
+    const { text } = await scrape(h);
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('nodejs_active_handles{');
+    for (const name of leftOutProcessMetrics) expect(text).not.toContain(`# TYPE ${name} `);
+    expect(samples(text).length).toBeGreaterThan(100);
+    const { code, output } = promtoolCheckMetrics(text);
+    expect(output).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('promtool would flag prom-client defaults: the check is real', async () => {
+    const flagged = '# HELP nodejs_active_handles_total x\n# TYPE nodejs_active_handles_total gauge\nnodejs_active_handles_total 3\n';
+    const { code, output } = promtoolCheckMetrics(flagged);
+    expect(code).not.toBe(0);
+    expect(output).toContain('non-counter metrics should not have "_total" suffix');
+  });
+
+  it('serves OpenMetrics when the Accept header asks for it, without disturbing the text format', async () => {
+    h = await busyHarness();
+    const om = await scrape(h, 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1');
+    expect(om.type).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    expect(om.text.endsWith('\n# EOF\n')).toBe(true);
+    expect(om.text).toContain('# TYPE podwarden_service_restarts counter\n');
+    expect(om.text).toContain('podwarden_service_restarts_total{name="db"} 0');
+    expect(om.text).toContain('# TYPE podwarden_probe_requests counter\n');
+    expect(om.text).not.toContain('\n\n');
+    const text = await scrape(h);
+    expect(text.text).toContain('# TYPE podwarden_service_restarts_total counter\n');
+    expect(text.text).toContain('podwarden_service_restarts_total{name="db"} 0');
+    expect(promtoolCheckMetrics(text.text)).toEqual({ code: 0, output: '' });
+  });
+});
