@@ -49,7 +49,7 @@ start() {
     --pidfile "$pidfile" \
     --bridge=none --iptables=false --ip6tables=false \
     --log-level=warn \
-    >"$log" 2>&1 </dev/null &
+    >"$log" 2>&1 </dev/null 9>&- &
   local pid=$!
   for _ in $(seq 1 120); do
     if answers; then

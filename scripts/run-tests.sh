@@ -2,4 +2,16 @@
 # Run the whole test suite. Starts (and stops) the services the tests use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Docker engine for test/container: the one DOCKER_HOST (or the client's
+# default) reaches, else a private dockerd (scripts/docker-engine.sh), stopped
+# again when the run ends, also on failure. Ryuk's image cannot be pulled, so
+# the container tests stop their containers themselves.
+engine_lease="run-tests-$$"
+DOCKER_HOST="$(bash scripts/docker-engine.sh acquire "$engine_lease" $$)"
+trap 'bash scripts/docker-engine.sh release "$engine_lease"' EXIT
+if [ -n "$DOCKER_HOST" ]; then export DOCKER_HOST; else unset DOCKER_HOST; fi
+export TESTCONTAINERS_RYUK_DISABLED=true
+export TESTCONTAINERS_HOST_OVERRIDE="${TESTCONTAINERS_HOST_OVERRIDE:-127.0.0.1}"
+
 npx vitest run "$@"
