@@ -8,6 +8,8 @@ import type { HttpOptionsInput } from '../../src/http/options.js';
 import { type PodwardenMetrics, createMetrics } from '../../src/metrics/podwarden-metrics.js';
 import { CheckResults } from '../../src/checks/check-result.js';
 import { FakeSignals, until } from '../helpers/core.js';
+import type { Logger } from 'pino';
+import { logLifecycle } from '../../src/logging/lifecycle-log.js';
 
 /** A service the test drives by hand: ready, not ready, fail. */
 export interface Controlled {
@@ -38,6 +40,8 @@ export interface HarnessOptions {
   /** Services the test controls, with their options; none is ready until told. */
   readonly services?: Record<string, ServiceOptionsInput & { stopMs?: number }>;
   readonly prefix?: string;
+  /** Log lifecycle events and the HTTP layer's few lines here. */
+  readonly logger?: Logger;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -45,7 +49,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const server = new Server({ shutdown: { drainDelay: 200, stopBudget: 2000 }, ...options.server, signals });
   const results = new CheckResults();
   const metrics = createMetrics({ server, checkResults: results, prefix: options.prefix });
-  const http = addHttpService(server, { port: 0, host: '127.0.0.1', metrics, ...options.http });
+  if (options.logger) logLifecycle(server, options.logger, { checkResults: results });
+  const http = addHttpService(server, { port: 0, host: '127.0.0.1', metrics, log: options.logger, ...options.http });
   const services: Record<string, Controlled> = {};
   for (const [name, serviceOptions] of Object.entries(options.services ?? {})) {
     let notifier: ServiceReadyNotifier | undefined;
