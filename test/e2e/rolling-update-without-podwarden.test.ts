@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { withoutPodwarden } from './sim/pod-template.js';
+import { baseOptions, externalBalancer, install, missingPieces, rounds, runAndRecord } from './rolling-update.js';
+
+const missing = missingPieces();
+if (missing) console.warn(`rolling-update (without podwarden) skipped: missing ${missing}`);
+
+// Scenario 1 of docs/rolling-update.md, the "before": the same app, probes and balancers,
+// no preStop hook. SIGTERM reaches the app as its endpoint starts to propagate.
+describe.skipIf(missing !== undefined)('rolling update without podwarden', () => {
+  it('loses requests: balancers still send to pods that have stopped', { timeout: 10 * 60_000 }, async () => {
+    const { template, rollout, propagationMs } = await install('native');
+    const result = await runAndRecord({
+      name: 'without-podwarden',
+      template: withoutPodwarden(template),
+      rollout,
+      rounds: rounds.before,
+      propagationMs,
+      external: externalBalancer(false),
+      ...baseOptions(),
+    });
+    expect(result.mode).toBe('none');
+    expect(result.podsReplaced).toBe(3 * rounds.before);
+    expect(result.traffic.failed).toBeGreaterThan(0);
+    expect(result.traffic.byOutcome.refused ?? 0).toBeGreaterThan(0);
+    expect(Object.keys(result.traffic.failedByBalancer).sort()).toEqual(['external-lb', 'kube-proxy']);
+  });
+});

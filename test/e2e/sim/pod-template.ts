@@ -1,0 +1,110 @@
+/**
+ * The parts of a Deployment's pod template the simulation acts on, resolved
+ * from a rendered manifest (see chart.ts). Ports are named after the process
+ * that listens on them, since each simulated pod gets its own loopback ports.
+ */
+
+/** Which process of the pod a probe or hook reaches. */
+export type PortOwner = 'app' | 'podwarden';
+
+/** A kubelet httpGet probe (field meanings and defaults as in the Kubernetes API). */
+export interface ProbeSpec {
+  readonly path: string;
+  readonly port: PortOwner;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly initialDelaySeconds: number;
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly successThreshold: number;
+  readonly failureThreshold: number;
+}
+
+/** A preStop httpGet hook. */
+export interface HttpHookSpec {
+  readonly path: string;
+  readonly port: PortOwner;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface ContainerSpec {
+  readonly name: string;
+  readonly startupProbe?: ProbeSpec;
+  readonly readinessProbe?: ProbeSpec;
+  readonly livenessProbe?: ProbeSpec;
+  readonly preStop?: HttpHookSpec;
+}
+
+/**
+ * `native`: podwarden is an init container with restartPolicy Always (started
+ * first, stopped after the app). `container`: podwarden is a regular container
+ * (signalled with the app). `none`: the app alone.
+ */
+export type SidecarMode = 'native' | 'container' | 'none';
+
+export interface PodTemplate {
+  readonly mode: SidecarMode;
+  readonly terminationGracePeriodSeconds: number;
+  readonly app: ContainerSpec;
+  /** The podwarden container; absent in mode `none`. */
+  readonly sidecar?: ContainerSpec;
+  /** podwarden's config file as rendered (parsed YAML); absent in mode `none`. */
+  readonly podwardenConfig?: Record<string, unknown>;
+  /** The container ports in the manifest, rewritten per pod to free loopback ports. */
+  readonly appPort: number;
+  readonly podwardenPort?: number;
+  /** The /drain token of the preStop hook's Authorization header (reported; the hook sends the header as is). */
+  readonly drainToken?: string;
+  /** The literal env of the podwarden container (PODWARDEN_DRAIN_TOKEN, …). */
+  readonly sidecarEnv?: Readonly<Record<string, string>>;
+}
+
+/** The rolling-update parameters of a Deployment. */
+export interface RolloutSpec {
+  readonly replicas: number;
+  readonly maxSurge: number;
+  readonly maxUnavailable: number;
+  readonly minReadySeconds: number;
+}
+
+/** Kubernetes' defaults for the probe fields a manifest leaves out. */
+export const probeDefaults = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 } as const;
+
+/** Kubernetes' default terminationGracePeriodSeconds. */
+export const defaultGracePeriodSeconds = 30;
+
+/** A duration as podwarden's config writes it (`250ms`, `10s`, `2m`, or ms as a number), in ms. */
+export function durationMs(value: unknown): number {
+  if (typeof value === 'number') return value;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(String(value).trim());
+  if (!match) throw new Error(`not a duration: ${String(value)}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * unit;
+}
+
+/** The template's drain delay and stop budget (podwarden's defaults when the config leaves them out). */
+export function shutdownTiming(template: PodTemplate): { drainDelayMs: number; stopBudgetMs: number } {
+  const shutdown = (template.podwardenConfig?.shutdown ?? {}) as Record<string, unknown>;
+  return { drainDelayMs: durationMs(shutdown.drainDelay ?? '10s'), stopBudgetMs: durationMs(shutdown.stopBudget ?? '15s') };
+}
+
+/** The same pod with another drain delay in podwarden's config (scenario 3). */
+export function withDrainDelay(template: PodTemplate, drainDelay: string): PodTemplate {
+  const config = template.podwardenConfig ?? {};
+  const shutdown = (config.shutdown ?? {}) as Record<string, unknown>;
+  return { ...template, podwardenConfig: { ...config, shutdown: { ...shutdown, drainDelay } } };
+}
+
+/**
+ * The app as it runs without podwarden: no sidecar, no preStop hook, and the
+ * app container's own probes (same timings) aimed at the app's `/health`.
+ */
+export function withoutPodwarden(template: PodTemplate): PodTemplate {
+  const onApp = (probe: ProbeSpec | undefined): ProbeSpec | undefined => (probe ? { ...probe, path: '/health', port: 'app', headers: {} } : undefined);
+  const app: ContainerSpec = {
+    name: template.app.name,
+    ...(template.app.startupProbe && { startupProbe: onApp(template.app.startupProbe) }),
+    ...(template.app.readinessProbe && { readinessProbe: onApp(template.app.readinessProbe) }),
+    ...(template.app.livenessProbe && { livenessProbe: onApp(template.app.livenessProbe) }),
+  };
+  return { mode: 'none', terminationGracePeriodSeconds: template.terminationGracePeriodSeconds, app, appPort: template.appPort };
+}
