@@ -1,28 +1,8 @@
-import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
 import { performance } from 'node:perf_hooks';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/core.js';
 import { runCheck } from './harness.js';
-import { freePort } from './servers.js';
-
-/** A real gRPC server serving grpc.health.v1, on a port that stays the same across restarts. */
-async function healthServer(statuses: Record<string, 'SERVING' | 'NOT_SERVING'>) {
-  const health = new HealthImplementation(statuses);
-  const port = await freePort();
-  let server: grpc.Server | undefined;
-  const up = async () => {
-    server = new grpc.Server();
-    health.addToServer(server);
-    await new Promise<void>((resolve, reject) =>
-      server!.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
-    );
-  };
-  const down = () => server?.forceShutdown();
-  await up();
-  onTestFinished(down);
-  return { port, health, up, down };
-}
+import { testGrpcHealthServer as healthServer } from './servers.js';
 
 describe('grpc check', () => {
   it('follows SERVING / NOT_SERVING with the thresholds', async () => {
@@ -56,7 +36,7 @@ describe('grpc check', () => {
     const app = await healthServer({ '': 'SERVING' });
     const run = await runCheck({ type: 'grpc', name: 'api', host: '127.0.0.1', port: app.port, interval: '100ms', timeout: '300ms', failureThreshold: 1 });
     await run.waitFor('ready');
-    app.down();
+    await app.down();
     await run.waitFor('not-ready', 3000);
     expect(run.snapshot().reason).toMatch(/ECONNREFUSED|UNAVAILABLE|No connection/i);
     const upAt = performance.now();

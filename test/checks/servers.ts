@@ -5,6 +5,8 @@ import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
 import { onTestFinished } from 'vitest';
 
 /** Servers the check tests start, turn down and up again, and make slow. */
@@ -54,7 +56,7 @@ export function selfSignedCert(): { key: string; cert: string; certFile: string 
 }
 
 /** An HTTP(S) server whose status, body and delay the test sets, and that it can turn down and up. */
-export async function testHttpServer(tls?: { key: string; cert: string }) {
+export async function testHttpServer(tls?: { key: string; cert: string }, atPort = 0) {
   const behaviour = { status: 200, body: 'ok', delayMs: 0 };
   const requests: http.IncomingHttpHeaders[] = [];
   const handler: http.RequestListener = (req, res) => {
@@ -64,7 +66,7 @@ export async function testHttpServer(tls?: { key: string; cert: string }) {
   };
   const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
   const sockets = trackSockets(server);
-  const port = await listen(server, 0);
+  const port = await listen(server, atPort);
   onTestFinished(() => close(server, sockets));
   return {
     port,
@@ -79,10 +81,10 @@ export async function testHttpServer(tls?: { key: string; cert: string }) {
 }
 
 /** A TCP listener the test can turn down and up on the same port. */
-export async function testTcpListener() {
+export async function testTcpListener(atPort = 0) {
   const server = net.createServer((socket) => socket.end());
   const sockets = trackSockets(server);
-  const port = await listen(server, 0);
+  const port = await listen(server, atPort);
   onTestFinished(() => close(server, sockets));
   return { port, down: () => close(server, sockets), up: async () => void (await listen(server, port)) };
 }
@@ -93,4 +95,23 @@ export async function freePort(): Promise<number> {
   const port = await listen(server, 0);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A real gRPC server serving grpc.health.v1, on a port that stays the same across restarts. */
+export async function testGrpcHealthServer(statuses: Record<string, 'SERVING' | 'NOT_SERVING'>, atPort = 0) {
+  const health = new HealthImplementation(statuses);
+  const port = atPort || (await freePort());
+  let server: grpc.Server | undefined;
+  const up = async () => {
+    const next = new grpc.Server();
+    health.addToServer(next);
+    await new Promise<void>((resolve, reject) =>
+      next.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+    );
+    server = next;
+  };
+  const down = async () => void server?.forceShutdown();
+  await up();
+  onTestFinished(down);
+  return { port, health, up, down };
 }
