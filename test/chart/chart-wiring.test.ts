@@ -293,8 +293,10 @@ describe('ServiceAccount and PodDisruptionBudget', () => {
     expect(pdb.spec?.maxUnavailable).toBeUndefined();
   });
 
-  it('refuses both minAvailable and maxUnavailable', () => {
-    expect(renderError({ set: { 'pdb.minAvailable': 1 } })).toContain('set only one of pdb.minAvailable and pdb.maxUnavailable');
+  it('uses minAvailable instead of maxUnavailable when both are set', async () => {
+    const pdb = one<IPodDisruptionBudget>((await wiring({ set: { 'pdb.minAvailable': '50%' } })).docs, 'PodDisruptionBudget');
+    expect(pdb.spec).toMatchObject({ minAvailable: '50%' });
+    expect(pdb.spec?.maxUnavailable).toBeUndefined();
   });
 });
 
