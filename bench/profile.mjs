@@ -56,8 +56,8 @@ try {
     const specs = ['(nothing)', 'node:http', 'fastify', 'fastify-plugin', 'prom-client', 'pino', 'yaml', 'zod', 'ms', '@grpc/grpc-js', 'grpc-health-check', `./${values.dist}/index.js`, ...['http', 'metrics', 'config', 'checks'].filter((d) => existsSync(join(root, values.dist, d, 'index.js'))).map((d) => `./${values.dist}/${d}/index.js`)];
     const rows = measureImports(specs, { root, repeats, core: options.serverCore });
     result.sections.imports = rows;
-    md.push('', '## Import cost per dependency', '', 'A fresh `node --input-type=module` process imports one module; median [min–max] over interleaved runs.', '', '| module | import (ms) | RSS growth (MiB) | whole process (ms) |', '|---|---|---|---|');
-    for (const r of rows) md.push(`| ${r.spec} | ${fmt(r.importMs.median)} [${fmt(r.importMs.min)}–${fmt(r.importMs.max)}] | ${fmt(r.rssMiB.median)} | ${fmt(r.processWallMs.median)} |`);
+    md.push('', '## Import cost per dependency', '', 'A fresh `node --input-type=module` process imports one module; median [min–max] over interleaved runs.', '', '| module | import (ms) | import CPU (ms) | RSS growth (MiB) | whole process (ms) |', '|---|---|---|---|---|');
+    for (const r of rows) md.push(`| ${r.spec} | ${fmt(r.importMs.median)} [${fmt(r.importMs.min)}–${fmt(r.importMs.max)}] | ${fmt(r.cpuMs.median)} [${fmt(r.cpuMs.min)}–${fmt(r.cpuMs.max)}] | ${fmt(r.rssMiB.median)} | ${fmt(r.processWallMs.median)} |`);
   }
   if (sections.includes('loads')) {
     log('\n== files loaded before ready');
