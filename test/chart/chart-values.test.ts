@@ -25,6 +25,10 @@ describe('values.schema.json refuses bad values with the path and what is allowe
     expect(stderr).toMatch(message);
   });
 
+  it('an image tag written as a number (1.10 would become 1.1)', () => {
+    expect(renderError({ extraArgs: ['--set-json', 'app.image.tag=1.10'] })).toMatch(/at '\/app\/image\/tag': got number, want string/);
+  });
+
   it('helm lint reports the same problem', () => {
     const result = helm(['lint', chartDir, '--set', 'sidecar.mode=sidecar']);
     expect(result.code).not.toBe(0);
@@ -61,7 +65,7 @@ describe('timing rules fail the render with a message that names the values to c
   });
 
   it('applies around an existing workload too (the ConfigMap checks it)', () => {
-    expect(renderError({ set: { 'app.enabled': false, 'config.shutdown.drainDelay': '2s' } })).toContain('podwarden: config.shutdown.drainDelay (2s) is shorter than');
+    expect(renderError({ set: { 'app.enabled': false, 'podSelector.app': 'shop', 'config.shutdown.drainDelay': '2s' } })).toContain('podwarden: config.shutdown.drainDelay (2s) is shorter than');
   });
 
   it('passes at the boundary', () => {
@@ -79,6 +83,12 @@ describe('other render-time refusals', () => {
   it('a ServiceMonitor without the metrics Service', () => {
     expect(renderError({ set: { 'metrics.serviceMonitor.enabled': true, 'metrics.service.enabled': false } })).toContain(
       'metrics.serviceMonitor.enabled needs metrics.service.enabled=true',
+    );
+  });
+
+  it('an existing workload without podSelector', () => {
+    expect(renderError({ set: { 'app.enabled': false } })).toContain(
+      "podwarden: app.enabled=false needs podSelector (the labels of your workload's pods) so the metrics Service, PodMonitor and NetworkPolicy find podwarden",
     );
   });
 

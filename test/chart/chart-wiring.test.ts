@@ -318,7 +318,7 @@ describe('NetworkPolicy', () => {
   });
 
   it('refuses to render around an existing workload without the workload ports', () => {
-    expect(renderError({ set: { 'app.enabled': false, 'networkPolicy.enabled': true } })).toContain('networkPolicy.enabled with app.enabled=false needs networkPolicy.appPorts');
+    expect(renderError({ set: { 'app.enabled': false, 'podSelector.app': 'shop', 'networkPolicy.enabled': true } })).toContain('networkPolicy.enabled with app.enabled=false needs networkPolicy.appPorts');
   });
 });
 

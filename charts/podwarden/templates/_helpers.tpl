@@ -49,6 +49,9 @@ app.kubernetes.io/instance: {{ .context.Release.Name }}
 
 {{/* The labels that select the pods podwarden runs in (podSelector through tpl, or the chart's own selector labels). */}}
 {{- define "podwarden.podSelectorLabels" -}}
+{{- if and (not .values.app.enabled) (not .values.podSelector) -}}
+{{- fail "podwarden: app.enabled=false needs podSelector (the labels of your workload's pods) so the metrics Service, PodMonitor and NetworkPolicy find podwarden" -}}
+{{- end -}}
 {{- if .values.podSelector -}}
 {{- tpl (toYaml .values.podSelector) (dict "Values" .values "Release" .context.Release "Chart" .context.Chart "Capabilities" .context.Capabilities "Template" .context.Template) -}}
 {{- else -}}
