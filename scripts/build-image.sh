@@ -69,6 +69,10 @@ case "$DEPS" in
   *) echo "build-image.sh: DEPS must be registry or context" >&2; exit 2 ;;
 esac
 
+# One build at a time from this tree (parallel test files share the result).
+mkdir -p .cache
+exec 8>.cache/build-image.lock
+flock 8
 before="$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
 "${docker_bk[@]}" build "${args[@]}" -t "$IMAGE" . >&2
 # The image this build replaced is left untagged; drop it unless a container uses it.

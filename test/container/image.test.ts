@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import type { StartedTestContainer } from 'testcontainers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireEngine, buildImage, releaseEngine, repoRoot } from './helpers/engine.js';
+import { PodwardenContainer, execNode, freePort, get, inspect, nodeBin, processes, removeContainer, waitForStatus } from './helpers/podwarden-container.js';
+
+// The Node major of the image (scripts/base-images.sh, the Dockerfile's distroless default).
+const imageNodeMajor = 24;
+
+const lease = `container-image-${process.pid}`;
+let pw: PodwardenContainer | undefined;
+let container: StartedTestContainer | undefined;
+let port = 0;
+
+beforeAll(async () => {
+  acquireEngine(lease);
+  const image = await buildImage();
+  port = await freePort();
+  const config = `
+services:
+  - name: self
+    type: http
+    url: http://127.0.0.1:${port}/livez/podwarden
+    interval: 1s
+`;
+  pw = new PodwardenContainer(image, port, config).withHealthInterval(1_000);
+  container = await pw.start();
+  await waitForStatus(port, '/readyz', 200);
+}, 15 * 60_000);
+
+afterAll(async () => {
+  await removeContainer(container);
+  pw?.cleanup();
+  releaseEngine(lease);
+});
+
+describe('the podwarden image, run with a config mounted', () => {
+  it('runs every process as the non-root uid 65532', async () => {
+    expect((await inspect(container!)).Config.User).toBe('65532:65532');
+    const uids = await execNode(
+      container!,
+      `const fs = require('fs');
+       const uids = {};
+       for (const pid of fs.readdirSync('/proc').filter((n) => /^\\d+$/.test(n))) {
+         try { uids[pid] = Number(/^Uid:\\s+(\\d+)/m.exec(fs.readFileSync('/proc/' + pid + '/status', 'utf8'))[1]); } catch {}
+       }
+       process.stdout.write(JSON.stringify(uids));`,
+    );
+    const byPid = JSON.parse(uids.stdout) as Record<string, number>;
+    expect(byPid['1']).toBe(65532);
+    expect(Object.keys(byPid).length).toBeGreaterThanOrEqual(3);
+    expect(new Set(Object.values(byPid))).toEqual(new Set([65532]));
+  });
+
+  it('runs tini as PID 1 with podwarden under it', async () => {
+    const procs = await processes(container!);
+    const init = procs.find((p) => p.pid === 1);
+    expect(init?.comm).toBe('tini');
+    expect(procs.some((p) => p.ppid === 1 && p.pid !== 1)).toBe(true);
+  });
+
+  it('has no shell', async () => {
+    const found = await execNode(
+      container!,
+      `const fs = require('fs');
+       const shells = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'busybox']);
+       const hits = [];
+       const walk = (dir) => {
+         for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+           const path = (dir === '/' ? '' : dir) + '/' + e.name;
+           if (['/proc', '/sys', '/dev'].includes(path)) continue;
+           if (shells.has(e.name)) hits.push(path);
+           if (e.isDirectory()) walk(path);
+         }
+       };
+       walk('/');
+       process.stdout.write(JSON.stringify(hits));`,
+      '0', // root, to read every folder
+    );
+    expect(found.exitCode, found.stderr).toBe(0);
+    expect(JSON.parse(found.stdout)).toEqual([]);
+    const viaShell = await container!.exec(['/bin/sh', '-c', 'exit 0']).catch((err: Error) => ({ exitCode: -1, output: err.message }));
+    expect(viaShell.exitCode).not.toBe(0);
+  });
+
+  it('holds only what runs: dist, production dependencies and package.json', async () => {
+    const listing = await execNode(
+      container!,
+      `const fs = require('fs');
+       const files = [];
+       const walk = (dir) => { for (const e of fs.readdirSync(dir, { withFileTypes: true })) { const p = dir + '/' + e.name; e.isDirectory() ? walk(p) : files.push(p); } };
+       walk('/app/dist');
+       process.stdout.write(JSON.stringify({ app: fs.readdirSync('/app').sort(), modules: fs.readdirSync('/app/node_modules').flatMap((n) => n.startsWith('@') ? fs.readdirSync('/app/node_modules/' + n).map((m) => n + '/' + m) : [n]), dist: files }));`,
+    );
+    const { app, modules, dist } = JSON.parse(listing.stdout) as { app: string[]; modules: string[]; dist: string[] };
+    expect(app).toEqual(['dist', 'node_modules', 'package.json']);
+    expect(dist).toContain('/app/dist/cli/main.js');
+    expect(dist.filter((f) => !f.endsWith('.js'))).toEqual([]);
+    const lock = JSON.parse(readFileSync(`${repoRoot}package-lock.json`, 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+    const devOnly = Object.entries(lock.packages)
+      .filter(([path, entry]) => entry.dev === true && /^node_modules\/(@[^/]+\/)?[^/]+$/.test(path))
+      .map(([path]) => path.slice('node_modules/'.length));
+    expect(devOnly).toContain('typescript');
+    expect(modules.filter((m) => devOnly.includes(m))).toEqual([]);
+    expect(modules).toEqual(expect.arrayContaining(['fastify', 'pino', 'prom-client', 'yaml', 'zod']));
+  });
+
+  it('works on a read-only root filesystem', async () => {
+    expect((await inspect(container!)).HostConfig.ReadonlyRootfs).toBe(true);
+    const write = await execNode(
+      container!,
+      `const codes = [];
+       for (const f of ['/app/x', '/tmp/x', '/home/nonroot/x']) {
+         try { require('fs').writeFileSync(f, 'x'); codes.push('written'); } catch (e) { codes.push(e.code); }
+       }
+       process.stdout.write(codes.join(','));`,
+    );
+    expect(write.stdout).toBe('EROFS,EROFS,EROFS');
+    expect((await get(port, '/readyz')).status).toBe(200);
+  });
+
+  it('reports healthy through its HEALTHCHECK (podwarden probe readyz, no shell)', async () => {
+    const info = await inspect(container!);
+    expect(info.Config.Healthcheck?.Test).toEqual(['CMD', nodeBin, '/app/dist/cli/main.js', 'probe', 'readyz']);
+    const deadline = Date.now() + 20_000;
+    let health = info.State.Health;
+    while (health?.Status !== 'healthy' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      health = (await inspect(container!)).State.Health;
+    }
+    expect(health?.Status).toBe('healthy');
+    expect(health?.Log.at(-1)).toMatchObject({ ExitCode: 0, Output: expect.stringMatching(/^200 ok/) });
+  });
+
+  it('answers the probes and /metrics', async () => {
+    for (const path of ['/livez', '/readyz', '/startupz', '/livez/podwarden', '/readyz/self']) {
+      expect(await get(port, path), path).toMatchObject({ status: 200, body: expect.stringMatching(/^ok/) });
+    }
+    expect((await get(port, '/readyz?verbose')).body).toContain('[+]self ok');
+    expect((await get(port, '/readyz/nothing')).status).toBe(404);
+    const metrics = await get(port, '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.contentType).toMatch(/^text\/plain/);
+    expect(metrics.body).toContain('podwarden_service_ready{name="self"} 1');
+    expect(metrics.body).toMatch(/^podwarden_probe_requests_total\{/m);
+  });
+
+  it(`runs podwarden on Node ${imageNodeMajor}, the image's Node`, async () => {
+    const version = await execNode(container!, 'process.stdout.write(process.versions.node)');
+    expect(Number(version.stdout.split('.')[0])).toBe(imageNodeMajor);
+  });
+});
