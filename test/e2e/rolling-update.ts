@@ -20,10 +20,10 @@ export const resultsDir = join(root, '.cache/rolling-update');
 export const form = process.env.ROLLING_UPDATE === 'full' ? 'full' : 'short';
 
 /** Rollouts per scenario; each replaces all 3 pods. */
-export const rounds = form === 'full' ? { before: 5, podwarden: 20, shortDrain: 5 } : { before: 1, podwarden: 5, shortDrain: 1 };
+export const rounds = form === 'full' ? { before: 5, podwarden: 20, drainDelay: 5 } : { before: 1, podwarden: 4, drainDelay: 1 };
 
 /** Client requests per second, through the balancers together. */
-export const ratePerSecond = 300;
+export const ratePerSecond = 350;
 
 /** What is missing for the podwarden scenarios to run, or undefined when everything is there. */
 export function missingPieces(): string | undefined {
@@ -49,6 +49,8 @@ export interface Install {
   readonly rollout: RolloutSpec;
   /** timing.endpointPropagationSeconds of the chart's values, in ms: the simulated kube-proxy's propagation delay. */
   readonly propagationMs: number;
+  /** timing.drainMarginSeconds of the chart's values, in ms. */
+  readonly marginMs: number;
 }
 
 /** Render the chart (`helm template`) in a sidecar mode and read the pod template, strategy and propagation from it. */
@@ -57,7 +59,12 @@ export async function install(mode: 'native' | 'container' = 'native'): Promise<
   if (!render.ok) throw new Error(`helm template failed:\n${render.error}`);
   const values = await chartValues();
   const timing = (values.timing ?? {}) as Record<string, unknown>;
-  return { template: podTemplateOf(render.manifests), rollout: rolloutOf(render.manifests), propagationMs: Number(timing.endpointPropagationSeconds ?? 5) * 1000 };
+  return {
+    template: podTemplateOf(render.manifests),
+    rollout: rolloutOf(render.manifests),
+    propagationMs: Number(timing.endpointPropagationSeconds ?? 5) * 1000,
+    marginMs: Number(timing.drainMarginSeconds ?? 2) * 1000,
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { RolloutSpec } from './pod-template.js';
 import type { Pod } from './pod.js';
+import { killAll } from './processes.js';
 import { type TerminationReport, terminatePod } from './termination.js';
 import type { Timeline } from './timeline.js';
 
@@ -69,9 +70,10 @@ export class Deployment {
     return Promise.all(this.terminations);
   }
 
-  /** SIGKILL every pod this deployment ever made (cleanup). */
-  killAll(): void {
-    for (const pod of this.all) pod.kill();
+  /** SIGKILL every process of every pod this deployment made, and wait for them (cleanup). */
+  async killAll(): Promise<void> {
+    for (const pod of this.all) pod.stopProbes();
+    await killAll(this.all.flatMap((pod) => pod.containers.flatMap((c) => (c.process ? [c.process] : []))));
   }
 
   async #create(revision: number): Promise<Pod> {

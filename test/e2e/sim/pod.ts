@@ -153,12 +153,6 @@ export class Pod {
     this.#publish();
   }
 
-  /** SIGKILL every process of the pod (cleanup). */
-  kill(): void {
-    this.stopProbes();
-    for (const container of this.containers) container.process?.kill();
-  }
-
   /** Timeline and recent process output of this pod, for failure messages. */
   describe(): string {
     const output = this.containers.map((c) => `--- ${c.spec.name} output ---\n${c.process?.output.slice(-4000) ?? '(not started)'}`).join('\n');

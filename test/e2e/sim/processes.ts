@@ -82,9 +82,8 @@ export class ManagedProcess {
   }
 }
 
-/** SIGKILL every process the harness started that still runs, and wait (bounded) for their exits. */
-export async function killAll(timeoutMs = 5000): Promise<void> {
-  const procs = [...live];
+/** SIGKILL `procs` (every process this worker started when omitted) and wait, bounded, for their exits. */
+export async function killAll(procs: readonly ManagedProcess[] = [...live], timeoutMs = 5000): Promise<void> {
   for (const proc of procs) proc.kill();
   await Promise.race([Promise.all(procs.map((p) => p.exited)), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
 }

@@ -6,7 +6,6 @@ import { Deployment } from './deployment.js';
 import { Endpoints } from './endpoints.js';
 import type { PodTemplate, RolloutSpec, SidecarMode } from './pod-template.js';
 import { Pod } from './pod.js';
-import { killAll } from './processes.js';
 import type { TerminationReport } from './termination.js';
 import { Timeline } from './timeline.js';
 import { type TrafficReport, TrafficClient } from './traffic.js';
@@ -113,8 +112,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   } finally {
     if (trafficStarted) await traffic.stop();
     for (const balancer of balancers) balancer.close();
-    deployment.killAll();
-    await killAll();
+    await deployment.killAll();
     rmSync(workDir, { recursive: true, force: true });
   }
 }
