@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.cache/tools/bin:$(PATH)
 
-.PHONY: all build test lint typecheck bench run image soak clean tools
+.PHONY: all build test lint typecheck bench run image soak clean tools rolling-update
 
 all: build
 
@@ -26,6 +26,12 @@ tools:
 
 test: build lint tools
 	bash scripts/run-tests.sh
+
+# The rolling-update simulation in its full form (more rollouts; see docs/rolling-update.md).
+# `make test` runs the short form. Figures go to .cache/rolling-update/.
+rolling-update: build
+	bash scripts/tools/helm.sh
+	ROLLING_UPDATE=full npx vitest run test/e2e/rolling-update
 
 bench: build
 	bash scripts/tools/wrk.sh && node bench/run.mjs $(BENCH_ARGS)
