@@ -3,8 +3,6 @@ import { readFileSync } from 'node:fs';
 import { mainHelp } from './help.js';
 import { type CliIo, exitCodes } from './io.js';
 
-const validateModule = './validate.js';
-
 /**
  * The `podwarden` command: `serve`, `validate`, `probe`. Each command is loaded
  * only when it runs, so `probe` starts without fastify, pino or prom-client.
@@ -16,11 +14,8 @@ async function main(args: readonly string[], io: CliIo & { exit(code: number): v
       return (await import('./serve.js')).runServe(rest, io);
     case 'probe':
       return (await import('./probe.js')).runProbe(rest, io);
-    case 'validate': {
-      // src/cli/validate.ts: `runValidate(args, io)`.
-      const validate = (await import(validateModule)) as { runValidate(args: readonly string[], io: CliIo): Promise<number> };
-      return validate.runValidate(rest, io);
-    }
+    case 'validate':
+      return (await import('./validate.js')).runValidate(rest, io);
     case '-h':
     case '--help':
     case 'help':

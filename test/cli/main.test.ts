@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { overrideTable } from '../../src/config/env-overrides.js';
 import { runCli } from './cli-process.js';
@@ -32,5 +35,23 @@ describe('podwarden --help', () => {
     for (const flag of ['--url', '--timeout', '--verbose']) expect(probe.stdout).toContain(flag);
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     expect(await runCli(['--version'])).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+});
+
+describe('podwarden validate', () => {
+  it('dispatches to validate: exit 0 for a good config, 2 for a bad one', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'podwarden-validate-'));
+    try {
+      const good = path.join(dir, 'good.yaml');
+      const bad = path.join(dir, 'bad.yaml');
+      await writeFile(good, 'server:\n  port: 7654\nservices:\n  - { name: app, type: tcp, host: 127.0.0.1, port: 8080 }\n');
+      await writeFile(bad, 'services:\n  - { name: app, type: tcp, host: 127.0.0.1, port: 99999 }\n');
+      expect((await runCli(['validate', good])).code).toBe(0);
+      const refused = await runCli(['validate', bad]);
+      expect(refused.code).toBe(2);
+      expect(`${refused.stdout}${refused.stderr}`).toContain('services[0].port');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
