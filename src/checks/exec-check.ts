@@ -8,6 +8,20 @@ import { periodicCheck } from './periodic-check.js';
 /** How much of the command's stderr a failure reason quotes. */
 const stderrTail = 300;
 
+/** Process groups of attempts in flight, killed if podwarden exits abruptly (e.g. at its hard deadline). */
+const running = new Set<number>();
+let exitHookInstalled = false;
+
+function track(pgid: number | undefined): void {
+  if (pgid === undefined) return;
+  running.add(pgid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const group of running) killGroup(group);
+  });
+}
+
 /** SIGKILL the whole process group; a group already gone is fine. */
 function killGroup(pgid: number | undefined): void {
   if (pgid === undefined) return;
@@ -23,7 +37,8 @@ function killGroup(pgid: number | undefined): void {
  * on `expectExitCode`. When the attempt times out or the service stops, the
  * whole group is killed with SIGKILL; when the command exits, whatever it
  * left running in its group is killed too, so no process outlives an
- * attempt. A process that leaves the group itself (`setsid`) escapes this.
+ * attempt, nor podwarden itself. A process that leaves the group itself
+ * (`setsid`) escapes this.
  * The command inherits podwarden's environment without the drain token,
  * plus `env`. Failure reasons quote the end of stderr.
  */
@@ -40,6 +55,7 @@ export function execCheck(spec: ExecServiceSpec, results: CheckResults): Backgro
           new Promise<void>((resolve, reject) => {
             const child = spawn(file, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env });
             const pgid = child.pid;
+            track(pgid);
             let stderr = '';
             let spawnError: Error | undefined;
             const onAbort = () => killGroup(pgid);
@@ -56,6 +72,7 @@ export function execCheck(spec: ExecServiceSpec, results: CheckResults): Backgro
             child.on('close', (code, sig) => {
               signal.removeEventListener('abort', onAbort);
               killGroup(pgid);
+              if (pgid !== undefined) running.delete(pgid);
               if (spawnError) {
                 const e = spawnError as NodeJS.ErrnoException;
                 reject(new Error(`cannot run ${file}: ${e.code ?? e.message}`));

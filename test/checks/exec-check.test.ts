@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { sleep, until } from '../helpers/core.js';
 import { runCheck } from './harness.js';
@@ -116,5 +118,26 @@ describe('exec check', () => {
     const report = await run.stop();
     expect(report.services[0]!.state).toBe('stopped');
     await expectGroupGone(pid);
+  });
+
+  it('kills the group of an attempt in flight when podwarden exits abruptly', async () => {
+    const pidFile = join(dir, 'abrupt.pid');
+    const cmd = script('abrupt.sh', `echo $$ > ${pidFile}\nsleep 60`);
+    // A fresh process on the built package: start the check, then exit mid-attempt as the hard deadline would.
+    const fixture = `
+      import { CheckResults } from './dist/checks/check-result.js';
+      import { createCheckService } from './dist/checks/create-check-service.js';
+      import { parseConfig } from './dist/config/load-config.js';
+      import { existsSync } from 'node:fs';
+      const config = await parseConfig(JSON.stringify({ services: [{ name: 'x', type: 'exec', command: [process.argv[1]], timeout: '1m' }] }), { env: {} });
+      const service = createCheckService(config.services[0], new CheckResults());
+      const watch = { isShuttingDown: false, signal: new AbortController().signal, reason: undefined, wait: () => new Promise(() => {}) };
+      void service.startWithReadyNotifier(watch, { notifyReady() {}, notifyNotReady() {} });
+      while (!existsSync(process.argv[2])) await new Promise((r) => setTimeout(r, 10));
+      process.exit(1);
+    `;
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    expect(() => execFileSync(process.execPath, ['--input-type=module', '-e', fixture, cmd, pidFile], { cwd: root, stdio: 'ignore' })).toThrow();
+    await expectGroupGone(readPid(pidFile));
   });
 });

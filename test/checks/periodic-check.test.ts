@@ -127,7 +127,7 @@ describe('periodicCheck in a Server', () => {
     const run = runInServer(service, results);
     const readyAt = await run.waitFor('ready', 2000);
     expect(readyAt - started).toBeGreaterThanOrEqual(290);
-    expect(readyAt - started).toBeLessThan(300 + 200);
+    expect(readyAt - started).toBeLessThan(300 + 300);
   });
 
   it('stops promptly at shutdown, even mid-attempt, and closes its session', async () => {
@@ -147,7 +147,7 @@ describe('periodicCheck in a Server', () => {
     const report = await run.stop();
     const snap = report.services.find((s) => s.name === 'stopper')!;
     expect(snap.state).toBe('stopped');
-    expect(snap.stopDurationMs).toBeLessThan(100);
+    expect(snap.stopDurationMs).toBeLessThan(250);
     expect(closed).toBe(true);
     // The attempt cut short by shutdown is not reported as a failure.
     expect(run.results.every((r) => r.ok)).toBe(true);

@@ -6,7 +6,7 @@ import { freePort, testTcpListener } from './servers.js';
 
 const interval = 120;
 const timeout = 100;
-const slack = 120;
+const slack = 250;
 
 describe('tcp check', () => {
   it('is ready while the port accepts connections, not-ready after failureThreshold refusals, ready again when it reopens', async () => {
