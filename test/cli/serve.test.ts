@@ -117,6 +117,45 @@ describe('podwarden serve: drain and signals (a real process)', () => {
   });
 });
 
+describe('podwarden serve: with a config file', () => {
+  it('runs the configured checks: their state shows on the probes, their results in the metrics', async () => {
+    blocker = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
+    const appPort = (blocker.address() as { port: number }).port;
+    const dir = await mkdtemp(path.join(tmpdir(), 'podwarden-serve-'));
+    try {
+      const config = path.join(dir, 'podwarden.yaml');
+      await writeFile(
+        config,
+        `shutdown: { drainDelay: 100ms }
+drain: { tokenFile: ${path.join(dir, 'no-token')} }
+metrics: { prefix: shop_ }
+services:
+  - { name: app, type: tcp, host: 127.0.0.1, port: ${appPort}, interval: 200ms, timeout: 500ms, failureThreshold: 1 }
+`,
+      );
+      serve = await startServe(['--config', config]);
+      await serve.fixture.waitFor((l) => l.event === 'service-state' && l.service === 'app' && l.state === 'ready');
+      expect(await serve.get('/readyz?verbose')).toMatchObject({ status: 200, body: '[+]podwarden ok\n[+]app ok\n[+]shutdown ok\nreadyz check passed\n' });
+      expect((await serve.get('/readyz/app')).status).toBe(200);
+      const metrics = (await serve.get('/metrics')).body;
+      expect(metrics).toMatch(/shop_check_duration_seconds_count\{name="app"\} [1-9]/);
+      expect(metrics).toContain('shop_service_ready{name="app"} 1');
+
+      await new Promise((resolve) => blocker!.close(resolve));
+      blocker = undefined;
+      await serve.fixture.waitFor((l) => l.event === 'service-state' && l.service === 'app' && l.state === 'not-ready', 5000);
+      expect((await serve.get('/readyz/app')).status).toBe(503);
+      expect((await serve.get('/livez')).status).toBe(200); // app does not list liveness
+      expect((await serve.get('/metrics')).body).toMatch(/shop_check_failures_total\{name="app"\} [1-9]/);
+      serve.fixture.kill('SIGTERM');
+      expect((await serve.fixture.exited).code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('podwarden serve: startup failures', () => {
   it('a port that cannot be bound exits 1 with a message naming the address', async () => {
     blocker = createServer();
