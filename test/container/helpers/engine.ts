@@ -46,7 +46,7 @@ export async function buildImage(): Promise<string> {
     });
   } catch (err) {
     const e = err as Error & { stderr?: string };
-    throw new Error(`building ${testImage} failed:\n${(e.stderr ?? e.message).split('\n').slice(-40).join('\n')}`);
+    throw new Error(`building ${testImage} failed:\n${(e.stderr ?? e.message).split('\n').slice(-40).join('\n')}`, { cause: err });
   }
   return testImage;
 }
