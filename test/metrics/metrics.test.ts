@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { now } from '../../src/core/clock.js';
 import { serverPhases, serviceStates } from '../../src/core/states.js';
@@ -149,5 +150,15 @@ describe('metrics', () => {
     expect(text.text).toContain('# TYPE podwarden_service_restarts_total counter\n');
     expect(text.text).toContain('podwarden_service_restarts_total{name="db"} 0');
     expect(promtoolCheckMetrics(text.text)).toEqual({ code: 0, output: '' });
+  });
+});
+
+describe('docs/metrics.md', () => {
+  it('has a reference row for every family, with its type', () => {
+    const doc = readFileSync('docs/metrics.md', 'utf8');
+    for (const [name, type] of Object.entries(expectedFamilies)) {
+      expect(doc, name).toMatch(new RegExp(`^\\| \`podwarden_${name}\` \\| ${type} \\|`, 'm'));
+    }
+    for (const name of leftOutProcessMetrics) expect(doc).toContain(name);
   });
 });
