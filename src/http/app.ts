@@ -1,15 +1,14 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { RequestCounters } from '../metrics/request-metrics.js';
 import { type HttpConfig, httpDefaults } from './options.js';
-import { textHeaders } from './route-config.js';
+import { isKubeProbe, textHeaders } from './route-config.js';
 
 /**
  * A fastify instance for podwarden's own listener: no request logging, the
  * timeouts of {@link HttpConfig} (see docs/http.md), a 1 KiB body limit, idle
  * keep-alive sockets closed on close (so closing never waits on them), and
- * plain 404 and 400 answers that echo nothing back. A request fastify refuses
- * before routing (a malformed URL) is counted as `other` here, since no hook
- * sees it.
+ * plain 404 and 400 answers that echo nothing back. Requests no podwarden
+ * route answers (404s, malformed URLs) are counted here as `other`.
  */
 export function createHealthApp(config: HttpConfig, counters?: RequestCounters): FastifyInstance {
   const app = Fastify({
@@ -23,13 +22,13 @@ export function createHealthApp(config: HttpConfig, counters?: RequestCounters):
     exposeHeadRoutes: true,
     frameworkErrors: (error, request, reply) => {
       const status = error.statusCode ?? 400;
-      const agent = request.headers['user-agent'];
-      counters?.countRequest('other', status, agent !== undefined && agent.startsWith('kube-probe/'));
+      counters?.countRequest('other', status, isKubeProbe(request.headers['user-agent']));
       (reply as FastifyReply).code(status).headers(textHeaders).send('bad request\n');
     },
   });
   app.server.headersTimeout = config.headersTimeout;
-  app.setNotFoundHandler((_request, reply) => {
+  app.setNotFoundHandler((request, reply) => {
+    counters?.countRequest('other', 404, isKubeProbe(request.headers['user-agent']));
     reply.code(404).headers(textHeaders).send('not found\n');
   });
   return app;

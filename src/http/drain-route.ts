@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from '../core/server.js';
 import type { DrainResult, RequestCounters } from '../metrics/request-metrics.js';
 import type { HttpLog } from './options.js';
-import { textHeaders } from './route-config.js';
+import { countingHook, textHeaders } from './route-config.js';
 
 /** Options of the `/drain` route. */
 export interface DrainRouteOptions {
@@ -69,6 +69,6 @@ export function registerDrainRoute(fastify: FastifyInstance, options: DrainRoute
   fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_request, _body, done) => done(null, undefined));
-    scope.route({ method: ['GET', 'POST'], url: '/drain', config: { podwardenProbe: 'drain' }, handler });
+    scope.route({ method: ['GET', 'POST'], url: '/drain', ...(counters ? { onResponse: countingHook(counters, 'drain') } : {}), handler });
   });
 }

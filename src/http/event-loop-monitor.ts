@@ -23,7 +23,8 @@ const resolution = 10;
 
 /**
  * Samples event-loop delay with `perf_hooks.monitorEventLoopDelay` on an
- * `unref`'d timer. The lag of a window is its largest delay. Readers get the
+ * `unref`'d timer. The lag of a window is its largest delay (or how late the
+ * sampling timer itself ran, when that is more). Readers get the
  * last sample; nothing is measured on a request.
  */
 export class EventLoopMonitor {
@@ -32,6 +33,7 @@ export class EventLoopMonitor {
   #timer: NodeJS.Timeout | undefined;
   #lagMs = 0;
   #lagSince: number | undefined;
+  #lastSampleAt = 0;
   #verdict: EventLoopVerdict = { notReady: undefined, notLive: undefined };
   #onChange: ((verdict: EventLoopVerdict) => void) | undefined;
 
@@ -55,6 +57,7 @@ export class EventLoopMonitor {
     this.#onChange = onChange;
     this.#histogram = monitorEventLoopDelay({ resolution });
     this.#histogram.enable();
+    this.#lastSampleAt = performance.now();
     this.#timer = setInterval(() => this.#sample(), this.#config.sampleInterval);
     this.#timer.unref();
   }
@@ -70,10 +73,14 @@ export class EventLoopMonitor {
   #sample(): void {
     const histogram = this.#histogram;
     if (!histogram) return;
-    const lag = histogram.count > 0 ? Math.max(0, histogram.max / 1e6 - resolution) : 0;
+    const at = performance.now();
+    // The sampling timer's own lateness counts too: right after a long block it
+    // can run before the histogram's timer has recorded the block.
+    const late = at - this.#lastSampleAt - this.#config.sampleInterval;
+    this.#lastSampleAt = at;
+    const lag = Math.max(0, late, histogram.count > 0 ? histogram.max / 1e6 - resolution : 0);
     histogram.reset();
     this.#lagMs = lag;
-    const at = performance.now();
     const { maxLag, livenessAfter } = this.#config;
     let notReady: string | undefined;
     let notLive: string | undefined;

@@ -9,7 +9,6 @@ import { formatAddress, listen } from './listen.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { type HttpConfig, type HttpOptionsInput, resolveHttpOptions } from './options.js';
 import { podwardenHttp } from './plugin.js';
-import { countRequests } from './route-config.js';
 
 /** The name of the built-in service: the server itself (its listener and event loop). */
 export const selfServiceName = 'podwarden';
@@ -61,7 +60,6 @@ export function addHttpService(server: Server, input: HttpOptionsInput = {}): Ht
   let metricsApp: FastifyInstance | undefined;
   if (separateMetrics) {
     metricsApp = createHealthApp(config, metrics.requests);
-    countRequests(metricsApp, metrics.requests);
     registerMetricsRoute(metricsApp, metrics);
   }
 

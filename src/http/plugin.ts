@@ -7,7 +7,6 @@ import { HealthModel } from './health-model.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { type HttpLog, httpDefaults } from './options.js';
 import { registerProbeRoutes } from './probe-routes.js';
-import { countRequests } from './route-config.js';
 
 /** Options of the {@link podwardenHttp} fastify plugin. */
 export interface PodwardenHttpPluginOptions {
@@ -18,7 +17,7 @@ export interface PodwardenHttpPluginOptions {
   /** Show failure reasons (only when the plugin makes the model; default `false`). */
   readonly exposeDetails?: boolean;
   readonly drain?: { readonly token?: string; readonly allowUnauthenticated?: boolean };
-  /** Count requests in these metrics and, unless `metricsRoute` is false, serve them on `/metrics`. */
+  /** Count the plugin's requests in these metrics and, unless `metricsRoute` is false, serve them on `/metrics`. */
   readonly metrics?: PodwardenMetrics;
   /** Serve `/metrics` (default `true` when `metrics` is given). */
   readonly metricsRoute?: boolean;
@@ -28,7 +27,7 @@ export interface PodwardenHttpPluginOptions {
 const plugin: FastifyPluginAsync<PodwardenHttpPluginOptions> = async (fastify, options) => {
   const ownModel = options.model === undefined;
   const model = options.model ?? new HealthModel(options.server, { exposeDetails: options.exposeDetails ?? false });
-  registerProbeRoutes(fastify, model);
+  registerProbeRoutes(fastify, model, options.metrics?.requests);
   registerDrainRoute(fastify, {
     server: options.server,
     token: options.drain?.token,
@@ -37,17 +36,15 @@ const plugin: FastifyPluginAsync<PodwardenHttpPluginOptions> = async (fastify, o
     log: options.log,
     bodyLimit: httpDefaults.bodyLimit,
   });
-  if (options.metrics) {
-    countRequests(fastify, options.metrics.requests);
-    if (options.metricsRoute !== false) registerMetricsRoute(fastify, options.metrics);
-  }
+  if (options.metrics && options.metricsRoute !== false) registerMetricsRoute(fastify, options.metrics);
   if (ownModel) fastify.addHook('onClose', async () => model.close());
 };
 
 /**
  * podwarden's endpoints as a fastify plugin: `/livez`, `/readyz`, `/startupz`
  * (and `/<probe>/<name>`), `/drain`, and `/metrics` when given metrics. Use it
- * to serve them from an app's own fastify instance; the `podwarden` service
+ * to serve them from an app's own fastify instance (only the plugin's own
+ * routes are counted); the `podwarden` service
  * ({@link addHttpService}) runs it on a server of its own.
  */
 export const podwardenHttp = fp(plugin, { name: 'podwarden-http', fastify: '5.x' });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type HealthModel, type ProbeRoute, probeRoutes } from './health-model.js';
-import { textHeaders } from './route-config.js';
+import type { RequestCounters } from '../metrics/request-metrics.js';
+import { countingHook, textHeaders } from './route-config.js';
 
 interface ProbeQuery {
   readonly verbose?: string;
@@ -16,10 +17,11 @@ function wantsJson(accept: string | undefined): boolean {
 /**
  * `/livez`, `/readyz`, `/startupz` and `/<probe>/<name>` (GET; HEAD comes with
  * it). Handlers read the {@link HealthModel}'s in-memory state and never await.
+ * With `counters`, each route counts its requests.
  */
-export function registerProbeRoutes(fastify: FastifyInstance, model: HealthModel): void {
+export function registerProbeRoutes(fastify: FastifyInstance, model: HealthModel, counters: RequestCounters | undefined): void {
   for (const route of probeRoutes) {
-    const config = { podwardenProbe: route };
+    const options = counters ? { onResponse: countingHook(counters, route) } : {};
     const handler = (request: FastifyRequest, reply: FastifyReply): void => {
       const query = request.query as ProbeQuery;
       const name = (request.params as { name?: string }).name;
@@ -32,8 +34,8 @@ export function registerProbeRoutes(fastify: FastifyInstance, model: HealthModel
       const answer = name === undefined ? model.answer(route, verbose, exclude) : model.answerOne(route, name, verbose);
       reply.code(answer.status).headers(textHeaders).send(answer.body);
     };
-    fastify.get(`/${route}`, { config }, handler);
-    fastify.get(`/${route}/:name`, { config }, handler);
+    fastify.get(`/${route}`, options, handler);
+    fastify.get(`/${route}/:name`, options, handler);
   }
 }
 

@@ -1,10 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { onResponseHookHandler } from 'fastify';
 import type { RequestCounters, RequestProbe } from '../metrics/request-metrics.js';
-
-/** Route config podwarden puts on its routes: which `probe` label their requests count under. */
-export interface PodwardenRouteConfig {
-  readonly podwardenProbe?: RequestProbe;
-}
 
 /** Headers of every plain-text answer, built once. */
 export const textHeaders = {
@@ -14,16 +9,19 @@ export const textHeaders = {
 } as const;
 
 /**
- * Count every answered request in `probe_requests_total`: by the route's
- * `podwardenProbe` (404s and foreign routes count as `other`), status code and
- * agent. Nothing is logged.
+ * An `onResponse` hook that counts a route's requests in
+ * `probe_requests_total` under `probe` (a 404 it answers counts as `other`),
+ * by status code and agent. Set per route, so it costs no lookup; nothing is logged.
  */
-export function countRequests(fastify: FastifyInstance, counters: RequestCounters): void {
-  fastify.addHook('onResponse', (request, reply, done) => {
+export function countingHook(counters: RequestCounters, probe: RequestProbe): onResponseHookHandler {
+  return (request, reply, done) => {
     const status = reply.statusCode;
-    const probe = status === 404 ? 'other' : ((request.routeOptions.config as PodwardenRouteConfig).podwardenProbe ?? 'other');
-    const agent = request.headers['user-agent'];
-    counters.countRequest(probe, status, agent !== undefined && agent.startsWith('kube-probe/'));
+    counters.countRequest(status === 404 ? 'other' : probe, status, isKubeProbe(request.headers['user-agent']));
     done();
-  });
+  };
+}
+
+/** kubelet sends `User-Agent: kube-probe/<major>.<minor>`. */
+export function isKubeProbe(userAgent: string | undefined): boolean {
+  return userAgent !== undefined && userAgent.startsWith('kube-probe/');
 }

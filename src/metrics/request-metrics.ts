@@ -12,7 +12,7 @@ export const drainResults = ['drained', 'unauthorized', 'forbidden', 'unavailabl
 /** How a `/drain` request ended: `drained` (200), `unauthorized` (401), `forbidden` (403), `unavailable` (503, server not running). */
 export type DrainResult = (typeof drainResults)[number];
 
-/** Counts requests; called on every response, so every series is resolved once and cached. */
+/** Counts requests; called on every response, so it only bumps a number: prom-client sees the counts at scrape time. */
 export interface RequestCounters {
   /** Count one answered request. `kubeProbe`: the User-Agent starts with `kube-probe/`. */
   countRequest(probe: RequestProbe, statusCode: number, kubeProbe: boolean): void;
@@ -22,17 +22,31 @@ export interface RequestCounters {
 
 type Child = ReturnType<Counter<string>['labels']>;
 
+/** One series: its prom-client child, and the requests counted since the last scrape. */
+interface Cell {
+  readonly child: Child;
+  pending: number;
+}
+
 /**
  * `probe_requests_total{probe,code,agent}` and `drain_requests_total{result}`.
  * Label values are bounded: `probe` and `agent` come from fixed sets and
  * `code` is an HTTP status code, so random request paths add no series.
  */
 export function requestMetrics(registry: Registry, config: { readonly prefix: string }): RequestCounters {
+  const cells: Cell[] = [];
   const requests = new Counter({
     name: `${config.prefix}probe_requests_total`,
     help: 'Requests answered, by endpoint (livez, readyz, startupz, drain, metrics, other), status code and agent (kube-probe or other).',
     labelNames: ['probe', 'code', 'agent'],
     registers: [registry],
+    collect() {
+      for (const cell of cells) {
+        if (cell.pending === 0) continue;
+        cell.child.inc(cell.pending);
+        cell.pending = 0;
+      }
+    },
   });
   const drains = new Counter({
     name: `${config.prefix}drain_requests_total`,
@@ -40,30 +54,32 @@ export function requestMetrics(registry: Registry, config: { readonly prefix: st
     labelNames: ['result'],
     registers: [registry],
   });
-  // children[probe][agent] maps a status code to its series.
-  const children = new Map<RequestProbe, [Map<number, Child>, Map<number, Child>]>(requestProbes.map((p) => [p, [new Map(), new Map()]]));
-  const childOf = (probe: RequestProbe, code: number, kubeProbe: boolean): Child => {
-    const byCode = children.get(probe)![kubeProbe ? 1 : 0];
-    let child = byCode.get(code);
-    if (!child) {
-      child = requests.labels(probe, String(code), kubeProbe ? 'kube-probe' : 'other');
-      byCode.set(code, child);
+  // byProbe[probe][agent] maps a status code to its cell.
+  const byProbe = new Map<RequestProbe, [Map<number, Cell>, Map<number, Cell>]>(requestProbes.map((p) => [p, [new Map(), new Map()]]));
+  const cellOf = (probe: RequestProbe, code: number, kubeProbe: boolean): Cell => {
+    const byCode = byProbe.get(probe)![kubeProbe ? 1 : 0];
+    let cell = byCode.get(code);
+    if (!cell) {
+      cell = { child: requests.labels(probe, String(code), kubeProbe ? 'kube-probe' : 'other'), pending: 0 };
+      cell.child.inc(0);
+      byCode.set(code, cell);
+      cells.push(cell);
     }
-    return child;
+    return cell;
   };
   // The series a healthy pod produces exist from the start, at 0.
   for (const kubeProbe of [true, false]) {
-    for (const probe of ['livez', 'readyz', 'startupz'] as const) for (const code of [200, 503]) childOf(probe, code, kubeProbe).inc(0);
-    childOf('other', 404, kubeProbe).inc(0);
-    childOf('other', 400, kubeProbe).inc(0);
+    for (const probe of ['livez', 'readyz', 'startupz'] as const) for (const code of [200, 503]) cellOf(probe, code, kubeProbe);
+    cellOf('other', 404, kubeProbe);
+    cellOf('other', 400, kubeProbe);
   }
-  childOf('metrics', 200, false).inc(0);
+  cellOf('metrics', 200, false);
   const drainChildren = new Map(drainResults.map((r) => [r, drains.labels(r)]));
   for (const child of drainChildren.values()) child.inc(0);
 
   return {
     countRequest(probe, statusCode, kubeProbe) {
-      childOf(probe, statusCode, kubeProbe).inc();
+      cellOf(probe, statusCode, kubeProbe).pending++;
     },
     countDrain(result) {
       drainChildren.get(result)?.inc();
