@@ -1,14 +1,16 @@
 // Where podwarden's startup time and memory go, and what the levers buy:
-//   node bench/profile.mjs [--short] [--only imports,loads,cpu,memory,levers] [--dist DIR]
+//   node bench/profile.mjs [--short] [--only imports,loads,cpu,memory,levers] [--dist DIR] [--alt-node PATH]
+// --alt-node adds the levers of another Node (e.g. the image's Node 24: its compile cache).
 // Writes bench/results/profile.md and profile.json. See docs/performance.md.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startFixtures } from './lib/fixtures.mjs';
 import { describeMachine, machineLine } from './lib/machine.mjs';
 import { writeConfigs } from './lib/podwarden-config.mjs';
-import { killAll, pinSelf } from './lib/proc.mjs';
+import { freePort, killAll, pinSelf, startProcess, waitForStatus } from './lib/proc.mjs';
 import { fmt } from './lib/stats.mjs';
 import { bundle } from './lib/profile/bundle.mjs';
 import { profileStartup } from './lib/profile/cpu-profile.mjs';
@@ -19,7 +21,7 @@ import { compareVariants } from './lib/profile/variants.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { short: { type: 'boolean', default: false }, only: { type: 'string' }, dist: { type: 'string', default: 'dist' } },
+  options: { short: { type: 'boolean', default: false }, only: { type: 'string' }, dist: { type: 'string', default: 'dist' }, 'alt-node': { type: 'string' } },
 });
 const sections = values.only ? values.only.split(',') : ['imports', 'loads', 'cpu', 'memory', 'levers'];
 const cores = (await import('node:os')).default.cpus().length;
@@ -29,7 +31,7 @@ const options = {
   loadCore: cores > 1 ? '0' : undefined,
   settleMs: 1000,
   maxNoisePct: 20,
-  noiseRetries: 2,
+  noiseRetries: 1,
 };
 const machine = describeMachine(options);
 pinSelf(options.loadCore);
@@ -47,6 +49,17 @@ const ctx = { root, options, fixtures, configs, log };
 const serveArgs = (config) => (port) => ['serve', ...(config ? ['--config', configs.files[config]] : []), '--port', String(port)];
 const podwarden = (config) => ({ command: (port) => ({ cmd: process.execPath, args: [cli, ...serveArgs(config)(port)] }), readiness: '/readyz', root, core: options.serverCore });
 const result = { machine, sections: {} };
+
+/** Run once until ready and exit cleanly (SIGINT), so NODE_COMPILE_CACHE is written. */
+async function warmCompileCache(node, args, dir) {
+  rmSync(dir, { recursive: true, force: true });
+  for (let i = 0; i < 2; i += 1) {
+    const port = await freePort();
+    const proc = startProcess({ cmd: node, args: [...args, '--port', String(port)], env: { NODE_COMPILE_CACHE: dir }, cwd: root });
+    await waitForStatus(proc, `http://127.0.0.1:${port}/readyz`);
+    await proc.kill('SIGINT', 5000);
+  }
+}
 const md = [`# podwarden profile (${options.mode})`, '', `Machine: ${machineLine(machine)}. Commit ${machine.commit}, ${machine.date}.`];
 const repeats = values.short ? 3 : 7;
 
@@ -92,28 +105,45 @@ try {
     md.push('', 'All in MiB. "Outside V8 heap" = RSS − heap total − external: the node binary, thread stacks, malloc arenas.');
   }
   if (sections.includes('levers')) {
-    log('\n== levers: bundling and V8 flags');
+    log('\n== levers: bundling, V8 flags, another Node with its compile cache');
     const cache = join(root, 'bench', '.cache');
     const plain = await bundle({ root, entry: cli, outfile: join(cache, 'podwarden-cli.mjs') });
-    const min = await bundle({ root, entry: cli, outfile: join(cache, 'podwarden-cli.min.mjs'), minify: true });
+    const ascii = await bundle({ root, entry: cli, outfile: join(cache, 'podwarden-cli.ascii.mjs'), ascii: true });
+    const asciiMin = await bundle({ root, entry: cli, outfile: join(cache, 'podwarden-cli.ascii.min.mjs'), ascii: true, minify: true });
     const nodeHttp = join(root, 'bench/servers/node-http.mjs');
-    const memFlags = ['--max-semi-space-size=1', '--v8-pool-size=1'];
+    const httpArgs = (p) => ['--port', String(p)];
+    const v = (name, label, entry, args, extra = {}) => ({ name, label, entry, args, readiness: '/readyz', base: 'node-http', ...extra });
     const variants = [
-      { name: 'node-http', label: 'bare node:http', entry: nodeHttp, args: (p) => ['--port', String(p)], readiness: '/readyz', base: 'node-http' },
-      { name: 'node-http+flags', label: `bare node:http ${memFlags.join(' ')}`, nodeFlags: memFlags, entry: nodeHttp, args: (p) => ['--port', String(p)], readiness: '/readyz', base: 'node-http' },
-      { name: 'podwarden', label: 'dist/cli/main.js', entry: cli, args: serveArgs(), readiness: '/readyz', base: 'node-http' },
-      { name: 'podwarden-bundle', label: `esbuild bundle (${fmt(plain.kib)} KiB)`, entry: plain.outfile, args: serveArgs(), readiness: '/readyz', base: 'node-http' },
-      { name: 'podwarden-bundle-min', label: `esbuild bundle, minified (${fmt(min.kib)} KiB)`, entry: min.outfile, args: serveArgs(), readiness: '/readyz', base: 'node-http' },
-      { name: 'podwarden-bundle+flags', label: `bundle + ${memFlags.join(' ')}`, nodeFlags: memFlags, entry: plain.outfile, args: serveArgs(), readiness: '/readyz', base: 'node-http' },
-      { name: 'podwarden+flags', label: `dist + ${memFlags.join(' ')}`, nodeFlags: memFlags, entry: cli, args: serveArgs(), readiness: '/readyz', base: 'node-http' },
-      { name: 'podwarden-100', label: 'dist, 100 services', entry: cli, args: serveArgs('services100'), readiness: '/readyz', base: 'node-http' },
-      { name: 'podwarden-100-bundle', label: 'bundle, 100 services', entry: plain.outfile, args: serveArgs('services100'), readiness: '/readyz', base: 'node-http' },
+      v('node-http', 'bare node:http', nodeHttp, httpArgs),
+      v('podwarden', 'dist/cli/main.js as built', cli, serveArgs()),
+      v('bundle', `esbuild bundle (${fmt(plain.kib)} KiB)`, plain.outfile, serveArgs()),
+      v('bundle-ascii', 'bundle, ASCII-only source', ascii.outfile, serveArgs()),
+      v('bundle-ascii-min', `bundle, ASCII-only, minified (${fmt(asciiMin.kib)} KiB)`, asciiMin.outfile, serveArgs()),
+      v('bundle-ascii+semi1', 'bundle, ASCII-only, --max-semi-space-size=1', ascii.outfile, serveArgs(), { nodeFlags: ['--max-semi-space-size=1'] }),
+      v('podwarden-100', 'dist, 100 services', cli, serveArgs('services100')),
+      v('podwarden-100-bundle', 'bundle ASCII-only, 100 services', ascii.outfile, serveArgs('services100')),
     ];
-    const rows = await compareVariants(variants, ctx, { repeats: values.short ? 2 : 5, wrkS: values.short ? 2 : 5 });
+    if (values['alt-node']) {
+      const alt = values['alt-node'];
+      const altVersion = execFileSync(alt, ['--version'], { encoding: 'utf8' }).trim();
+      const ccDist = join(cache, 'compile-cache-dist');
+      const ccBundle = join(cache, 'compile-cache-bundle');
+      await warmCompileCache(alt, [cli, ...serveArgs()(0).slice(0, -2)], ccDist);
+      await warmCompileCache(alt, [ascii.outfile, ...serveArgs()(0).slice(0, -2)], ccBundle);
+      const a = { node: alt, base: 'node-http@alt' };
+      variants.push(
+        v('node-http@alt', `bare node:http on ${altVersion}`, nodeHttp, httpArgs, a),
+        v('podwarden@alt', `dist on ${altVersion}`, cli, serveArgs(), a),
+        v('podwarden@alt+cc', `dist on ${altVersion}, warm NODE_COMPILE_CACHE`, cli, serveArgs(), { ...a, env: { NODE_COMPILE_CACHE: ccDist } }),
+        v('bundle@alt+cc', `bundle ASCII-only on ${altVersion}, warm NODE_COMPILE_CACHE`, ascii.outfile, serveArgs(), { ...a, env: { NODE_COMPILE_CACHE: ccBundle } }),
+        v('podwarden-100@alt+cc', `dist, 100 services, on ${altVersion}, warm NODE_COMPILE_CACHE`, cli, serveArgs('services100'), { ...a, env: { NODE_COMPILE_CACHE: ccDist } }),
+      );
+    }
+    const rows = await compareVariants(variants, ctx, { repeats: values.short ? 2 : 5, wrkS: values.short ? 2 : 4 });
     result.sections.levers = rows;
-    md.push('', '## Levers, measured side by side (interleaved)', '', 'median [min–max]; ×r = ratio to bare node:http in the same run.', '', '| variant | how | startup (ms) | idle RSS (MiB) | req/s | p99 (ms) |', '|---|---|---|---|---|---|');
+    md.push('', '## Levers, measured side by side (interleaved)', '', 'median [min–max]; ×r = ratio to bare node:http on the same Node in the same run.', '', '| variant | how | startup (ms) | CPU until ready (ms) | idle RSS (MiB) | req/s | p99 (ms) | noise (%) |', '|---|---|---|---|---|---|---|---|');
     const c = (s) => `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}] ×${fmt(s.vsBase)}`;
-    for (const r of rows) md.push(`| ${r.name} | ${r.label} | ${c(r.summary.startupMs)} | ${c(r.summary.idleRssMiB)} | ${c(r.summary.rps)} | ${c(r.summary.p99Ms)} |`);
+    for (const r of rows) md.push(`| ${r.name} | ${r.label} | ${c(r.summary.startupMs)} | ${c(r.summary.startupCpuMs)} | ${c(r.summary.idleRssMiB)} | ${c(r.summary.rps)} | ${c(r.summary.p99Ms)} | ${fmt(r.summary.noisePct.median)} |`);
   }
 } finally {
   killAll();

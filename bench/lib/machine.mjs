@@ -21,7 +21,7 @@ export function describeMachine(options) {
     cpu: cpuModel,
     cores: os.cpus().length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    node: process.version,
+    node: options.node && options.node !== process.execPath ? `${tryRun(options.node, ['--version'])} (servers; harness ${process.version})` : process.version,
     kernel: `${os.type()} ${os.release()}`,
     wrk: tryRun('wrk', ['--version'])?.split('\n')[0].split(' Copyright')[0],
     loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),

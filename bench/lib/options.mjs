@@ -16,7 +16,7 @@ const modes = {
 
 export const figureIds = ['startup', 'throughput', 'sigterm', 'metrics', 'hung', 'idleCpu', 'flood'];
 
-const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--max-noise PCT]
+const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--max-noise PCT] [--noise-retries N] [--node PATH]
 figures: ${figureIds.join(', ')}`;
 
 export function parseOptions(argv) {
@@ -30,6 +30,8 @@ export function parseOptions(argv) {
       out: { type: 'string', default: 'bench/results' },
       dist: { type: 'string', default: 'dist' },
       'max-noise': { type: 'string', default: '20' },
+      'noise-retries': { type: 'string', default: '1' },
+      node: { type: 'string', default: process.execPath },
       'server-core': { type: 'string' },
       'load-core': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -59,7 +61,8 @@ export function parseOptions(argv) {
     out: values.out,
     dist: values.dist,
     maxNoisePct: Number(values['max-noise']),
-    noiseRetries: 2,
+    node: values.node,
+    noiseRetries: Math.min(5, Math.max(0, Number(values['noise-retries']) || 0)),
     // The server gets the last core, the load generator and the harness the first.
     serverCore: values['server-core'] ?? (cores > 1 ? String(cores - 1) : undefined),
     loadCore: values['load-core'] ?? (cores > 1 ? '0' : undefined),

@@ -142,7 +142,7 @@ export function startNoiseGauge(pid, core) {
       let own1 = own0;
       try { own1 = cpuSeconds(pid); } catch { /* exited */ }
       const foreign = coreBusySeconds(core) - busy0 - (own1 - own0);
-      return Math.max(0, (100 * foreign) / seconds);
+      return Math.max(0, Math.round((1000 * foreign) / seconds) / 10);
     },
   };
 }

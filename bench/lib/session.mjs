@@ -8,8 +8,8 @@ import { freePort, startProcess, waitForStatus, startNoiseGauge } from './proc.m
  */
 export async function withServer(target, ctx, fn) {
   const port = await freePort();
-  const { cmd, args } = target.command(ctx, port);
-  const proc = startProcess({ cmd, args, core: ctx.options.serverCore, cwd: ctx.root });
+  const { cmd, args, env } = target.command(ctx, port);
+  const proc = startProcess({ cmd, args, env, core: ctx.options.serverCore, cwd: ctx.root });
   const gauge = startNoiseGauge(proc.pid, ctx.options.serverCore);
   const base = `http://127.0.0.1:${port}`;
   try {
@@ -27,8 +27,8 @@ export async function withServer(target, ctx, fn) {
  * Run `measure(target)` `repeats` times for each target, interleaved:
  * A B C, then B C A, … so drift on a noisy machine hits every target alike.
  * A run during which other processes used more than `maxNoisePct` of the
- * server core is retried (at most `retries` times; the quietest attempt
- * counts). A failed run is recorded and the loop goes on.
+ * server core is retried after a 2 s pause (at most `retries` times; the
+ * quietest attempt counts). A failed run is recorded and the loop goes on.
  */
 export async function interleave(targets, repeats, measure, { log, options }) {
   const { maxNoisePct = 20, noiseRetries: retries = 2 } = options;
@@ -40,7 +40,8 @@ export async function interleave(targets, repeats, measure, { log, options }) {
       try {
         let values = await measure(target, r);
         for (let retry = 0; retry < retries && values.noisePct > maxNoisePct; retry += 1) {
-          log(`  ${target.name} #${r + 1}: noisy (${values.noisePct.toFixed(0)} % of the server core used by others), again`);
+          log(`  ${target.name} #${r + 1}: noisy (${values.noisePct.toFixed(0)} % of the server core used by others), again in 2 s`);
+          await sleep(2000);
           const again = await measure(target, r);
           if (!(again.noisePct >= values.noisePct)) values = again;
         }

@@ -24,6 +24,7 @@ export function ratio(a, b) {
 export function fmt(x) {
   if (!Number.isFinite(x)) return '–';
   const abs = Math.abs(x);
+  if (abs < 0.001) return '0';
   if (abs >= 1000) return Math.round(x).toLocaleString('en-US');
   if (abs >= 100) return x.toFixed(0);
   if (abs >= 10) return x.toFixed(1);

@@ -3,8 +3,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const node = process.execPath;
-
 function baseline(name, label, script, extra = {}) {
   return {
     name,
@@ -15,7 +13,7 @@ function baseline(name, label, script, extra = {}) {
     available: () => true,
     ...extra,
     command(ctx, port) {
-      return { cmd: node, args: [join(ctx.root, 'bench', 'servers', script), '--port', String(port), ...this.args] };
+      return { cmd: ctx.options.node, args: [join(ctx.root, 'bench', 'servers', script), '--port', String(port), ...this.args] };
     },
   };
 }
@@ -30,7 +28,7 @@ function podwarden(name, label, configKey, extra = {}) {
     ...extra,
     command(ctx, port) {
       const config = configKey ? ['--config', ctx.configs.files[configKey]] : [];
-      return { cmd: node, args: [join(ctx.root, ctx.options.dist, 'cli', 'main.js'), 'serve', ...config, '--port', String(port)] };
+      return { cmd: ctx.options.node, args: [join(ctx.root, ctx.options.dist, 'cli', 'main.js'), 'serve', ...config, '--port', String(port)] };
     },
     available(ctx) {
       return existsSync(join(ctx.root, ctx.options.dist, 'cli', 'main.js')) || `${ctx.options.dist}/cli/main.js is not built yet`;

@@ -11,8 +11,8 @@ async function round(targets, ctx) {
   try {
     for (const t of targets) {
       const port = await freePort();
-      const { cmd, args } = t.command(ctx, port);
-      const proc = startProcess({ cmd, args, core: o.serverCore, cwd: ctx.root });
+      const { cmd, args, env } = t.command(ctx, port);
+      const proc = startProcess({ cmd, args, env, core: o.serverCore, cwd: ctx.root });
       procs.push({ t, proc });
       await waitForStatus(proc, `http://127.0.0.1:${port}${t.readiness}`);
     }
