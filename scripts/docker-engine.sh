@@ -81,6 +81,11 @@ stop() {
     fi
   fi
   rm -f "$pidfile"
+  # dockerd leaves its bind mount of the network namespace (and, when killed,
+  # container mounts) behind under its roots; unmount them, deepest first.
+  awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r | while read -r mnt; do
+    umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+  done
 }
 
 leases="$dir/leases"
