@@ -46,6 +46,7 @@ async function busyHarness(prefix?: string): Promise<Harness> {
   harness.results.report({ name: 'db', type: 'tcp', ok: false, durationMs: 1000, error: 'timeout', at: now() });
   await harness.get('/readyz', { headers: { 'user-agent': 'kube-probe/1.30' } });
   await harness.get('/livez');
+  await harness.get('/startupz/podwarden', { method: 'HEAD', headers: { 'user-agent': 'kube-probe/1.30' } });
   await harness.get('/drain');
   await harness.get('/nothing-here');
   return harness;
@@ -110,6 +111,7 @@ describe('metrics', () => {
     expect(text).toMatch(/podwarden_check_last_success_timestamp_seconds\{name="db"\} \d{10}/);
     expect(text).toContain('podwarden_probe_requests_total{probe="readyz",code="503",agent="kube-probe"} 1'); // flaky is restarting
     expect(text).toContain('podwarden_probe_requests_total{probe="livez",code="200",agent="other"} 1');
+    expect(text).toContain('podwarden_probe_requests_total{probe="startupz",code="200",agent="kube-probe"} 1'); // HEAD counts too
     expect(text).toContain('podwarden_probe_requests_total{probe="drain",code="403",agent="other"} 1');
     expect(text).toContain('podwarden_probe_requests_total{probe="other",code="404",agent="other"} 1');
     expect(text).toContain('podwarden_drain_requests_total{result="forbidden"} 1');

@@ -1,0 +1,38 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  type HttpOptionsInput,
+  type HttpService,
+  type ProbeAnswer,
+  type ProbeReport,
+  type ProbeRoute,
+  type RequestProbe,
+  type DrainResult,
+  type LogLevelName,
+  type PodwardenMetrics,
+  addHttpService,
+  createLogger,
+  createMetrics,
+  podwardenHttp,
+  type HealthModel,
+} from '../../src/index.js';
+
+describe('public types of the HTTP, metrics and logging API', () => {
+  it('are what the docs say', () => {
+    expectTypeOf<ProbeRoute>().toEqualTypeOf<'livez' | 'readyz' | 'startupz'>();
+    expectTypeOf<RequestProbe>().toEqualTypeOf<'livez' | 'readyz' | 'startupz' | 'drain' | 'metrics' | 'other'>();
+    expectTypeOf<DrainResult>().toEqualTypeOf<'drained' | 'unauthorized' | 'forbidden' | 'unavailable'>();
+    expectTypeOf<LogLevelName>().toEqualTypeOf<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>();
+    expectTypeOf<ProbeAnswer['status']>().toEqualTypeOf<200 | 503 | 404>();
+    expectTypeOf<ProbeReport['status']>().toEqualTypeOf<'ok' | 'failed'>();
+    expectTypeOf(addHttpService).returns.toEqualTypeOf<HttpService>();
+    expectTypeOf(createMetrics).returns.toEqualTypeOf<PodwardenMetrics>();
+    expectTypeOf<HttpService['model']>().toEqualTypeOf<HealthModel>();
+    expectTypeOf(createLogger).parameter(0).toMatchTypeOf<{ level?: LogLevelName } | undefined>();
+    expectTypeOf(podwardenHttp).toBeFunction();
+    // Every input option is optional and read-only.
+    expectTypeOf<Record<never, never>>().toMatchTypeOf<HttpOptionsInput>();
+    expectTypeOf<HttpOptionsInput>().toEqualTypeOf<Readonly<HttpOptionsInput>>();
+    // Durations accept milliseconds or strings.
+    expectTypeOf<{ eventLoop: { maxLag: '1s'; livenessAfter: 10_000 } }>().toMatchTypeOf<HttpOptionsInput>();
+  });
+});
