@@ -1,5 +1,5 @@
 // Where podwarden's startup time and memory go, and what the levers buy:
-//   node bench/profile.mjs [--short] [--only imports,loads,cpu,memory,levers] [--dist DIR] [--alt-node PATH]
+//   node bench/profile.mjs [--short] [--only imports,loads,cpu,memory,snapshot,levers] [--dist DIR] [--alt-node PATH] [--nice N]
 // --alt-node adds the levers of another Node (e.g. the image's Node 24: its compile cache).
 // Writes bench/results/profile.md and profile.json. See docs/performance.md.
 import { execFileSync } from 'node:child_process';
@@ -10,31 +10,34 @@ import { parseArgs } from 'node:util';
 import { startFixtures } from './lib/fixtures.mjs';
 import { describeMachine, machineLine } from './lib/machine.mjs';
 import { writeConfigs } from './lib/podwarden-config.mjs';
-import { freePort, killAll, pinSelf, startProcess, waitForStatus } from './lib/proc.mjs';
+import { freePort, killAll, pinSelf, setNiceness, startProcess, waitForStatus } from './lib/proc.mjs';
 import { fmt } from './lib/stats.mjs';
 import { bundle } from './lib/profile/bundle.mjs';
 import { profileStartup } from './lib/profile/cpu-profile.mjs';
 import { measureImports } from './lib/profile/imports.mjs';
 import { loadedModules } from './lib/profile/loaded-modules.mjs';
 import { memoryBreakdown } from './lib/profile/memory.mjs';
+import { buildSnapshot } from './lib/profile/snapshot.mjs';
 import { compareVariants } from './lib/profile/variants.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { short: { type: 'boolean', default: false }, only: { type: 'string' }, dist: { type: 'string', default: 'dist' }, 'alt-node': { type: 'string' } },
+  options: { nice: { type: 'string', default: '0' }, short: { type: 'boolean', default: false }, only: { type: 'string' }, dist: { type: 'string', default: 'dist' }, 'alt-node': { type: 'string' } },
 });
-const sections = values.only ? values.only.split(',') : ['imports', 'loads', 'cpu', 'memory', 'levers'];
+const sections = values.only ? values.only.split(',') : ['imports', 'loads', 'cpu', 'memory', 'snapshot', 'levers'];
 const cores = (await import('node:os')).default.cpus().length;
 const options = {
   mode: values.short ? 'short' : 'full',
   serverCore: cores > 1 ? String(cores - 1) : undefined,
   loadCore: cores > 1 ? '0' : undefined,
   settleMs: 1000,
+  nice: Number(values.nice) || 0,
   maxNoisePct: 20,
   noiseRetries: 1,
 };
 const machine = describeMachine(options);
 pinSelf(options.loadCore);
+setNiceness(options.nice);
 const log = (l) => console.log(l);
 log(`machine: ${machineLine(machine)}`);
 
@@ -103,6 +106,28 @@ try {
     md.push('', '## Idle memory breakdown (1.5 s after ready)', '', '| server | RSS | V8 heap used / total | bytecode | machine code | script source | external | outside V8 heap | threads |', '|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) md.push(`| ${r.name} | ${fmt(r.rssMiB)} | ${fmt(r.heapUsedMiB)} / ${fmt(r.heapTotalMiB)} | ${fmt(r.bytecodeMiB)} | ${fmt(r.machineCodeMiB)} | ${fmt(r.scriptSourceMiB)} | ${fmt(r.externalMiB)} | ${fmt(r.outsideHeapMiB)} | ${r.threads} |`);
     md.push('', 'All in MiB. "Outside V8 heap" = RSS − heap total − external: the node binary, thread stacks, malloc arenas.');
+  }
+  if (sections.includes('snapshot')) {
+    log('\n== V8 startup snapshot of serve');
+    const outcomes = [];
+    for (const node of [process.execPath, values['alt-node']].filter(Boolean)) {
+      const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+      try {
+        const { blob } = await buildSnapshot({ root, dist: values.dist, dir: join(root, 'bench', '.cache', 'snapshot'), node });
+        const rows = await compareVariants([
+          { name: 'podwarden', label: 'dist', node, entry: cli, args: serveArgs(), readiness: '/readyz', base: 'podwarden' },
+          { name: 'snapshot', label: 'node --snapshot-blob', node, nodeFlags: ['--snapshot-blob', blob], entry: 'serve', args: (p) => ['--port', String(p)], readiness: '/readyz', base: 'podwarden' },
+        ], ctx, { repeats, wrkS: 0 });
+        outcomes.push(`${version}: ${rows.map((r) => `${r.name} startup ${fmt(r.summary.startupMs.median)} ms, idle RSS ${fmt(r.summary.idleRssMiB.median)} MiB`).join('; ')}`);
+      } catch (error) {
+        const lines = `${error.stdout ?? ''}\n${error.stderr ?? ''}\n${error.message}`.split('\n');
+        const reason = lines.find((l) => /Check failed|not serialized/.test(l)) ?? lines.find((l) => /Error/.test(l) && !/Warning/.test(l)) ?? error.message;
+        const holder = lines.map((l) => /#(\w+): 0x\w+ <JSFunction/.exec(l)?.[1]).find(Boolean);
+        outcomes.push(`${version}: the snapshot does not build: ${reason.trim().replace(/0x[0-9a-f]+/g, '…').slice(0, 160)}${holder ? ` (a native handle of ${holder})` : ''}`);
+      }
+    }
+    result.sections.snapshot = outcomes;
+    md.push('', '## V8 startup snapshot (`node --build-snapshot`, serve bundled to CommonJS)', '', ...outcomes.map((o) => `- ${o}`));
   }
   if (sections.includes('levers')) {
     log('\n== levers: bundling, V8 flags, another Node with its compile cache');

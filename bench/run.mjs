@@ -9,7 +9,7 @@ import { ensureLightshipDist } from './lib/lightship-dist.mjs';
 import { describeMachine, machineLine } from './lib/machine.mjs';
 import { parseOptions } from './lib/options.mjs';
 import { writeConfigs } from './lib/podwarden-config.mjs';
-import { killAll, pinSelf } from './lib/proc.mjs';
+import { killAll, pinSelf, setNiceness } from './lib/proc.mjs';
 import { evaluateGoals } from './lib/goals.mjs';
 import { summarizeFigure, writeResults } from './lib/report.mjs';
 import { allTargets } from './lib/targets.mjs';
@@ -38,6 +38,7 @@ try {
 
 const machine = describeMachine(options);
 pinSelf(options.loadCore);
+setNiceness(options.nice);
 log(`machine: ${machineLine(machine)}`);
 
 const fixtures = await startFixtures();

@@ -29,9 +29,10 @@ export function describeMachine(options) {
     date: new Date().toISOString(),
     pinning: options.serverCore === undefined ? 'none (one core)' : `server on CPU ${options.serverCore}, load generator and harness on CPU ${options.loadCore}`,
     mode: options.mode,
+    nice: options.nice ?? 0,
   };
 }
 
 export function machineLine(m) {
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.kernel}, ${m.wrk ?? 'wrk missing'}; load ${m.loadAverage.join(' ')}; ${m.pinning}`;
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.kernel}, ${m.wrk ?? 'wrk missing'}; load ${m.loadAverage.join(' ')}; ${m.pinning}${m.nice ? `, nice ${m.nice}` : ''}`;
 }

@@ -16,7 +16,7 @@ const modes = {
 
 export const figureIds = ['startup', 'throughput', 'sigterm', 'metrics', 'hung', 'idleCpu', 'flood'];
 
-const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--max-noise PCT] [--noise-retries N] [--node PATH]
+const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--max-noise PCT] [--noise-retries N] [--node PATH] [--nice N]
 figures: ${figureIds.join(', ')}`;
 
 export function parseOptions(argv) {
@@ -32,6 +32,7 @@ export function parseOptions(argv) {
       'max-noise': { type: 'string', default: '20' },
       'noise-retries': { type: 'string', default: '1' },
       node: { type: 'string', default: process.execPath },
+      nice: { type: 'string', default: '0' },
       'server-core': { type: 'string' },
       'load-core': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -62,6 +63,7 @@ export function parseOptions(argv) {
     dist: values.dist,
     maxNoisePct: Number(values['max-noise']),
     node: values.node,
+    nice: Math.max(-20, Math.min(19, Number(values.nice) || 0)),
     noiseRetries: Math.min(5, Math.max(0, Number(values['noise-retries']) || 0)),
     // The server gets the last core, the load generator and the harness the first.
     serverCore: values['server-core'] ?? (cores > 1 ? String(cores - 1) : undefined),

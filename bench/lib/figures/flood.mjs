@@ -3,7 +3,7 @@
 // connection and a 1 s timeout: the poller's p99 and failures.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startKubePoller } from '../kube-poller.mjs';
-import { rssMiB } from '../proc.mjs';
+import { cpuSeconds, rssMiB } from '../proc.mjs';
 import { interleave, withServer } from '../session.mjs';
 import { mainTargets } from '../targets.mjs';
 import { runWrk } from '../wrk.mjs';
@@ -15,6 +15,7 @@ export default {
   baselines: { node: 'node-http', fastify: 'fastify' },
   columns: [
     { key: 'floodRps', label: 'flood req/s', unit: 'req/s', better: 'higher' },
+    { key: 'cpuUsPerReq', label: 'server CPU per request', unit: 'µs', better: 'lower' },
     { key: 'pollerP50Ms', label: 'poller p50', unit: 'ms', better: 'lower' },
     { key: 'pollerP99Ms', label: 'poller p99', unit: 'ms', better: 'lower' },
     { key: 'pollerMaxMs', label: 'poller max', unit: 'ms', better: 'lower' },
@@ -28,11 +29,13 @@ export default {
       withServer(t, ctx, async ({ proc, base }) => {
         await sleep(o.settleMs);
         const url = base + t.readiness;
+        const cpu0 = cpuSeconds(proc.pid);
         const stopPoller = startKubePoller(url, { periodMs: 100, timeoutMs: 1000 });
         const w = await runWrk({ url, seconds: o.floodS, connections: 64, core: o.loadCore });
         const p = await stopPoller();
         return {
           floodRps: w.rps,
+          cpuUsPerReq: ((cpuSeconds(proc.pid) - cpu0) * 1e6) / (w.requests + p.probes),
           pollerP50Ms: p.p50Ms,
           pollerP99Ms: p.p99Ms,
           pollerMaxMs: p.maxMs,

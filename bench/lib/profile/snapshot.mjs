@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-export async function buildSnapshot({ root, dist, dir }) {
+export async function buildSnapshot({ root, dist, dir, node = process.execPath }) {
   const esbuild = createRequire(join(root, 'package.json'))('esbuild');
   mkdirSync(dir, { recursive: true });
   const entry = join(dir, 'snapshot-entry.mjs');
@@ -27,6 +27,6 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
     banner: { js: 'Array.prototype.toSorted ??= function toSorted(cmp) { return [...this].sort(cmp); };' },
   });
   const blob = join(dir, 'podwarden.blob');
-  execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundled], { cwd: dir, stdio: 'pipe', timeout: 120000 });
+  execFileSync(node, ['--snapshot-blob', blob, '--build-snapshot', bundled], { cwd: dir, stdio: 'pipe', timeout: 120000 });
   return { blob, bundled };
 }
