@@ -59,7 +59,6 @@ export class Balancer {
   readonly #pending = new Set<NodeJS.Timeout>();
   #next = 0;
   #closed = false;
-  readonly sentTo = new Map<string, number>();
 
   constructor(
     readonly options: BalancerOptions,
@@ -85,7 +84,6 @@ export class Balancer {
     if (rotation.length === 0) return { outcome: 'no-endpoint', pod: undefined };
     const target = rotation[this.#next++ % rotation.length]!;
     const pod = target.endpoint.pod;
-    this.sentTo.set(pod, (this.sentTo.get(pod) ?? 0) + 1);
     const result = await httpGet({ port: target.endpoint.appPort, path, timeoutMs: this.options.requestTimeoutMs, agent: target.agent, bodyLimit: 256 });
     const outcome = outcomeOf(result);
     return outcome === 'ok' ? { outcome, pod } : { outcome, pod, detail: result.kind === 'response' ? `HTTP ${result.status}` : result.detail };

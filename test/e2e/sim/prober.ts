@@ -35,7 +35,6 @@ export class ProbeWorker {
   #timer: NodeJS.Timeout | undefined;
   #inFlight = false;
   #stopped = false;
-  probes = 0;
 
   constructor(
     readonly kind: ProbeKind,
@@ -83,7 +82,6 @@ export class ProbeWorker {
       timeoutMs: this.spec.timeoutSeconds * 1000,
     });
     this.#inFlight = false;
-    this.probes += 1;
     if (this.#stopped) return;
     const ok = outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 400;
     const raw = ok ? 'success' : 'failure';
