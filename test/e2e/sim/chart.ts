@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,7 @@ export const chartDir = join(root, 'charts/podwarden');
 export const helmBin = join(root, '.cache/tools/bin/helm');
 
 const helmHome = mkdtempSync(join(tmpdir(), 'podwarden-e2e-helm-'));
+process.on('exit', () => rmSync(helmHome, { recursive: true, force: true }));
 const helmEnv = { ...process.env, HELM_CACHE_HOME: helmHome, HELM_CONFIG_HOME: helmHome, HELM_DATA_HOME: helmHome };
 
 type Manifest = Record<string, unknown>;
