@@ -190,7 +190,7 @@ export function renderConfigReference(): string {
     '- `module` is imported when its service starts. A module that cannot be imported, or whose export is not a',
     '  `BackgroundService` (or a function returning one), makes the service `failed` with the reason. The timing',
     '  keys do not apply: the module reports its own readiness through its notifier.',
-    '- Names must be unique; `podwarden` is reserved for podwarden\'s own check. `dependsOn` must name services of',
+    '- Names must be unique; `podwarden` and `shutdown` are reserved for podwarden\'s own checks. `dependsOn` must name services of',
     '  the same file; cycles are refused with their path (`a → b → a`).',
     '- `drain.token` cannot be written in the file: use a mounted Secret (`drain.tokenFile`) or',
     `  \`${drainTokenEnv}\`. The token must be printable ASCII without spaces.`,

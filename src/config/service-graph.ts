@@ -3,7 +3,7 @@ import { isPodwardenError } from '../errors.js';
 import { type ConfigProblem, closest, formatPath } from './format-issues.js';
 
 /** Names the HTTP layer uses for its own services. */
-export const reservedServiceNames: readonly string[] = ['podwarden'];
+export const reservedServiceNames: readonly string[] = ['podwarden', 'shutdown'];
 
 /**
  * Problems across services, found on the raw (unvalidated) list so they are
@@ -22,7 +22,7 @@ export function serviceGraphProblems(services: unknown): ConfigProblem[] {
     if (seen !== undefined) {
       problems.push({ path: formatPath(['services', i, 'name']), message: `"${name}" is already used by services[${seen}]; names must be unique` });
     } else if (reservedServiceNames.includes(name)) {
-      problems.push({ path: formatPath(['services', i, 'name']), message: `"${name}" is reserved for podwarden's own check; choose another name` });
+      problems.push({ path: formatPath(['services', i, 'name']), message: `"${name}" is reserved for podwarden's own checks; choose another name` });
     } else {
       indexOf.set(name, i);
     }

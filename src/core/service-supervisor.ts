@@ -162,6 +162,8 @@ export class ServiceSupervisor {
   #onReady(): void {
     if (this.#state !== 'starting' && this.#state !== 'not-ready') return;
     this.#instanceReadyAt ??= now();
+    // Recorded before the event, so listeners read a complete snapshot.
+    this.#readyAt ??= this.#instanceReadyAt;
     this.#set('ready', undefined);
     this.#firstServe();
   }
@@ -180,6 +182,7 @@ export class ServiceSupervisor {
     }
     if (trigger.isShuttingDown) return; // abandoned by a ready timeout; the restart path owns it
     this.#clearTimers();
+    this.#readyAt ??= now();
     this.#set('completed', undefined);
     this.#firstServe();
   }
@@ -262,7 +265,6 @@ export class ServiceSupervisor {
     this.#clearReadyTimer();
     if (this.#everReady) return;
     this.#everReady = true;
-    this.#readyAt = now();
     this.#settleStartup();
     this.host.served(this);
   }

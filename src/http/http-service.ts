@@ -4,7 +4,8 @@ import type { BackgroundService } from '../core/background-service.js';
 import type { ServiceHandle, Server } from '../core/server.js';
 import { createHealthApp } from './app.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
-import { HealthModel } from './health-model.js';
+import { HealthModel, shutdownCheckName } from './health-model.js';
+import { podwardenError } from '../errors.js';
 import { formatAddress, listen } from './listen.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { type HttpConfig, type HttpOptionsInput, resolveHttpOptions } from './options.js';
@@ -67,6 +68,10 @@ export function addHttpService(server: Server, input: HttpOptionsInput = {}): Ht
   const service: BackgroundService = {
     name: selfServiceName,
     async startWithReadyNotifier(shutdown, ready) {
+      if (server.service(shutdownCheckName)) {
+        void server.shutdown('invalid-service', { fast: true });
+        throw podwardenError('PODWARDEN_ERR_INVALID_SERVICE', `"${shutdownCheckName}"`, 'the name is reserved for the built-in shutdown check; choose another name');
+      }
       try {
         const bound = await listen(app, config.host, config.port, onFallback);
         log?.info({ event: 'listening', address: bound.address, port: bound.port, endpoints: 'health' }, `listening on ${formatAddress(bound.address, bound.port)}`);

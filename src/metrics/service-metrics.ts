@@ -1,6 +1,5 @@
 import type { Gauge, Registry } from 'prom-client';
 import { Counter, Gauge as GaugeMetric } from 'prom-client';
-import type { Timestamp } from '../core/clock.js';
 import type { Server } from '../core/server.js';
 import { isServing, serviceStates } from '../core/states.js';
 
@@ -39,8 +38,7 @@ export function serviceMetrics(registry: Registry, config: ServiceMetricsConfig)
   const known = new Set<string>();
   const everReady = new Set<string>();
 
-  /** `at`: when the event that triggered the update happened (the first ready is stamped right after its event). */
-  const update = (name: string, at?: Timestamp) => {
+  const update = (name: string) => {
     const snapshot = server.service(name);
     if (!snapshot) return;
     if (!known.has(name)) {
@@ -51,7 +49,7 @@ export function serviceMetrics(registry: Registry, config: ServiceMetricsConfig)
     for (const s of serviceStates) state.set({ name, state: s }, s === snapshot.state ? 1 : 0);
     if (snapshot.startedAt) startedAt.set({ name }, snapshot.startedAt.wall / 1000);
     if (snapshot.dependencyWaitMs !== undefined) dependencyWait.set({ name }, seconds(snapshot.dependencyWaitMs));
-    const firstReady = snapshot.readyAt ?? (isServing(snapshot.state) ? at : undefined);
+    const firstReady = snapshot.readyAt;
     if (firstReady && snapshot.startedAt && !everReady.has(name)) {
       everReady.add(name);
       readyAt.set({ name }, firstReady.wall / 1000);
@@ -64,7 +62,7 @@ export function serviceMetrics(registry: Registry, config: ServiceMetricsConfig)
 
   updateAll();
   const offs = [
-    server.on('service-state', (event) => update(event.name, event.at)),
+    server.on('service-state', (event) => update(event.name)),
     server.on('service-restart', (event) => restarts.inc({ name: event.name })),
     server.on('phase', (event) => {
       if (event.phase === 'starting' && event.previous === undefined) updateAll();

@@ -103,9 +103,9 @@ describe('loadConfig: refused configs name the field and what is allowed', () =>
     ]);
   });
 
-  it('the reserved name podwarden', async () => {
-    expect(await problems('services:\n  - { name: podwarden, type: tcp, port: 1 }')).toEqual([
-      'services[0].name: "podwarden" is reserved for podwarden\'s own check; choose another name',
+  it.each(['podwarden', 'shutdown'])('the reserved name %s', async (name) => {
+    expect(await problems(`services:\n  - { name: ${name}, type: tcp, port: 1 }`)).toEqual([
+      `services[0].name: "${name}" is reserved for podwarden's own checks; choose another name`,
     ]);
   });
 
