@@ -13,9 +13,17 @@ const root = resolve(import.meta.dirname, '../../..');
 export const chartDir = join(root, 'charts/podwarden');
 export const helmBin = join(root, '.cache/tools/bin/helm');
 
-const helmHome = mkdtempSync(join(tmpdir(), 'podwarden-e2e-helm-'));
-process.on('exit', () => rmSync(helmHome, { recursive: true, force: true }));
-const helmEnv = { ...process.env, HELM_CACHE_HOME: helmHome, HELM_CONFIG_HOME: helmHome, HELM_DATA_HOME: helmHome };
+/** Run helm with its cache, config and data in a fresh temporary directory, removed afterwards. */
+async function helm(args: readonly string[]): Promise<string> {
+  const home = mkdtempSync(join(tmpdir(), 'podwarden-e2e-helm-'));
+  try {
+    const env = { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home };
+    const { stdout } = await run(helmBin, args, { env, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 });
+    return stdout;
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
 
 type Manifest = Record<string, unknown>;
 type Obj = Record<string, unknown>;
@@ -46,8 +54,7 @@ export async function renderChart(values: RenderValues = {}): Promise<Render> {
     ...(values.setJson ?? []).flatMap((s) => ['--set-json', s]),
   ];
   try {
-    const { stdout } = await run(helmBin, args, { env: helmEnv, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 });
-    const manifests = parseAllDocuments(stdout)
+    const manifests = parseAllDocuments(await helm(args))
       .map((doc) => doc.toJSON() as Manifest | null)
       .filter((doc): doc is Manifest => doc !== null && typeof doc === 'object');
     return { ok: true, manifests };
@@ -58,8 +65,7 @@ export async function renderChart(values: RenderValues = {}): Promise<Render> {
 
 /** The chart's default values (`helm show values`), for the inputs that do not reach a manifest (timing.*). */
 export async function chartValues(): Promise<Obj> {
-  const { stdout } = await run(helmBin, ['show', 'values', chartDir], { env: helmEnv, timeout: 60_000 });
-  return parse(stdout) as Obj;
+  return parse(await helm(['show', 'values', chartDir])) as Obj;
 }
 
 function obj(value: unknown, what: string): Obj {
