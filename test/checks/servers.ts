@@ -40,18 +40,15 @@ async function close(server: net.Server, sockets: Set<net.Socket>): Promise<void
 }
 
 /** A certificate for localhost and 127.0.0.1, made with openssl now; undefined when openssl is missing. */
-export function selfSignedCert(): { key: string; cert: string; certFile: string } | undefined {
+export function selfSignedCert(): { key: string; cert: string; certFile: string } {
   const dir = mkdtempSync(join(tmpdir(), 'podwarden-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-        '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
-      { stdio: 'ignore' },
-    );
-  } catch {
-    return undefined;
-  }
+  // openssl comes with Debian; scripts/tools/openssl.sh installs it when missing.
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+    { stdio: 'ignore' },
+  );
   return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), certFile: join(dir, 'cert.pem') };
 }
 
