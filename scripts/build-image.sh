@@ -78,4 +78,8 @@ before="$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
 # The image this build replaced is left untagged; drop it unless a container uses it.
 now="$(docker image inspect --format '{{.Id}}' "$IMAGE")"
 if [ -n "$before" ] && [ "$before" != "$now" ]; then docker rmi "$before" >/dev/null 2>&1 || true; fi
+# On the private engine, keep BuildKit's cache from growing with every change to src/.
+if [ "${DOCKER_HOST:-}" = "$(bash scripts/docker-engine.sh host)" ]; then
+  "${docker_bk[@]}" builder prune --force --keep-storage 2GB >/dev/null 2>&1 || true
+fi
 echo "$IMAGE"

@@ -81,9 +81,16 @@ export async function inspect(container: StartedTestContainer): Promise<Containe
 export async function removeContainer(container: StartedTestContainer | undefined): Promise<void> {
   if (!container) return;
   try {
-    await container.stop({ timeout: 0, remove: true, removeVolumes: true });
+    await container.stop({ timeout: 0 });
   } catch {
     // Already gone.
+  }
+  // A container stopped earlier (with remove: false) is not removed by a second stop().
+  try {
+    const client = await getContainerRuntimeClient();
+    await client.container.remove(client.container.getById(container.getId()), { removeVolumes: true });
+  } catch {
+    // Already removed.
   }
 }
 
