@@ -18,6 +18,8 @@ export function createHealthApp(config: HttpConfig, counters?: RequestCounters):
     keepAliveTimeout: config.keepAliveTimeout,
     bodyLimit: httpDefaults.bodyLimit,
     forceCloseConnections: 'idle',
+    // Node enforces the request and headers timeouts on this tick: a client trickling its headers is cut within a second of its limit, not 30 s.
+    http: { connectionsCheckingInterval: httpDefaults.timeoutCheckInterval },
     return503OnClosing: true,
     exposeHeadRoutes: true,
     frameworkErrors: (error, request, reply) => {

@@ -101,7 +101,11 @@ export function addHttpService(server: Server, input: HttpOptionsInput = {}): Ht
   const handle = server.addService(service, { probes: ['readiness', 'liveness', 'startup'] });
   server.addCloseHook('podwarden-http', async () => {
     eventLoop.stop();
-    await Promise.all([app.close(), metricsApp?.close()]);
+    const closing = Promise.all([app.close(), metricsApp?.close()]);
+    // Every service has stopped: a client still sending its request (a slow one) must not hold the exit until the deadline.
+    app.server.closeAllConnections();
+    metricsApp?.server.closeAllConnections();
+    await closing;
     model.close();
   });
 

@@ -77,6 +77,8 @@ export const httpDefaults = {
   headersTimeout: 5_000,
   keepAliveTimeout: 72_000,
   bodyLimit: 1024,
+  /** How often Node enforces the request and headers timeouts on incomplete requests (Node's own default is 30 s). */
+  timeoutCheckInterval: 1_000,
 } as const;
 
 function port(value: number | null | undefined, where: string): number | undefined {
