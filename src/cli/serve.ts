@@ -32,6 +32,8 @@ const flagOptions = Object.fromEntries([
 
 const usageCodes = ['PODWARDEN_ERR_CONFIG', 'PODWARDEN_ERR_CONFIG_READ', 'PODWARDEN_ERR_USAGE', 'PODWARDEN_ERR_INVALID_OPTION', 'PODWARDEN_ERR_INVALID_SERVICE', 'PODWARDEN_ERR_DUPLICATE_SERVICE', 'PODWARDEN_ERR_UNKNOWN_DEPENDENCY', 'PODWARDEN_ERR_DEPENDENCY_CYCLE'] as const;
 
+function ignoreSignal(): void {}
+
 function isUsageError(err: unknown): boolean {
   return usageCodes.some((code) => isPodwardenError(err, code));
 }
@@ -75,6 +77,10 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
   const results = new CheckResults();
   const metrics = createMetrics({ server, checkResults: results, prefix: config.metrics.prefix });
   logLifecycle(server, logger, { checkResults: results });
+  // The server removes its signal handlers when it terminates; a signal arriving while the process exits must not kill it (143 instead of 0).
+  server.on('terminated', () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, ignoreSignal);
+  });
   let http;
   try {
     http = addHttpService(server, httpOptionsFromConfig(config, metrics, logger));

@@ -107,7 +107,8 @@ export class ServiceSupervisor {
     }
     if (!this.#running || !this.#trigger) return undefined;
     this.#stopRequestedAt = now();
-    this.#set('stopping', undefined);
+    // An instance abandoned after a failure (a ready timeout) may still run: it is waited for, and the service stays failed.
+    if (this.#state !== 'failed') this.#set('stopping', undefined);
     this.#trigger.fire(reason);
     return this.#running;
   }
