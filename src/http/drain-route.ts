@@ -33,6 +33,7 @@ function bearerMatches(header: string | undefined, expected: Buffer): boolean {
  * caller gets that answer. 401 without the right bearer token; 403 when no
  * token is configured unless `allowUnauthenticated`. The wait is exempt from
  * the idle-socket timeout. A request body is read (up to `bodyLimit`) and ignored.
+ * HEAD is not a drain (404).
  */
 export function registerDrainRoute(fastify: FastifyInstance, options: DrainRouteOptions): void {
   const { server, counters, log } = options;
@@ -69,6 +70,7 @@ export function registerDrainRoute(fastify: FastifyInstance, options: DrainRoute
   fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_request, _body, done) => done(null, undefined));
-    scope.route({ method: ['GET', 'POST'], url: '/drain', ...(counters ? { onResponse: countingHook(counters, 'drain') } : {}), handler });
+    // No HEAD: a HEAD request is a reachability check and must not take the pod out of service.
+    scope.route({ method: ['GET', 'POST'], url: '/drain', exposeHeadRoute: false, ...(counters ? { onResponse: countingHook(counters, 'drain') } : {}), handler });
   });
 }
