@@ -1,11 +1,12 @@
 // Where podwarden's startup time and memory go, and what the levers buy:
-//   node bench/profile.mjs [--short] [--only imports,loads,cpu,memory,snapshot,levers] [--dist DIR] [--alt-node PATH] [--nice N]
+//   node bench/profile.mjs [--short] [--only imports,loads,cpu,load,memory,snapshot,levers] [--dist DIR] [--alt-node PATH] [--nice N]
 // --alt-node adds the levers of another Node (e.g. the image's Node 24: its compile cache).
 // Writes bench/results/profile.md and profile.json. See docs/performance.md.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startFixtures } from './lib/fixtures.mjs';
 import { describeMachine, machineLine } from './lib/machine.mjs';
@@ -19,12 +20,13 @@ import { loadedModules } from './lib/profile/loaded-modules.mjs';
 import { memoryBreakdown } from './lib/profile/memory.mjs';
 import { buildSnapshot } from './lib/profile/snapshot.mjs';
 import { compareVariants } from './lib/profile/variants.mjs';
+import { runWrk } from './lib/wrk.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: { nice: { type: 'string', default: '0' }, short: { type: 'boolean', default: false }, only: { type: 'string' }, dist: { type: 'string', default: 'dist' }, 'alt-node': { type: 'string' } },
 });
-const sections = values.only ? values.only.split(',') : ['imports', 'loads', 'cpu', 'memory', 'snapshot', 'levers'];
+const sections = values.only ? values.only.split(',') : ['imports', 'loads', 'cpu', 'load', 'memory', 'snapshot', 'levers'];
 const cores = (await import('node:os')).default.cpus().length;
 const options = {
   mode: values.short ? 'short' : 'full',
@@ -93,6 +95,27 @@ try {
       `Sampled every 200 µs (the profiler slows startup: ${fmt(r.startup.readyMs)} ms here). Self time ${fmt(r.totalMs)} ms, idle excluded.`, '',
       '| package / bucket | self ms |', '|---|---|', ...r.packages.slice(0, 15).map((p) => `| ${p.name} | ${fmt(p.ms)} |`),
       '', '| function | self ms |', '|---|---|', ...r.functions.slice(0, 15).map((p) => `| ${p.name} | ${fmt(p.ms)} |`));
+  }
+  if (sections.includes('load')) {
+    const seconds = values.short ? 3 : 8;
+    const idleSeconds = values.short ? 10 : 30;
+    const runs = [
+      ['readiness', `podwarden serve, wrk -c10 on /readyz for ${seconds} s`, undefined,
+        (base) => runWrk({ url: `${base}/readyz`, seconds, connections: 10, core: options.loadCore })],
+      ['metrics', `podwarden serve with 100 services, wrk -c1 on /metrics for ${seconds} s`, 'services100',
+        (base) => sleep(2500).then(() => runWrk({ url: `${base}/metrics`, seconds, connections: 1, core: options.loadCore, timeoutS: 5 }))],
+      ['idle', `podwarden serve with 20 http checks every 1 s, idle for ${idleSeconds} s`, 'checks20',
+        () => sleep(idleSeconds * 1000)],
+    ];
+    for (const [id, title, config, during] of runs) {
+      log(`\n== CPU profile: ${title}`);
+      const r = await profileStartup({ ...podwarden(config), intervalUs: 500, during });
+      result.sections[`load-${id}`] = r;
+      md.push('', `## CPU profile: ${title}`, '',
+        `From ready on, sampled every 500 µs, idle excluded: ${fmt(r.totalMs)} ms of CPU in ${fmt(r.windowMs / 1000)} s (${fmt((100 * r.totalMs) / r.windowMs)} % of a core).`, '',
+        '| package / bucket | self ms |', '|---|---|', ...r.packages.slice(0, 12).map((p) => `| ${p.name} | ${fmt(p.ms)} |`),
+        '', '| function | self ms |', '|---|---|', ...r.functions.slice(0, 20).map((p) => `| ${p.name} | ${fmt(p.ms)} |`));
+    }
   }
   if (sections.includes('memory')) {
     log('\n== idle memory breakdown');

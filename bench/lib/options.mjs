@@ -10,7 +10,7 @@ const modes = {
   },
   full: {
     repeats: { startup: 10, throughput: 5, sigterm: 5, metrics: 3, hung: 3, idleCpu: 3, flood: 3 },
-    settleMs: 1000, warmupS: 2, wrkS: 10, metricsS: 5, hungS: 10, idleWindowS: 30, floodS: 30,
+    settleMs: 1000, warmupS: 2, wrkS: 10, metricsS: 10, hungS: 10, idleWindowS: 30, floodS: 30,
   },
 };
 

@@ -48,6 +48,7 @@ export function allTargets(ctx) {
     baseline('node-http-prom100', 'node:http + prom-client, 100 services', 'node-http.mjs', { args: ['--prom', '100'], metrics: '/metrics' }),
     baseline('fastify-prom100', 'fastify + prom-client, 100 services', 'fastify.mjs', { args: ['--prom', '100'], metrics: '/metrics' }),
     baseline('node-http-20checks', 'node:http + 20 http checks at 1 s', 'node-http.mjs', { args: ['--checks', '20', '--check-url', ctx.fixtures.ok.url] }),
+    baseline('node-http-20fresh', 'node:http + 20 http checks at 1 s, a new connection each', 'node-http.mjs', { args: ['--checks', '20', '--check-url', ctx.fixtures.ok.url, '--fresh'] }),
     baseline('fastify-20checks', 'fastify + 20 http checks at 1 s', 'fastify.mjs', { args: ['--checks', '20', '--check-url', ctx.fixtures.ok.url] }),
     podwarden('podwarden-20checks', 'podwarden, 20 http checks at 1 s', 'checks20'),
     podwarden('podwarden-calm', 'podwarden, 21 checks, all answering', 'withStuckCheck'),

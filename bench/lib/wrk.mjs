@@ -9,13 +9,13 @@ const script = fileURLToPath(new URL('../wrk/report.lua', import.meta.url));
  * @returns {Promise<{rps: number, requests: number, errors: object, errorCount: number,
  *   p50Ms: number, p90Ms: number, p99Ms: number, maxMs: number, meanMs: number}>}
  */
-export function runWrk({ url, seconds, connections = 10, core, userAgent, timeoutS = 2 }) {
+export function runWrk({ url, seconds, connections = 10, core, userAgent, timeoutS = 2, delayMs }) {
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, `--timeout`, `${timeoutS}s`, '-s', script, url];
   const [file, argv] = pinned(core, 'wrk', args);
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...(userAgent ? { WRK_USER_AGENT: userAgent } : {}) },
+      env: { ...process.env, ...(userAgent ? { WRK_USER_AGENT: userAgent } : {}), ...(delayMs ? { WRK_DELAY_MS: String(delayMs) } : {}) },
     });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });

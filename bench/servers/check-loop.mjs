@@ -1,10 +1,11 @@
 // The floor for "N checks on an interval" in Node: N timers, each doing one
-// keep-alive GET with a 1 s timeout, at most one in flight per check.
+// GET with a 1 s timeout, at most one in flight per check; over keep-alive
+// connections, or with a new connection each time (as kubelet probes do).
 import http from 'node:http';
 
-export function startCheckLoop({ checks, checkUrl, intervalMs }) {
+export function startCheckLoop({ checks, checkUrl, intervalMs, freshConnections }) {
   if (checks <= 0 || !checkUrl) return;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: checks });
+  const agent = freshConnections ? false : new http.Agent({ keepAlive: true, maxSockets: checks });
   for (let i = 0; i < checks; i += 1) {
     let inFlight = false;
     const run = () => {

@@ -3,6 +3,7 @@
 //   --prom N          load prom-client and serve /metrics with podwarden-shaped
 //                     families for N services/checks (0 = no prom-client)
 //   --checks N        run N http checks against --check-url every --interval ms
+//   --fresh           open a new connection for each check (default keep-alive)
 //   --drain MS        after SIGTERM, answer 503 on /readyz for MS, then exit
 import { parseArgs } from 'node:util';
 
@@ -15,6 +16,7 @@ export function parseServerArgs(argv = process.argv.slice(2)) {
       checks: { type: 'string', default: '0' },
       'check-url': { type: 'string', default: '' },
       interval: { type: 'string', default: '1000' },
+      fresh: { type: 'boolean', default: false },
       drain: { type: 'string', default: '5000' },
     },
   });
@@ -24,6 +26,7 @@ export function parseServerArgs(argv = process.argv.slice(2)) {
     checks: Number(values.checks),
     checkUrl: values['check-url'],
     intervalMs: Number(values.interval),
+    freshConnections: values.fresh,
     drainMs: Number(values.drain),
   };
 }

@@ -1,7 +1,13 @@
 -- Print wrk's summary as one JSON line (latencies in microseconds) so the
--- harness can parse it. The User-Agent comes from WRK_USER_AGENT when set.
+-- harness can parse it. The User-Agent comes from WRK_USER_AGENT when set;
+-- WRK_DELAY_MS makes each connection pause that long between requests.
 local ua = os.getenv("WRK_USER_AGENT")
 if ua then wrk.headers["User-Agent"] = ua end
+
+local pause = tonumber(os.getenv("WRK_DELAY_MS") or "")
+if pause then
+  delay = function() return pause end
+end
 
 done = function(summary, latency, requests)
   local e = summary.errors

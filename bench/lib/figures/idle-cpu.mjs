@@ -33,7 +33,7 @@ async function round(targets, ctx) {
 export default {
   id: 'idleCpu',
   title: 'Idle CPU with 20 http checks every 1 s',
-  targets: ['node-http', 'node-http-20checks', 'fastify-20checks', 'podwarden', 'podwarden-20checks'],
+  targets: ['node-http', 'node-http-20checks', 'node-http-20fresh', 'fastify-20checks', 'podwarden', 'podwarden-20checks'],
   baselines: { node: 'node-http-20checks', fastify: 'fastify-20checks' },
   columns: [
     { key: 'cpuPct', label: 'CPU', unit: '% of a core', better: 'lower' },

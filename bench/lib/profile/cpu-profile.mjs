@@ -4,14 +4,22 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startProcess, waitForStatus } from '../proc.mjs';
 import { packageOf } from './loaded-modules.mjs';
 
-export function aggregateProfile(profile) {
+/**
+ * Self time by package and by function. `fromUs` (CLOCK_MONOTONIC µs, the
+ * clock of both V8's profile and process.hrtime) leaves out earlier samples.
+ */
+export function aggregateProfile(profile, { fromUs = 0 } = {}) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map();
+  let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i += 1) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < fromUs) continue;
     const id = profile.samples[i];
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
@@ -34,8 +42,12 @@ export function aggregateProfile(profile) {
   return { totalMs: totalUs / 1000, packages: top(byPackage, 25), functions: top(byFunction, 25) };
 }
 
-/** Profile `command(port)` from spawn until `readiness` answers 200. */
-export async function profileStartup({ command, readiness, root, core, intervalUs = 200 }) {
+/**
+ * Profile `command(port)` from spawn until `readiness` answers 200, or, with
+ * `during(baseUrl)`, over whatever `during` does once it is ready (startup
+ * left out). Idle samples are left out either way.
+ */
+export async function profileStartup({ command, readiness, root, core, intervalUs = 200, during }) {
   const dir = mkdtempSync(join(os.tmpdir(), 'podwarden-cpuprof-'));
   const port = await freePort();
   const { cmd, args } = command(port);
@@ -44,11 +56,16 @@ export async function profileStartup({ command, readiness, root, core, intervalU
   });
   try {
     const startup = await waitForStatus(proc, `http://127.0.0.1:${port}${readiness}`);
+    const readyUs = Number(process.hrtime.bigint() / 1000n);
+    const t0 = performance.now();
+    await during?.(`http://127.0.0.1:${port}`);
+    const windowMs = performance.now() - t0;
     await proc.kill('SIGINT', 5000);
     await sleep(100);
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error('no .cpuprofile written (the process must exit through process.exit on SIGINT)');
-    return { startup, ...aggregateProfile(JSON.parse(readFileSync(join(dir, file), 'utf8'))) };
+    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    return { startup, windowMs, ...aggregateProfile(profile, { fromUs: during ? readyUs : 0 }) };
   } finally {
     await proc.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
