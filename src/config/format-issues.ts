@@ -90,7 +90,8 @@ export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
         const guess = closest(iss.keys[0] ?? '', allowed);
         return `unknown key${guess ? ` (did you mean "${guess}"?)` : ''}${allowedText}`;
       }
-      return `unknown keys ${iss.keys.map((k) => JSON.stringify(k)).join(', ')}${allowedText}`;
+      const listed = iss.keys.slice(0, 10).map((k) => JSON.stringify(k)).join(', ');
+      return `unknown keys ${listed}${iss.keys.length > 10 ? ` and ${iss.keys.length - 10} more` : ''}${allowedText}`;
     }
     case 'too_small':
       return iss.origin === 'array' ? `needs at least ${String(iss.minimum)} entries` : `${found} is too small; the minimum is ${String(iss.minimum)}`;

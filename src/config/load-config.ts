@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { type Document, LineCounter, isScalar, parseDocument, visit } from 'yaml';
 import { podwardenError } from '../errors.js';
 import { type ConfigOverrides, applyOverrides, configFileEnv, drainTokenEnv } from './env-overrides.js';
 import { type ConfigProblem, configErrorMap, formatProblem, problemsFromIssues } from './format-issues.js';
@@ -63,8 +63,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Podwa
 /** Validate config text (YAML or JSON) as {@link loadConfig} does, without reading a file. */
 export async function parseConfig(text: string, options: ParseConfigOptions = {}): Promise<PodwardenConfig> {
   const env = options.env ?? process.env;
-  const fail = (problems: ConfigProblem[]) =>
-    podwardenError('PODWARDEN_ERR_CONFIG', options.file ? ` in ${options.file}` : '', problems.map((p) => `  - ${formatProblem(p)}`).join('\n'));
+  const fail = (problems: ConfigProblem[]) => {
+    const shown = problems.length > maxProblems ? [...problems.slice(0, maxProblems), { path: '', message: `${problems.length - maxProblems} more problems not shown; fix the ones above first` }] : problems;
+    return podwardenError('PODWARDEN_ERR_CONFIG', options.file ? ` in ${options.file}` : '', shown.map((p) => `  - ${formatProblem(p)}`).join('\n'));
+  };
 
   const parsed = parseYaml(text);
   if ('problems' in parsed) throw fail(parsed.problems);
@@ -80,6 +82,9 @@ export async function parseConfig(text: string, options: ParseConfigOptions = {}
   if (!result.success || problems.length > 0) throw fail(problems);
   return finish(result.data, baseDir, token);
 }
+
+/** A refused config lists at most this many problems. */
+const maxProblems = 50;
 
 const timingKeys = new Set(['interval', 'timeout', 'initialDelay', 'successThreshold', 'failureThreshold']);
 
@@ -100,16 +105,16 @@ function explain(problem: ConfigProblem, raw: Record<string, unknown>, sources: 
 
 function parseYaml(text: string): { value: Record<string, unknown> } | { problems: ConfigProblem[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    // Positions only: the YAML library's context excerpt could show a secret.
-    return {
-      problems: doc.errors.map((e) => {
-        const { line, col } = lineCounter.linePos(e.pos[0]);
-        return { path: `line ${line}, column ${col}`, message: `malformed YAML: ${yamlReason(e)}` };
-      }),
-    };
-  }
+  // The library's own duplicate-key check is quadratic in the number of keys; duplicateKeys() is not.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `line ${line}, column ${col}`;
+  };
+  // Positions only: the YAML library's context excerpt could show a secret.
+  const problems = doc.errors.map((e) => ({ path: at(e.pos[0]), message: `malformed YAML: ${yamlReason(e)}` }));
+  if (problems.length === 0) problems.push(...duplicateKeys(doc).map((offset) => ({ path: at(offset), message: 'malformed YAML: Map keys must be unique' })));
+  if (problems.length > 0) return { problems };
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
@@ -123,9 +128,29 @@ function parseYaml(text: string): { value: Record<string, unknown> } | { problem
   return { value: value as Record<string, unknown> };
 }
 
+/** Where a mapping repeats a key (offsets of the repeats), in one pass. */
+function duplicateKeys(doc: Document): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
+        else seen.add(pair.key.value);
+      }
+    },
+  });
+  return offsets;
+}
+
 /** The YAML library's reason, without the source text it sometimes quotes after a colon (it could be a secret). */
 function yamlReason(err: unknown): string {
-  return ((err as Error).message.split('\n')[0] ?? '').split(': ')[0] ?? 'error';
+  const reason = (((err as Error).message.split('\n')[0] ?? '').split(': ')[0] ?? '').trim();
+  // Cut too short to say anything ("The : indicator …"): the library's error code, in words.
+  if (reason.length >= 12) return reason;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code.toLowerCase().replace(/_/g, ' ') : reason || 'error';
 }
 
 /** A token must fit in an `Authorization: Bearer` header. */

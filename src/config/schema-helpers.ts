@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import ms from 'ms';
 import * as z from 'zod';
+import { maxDurationMs } from '../core/duration.js';
 
 /**
  * Small zod building blocks shared by the config schema: durations, ports,
@@ -42,9 +43,11 @@ export function parseDuration(value: unknown): number | undefined {
 
 /**
  * A duration: a string with a unit, parsed to milliseconds. A bare number is
- * refused (is `5` seconds or milliseconds?), except `0`.
+ * refused (is `5` seconds or milliseconds?), except `0`. At most
+ * {@link maxDurationMs} unless `max` says less.
  */
 export function duration(options: { min?: number; max?: number } = {}) {
+  const max = Math.min(options.max ?? maxDurationMs, maxDurationMs);
   return z
     .unknown()
     .transform((value, ctx) => {
@@ -58,8 +61,8 @@ export function duration(options: { min?: number; max?: number } = {}) {
         ctx.addIssue({ code: 'custom', message: `${showValue(value)} is too short; the minimum is ${ms(options.min)}`, input: value });
         return z.NEVER;
       }
-      if (options.max !== undefined && parsed > options.max) {
-        ctx.addIssue({ code: 'custom', message: `${showValue(value)} is too long; the maximum is ${ms(options.max, { long: true })}`, input: value });
+      if (parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `${showValue(value)} is too long; the maximum is ${ms(max, { long: true })}`, input: value });
         return z.NEVER;
       }
       return parsed;

@@ -40,7 +40,8 @@ export function serviceGraphProblems(services: unknown): ConfigProblem[] {
         return;
       }
       const guess = closest(dep, indexOf.keys());
-      const known = [...indexOf.keys()].join(', ') || 'none';
+      const names = [...indexOf.keys()];
+      const known = names.length === 0 ? 'none' : `${names.slice(0, 20).join(', ')}${names.length > 20 ? ` and ${names.length - 20} more` : ''}`;
       problems.push({
         path: formatPath(['services', i, 'dependsOn', j]),
         message: `"${dep}" is not a service in this config${guess ? ` (did you mean "${guess}"?)` : ''}; known services: ${known}`,

@@ -14,43 +14,55 @@ export function dependencyLevels(dependencies: ReadonlyMap<string, ReadonlySet<s
   const cycle = findCycle(dependencies);
   if (cycle) throw podwardenError('PODWARDEN_ERR_DEPENDENCY_CYCLE', cycle.join(' → '));
 
+  // Depth first without recursion: a long dependency chain must not overflow the stack.
+  const dependenciesOf = (name: string) => (dependencies.get(name) ?? new Set<string>()).values();
   const level = new Map<string, number>();
-  const levelOf = (name: string): number => {
-    const known = level.get(name);
-    if (known !== undefined) return known;
-    let deepest = -1;
-    for (const dep of dependencies.get(name) ?? []) deepest = Math.max(deepest, levelOf(dep));
-    level.set(name, deepest + 1);
-    return deepest + 1;
-  };
-  const levels: string[][] = [];
-  for (const name of dependencies.keys()) {
-    const l = levelOf(name);
-    (levels[l] ??= []).push(name);
+  for (const root of dependencies.keys()) {
+    if (level.has(root)) continue;
+    const stack: Array<[string, Iterator<string>]> = [[root, dependenciesOf(root)]];
+    while (stack.length > 0) {
+      const [name, pending] = stack[stack.length - 1]!;
+      const next = pending.next();
+      if (!next.done) {
+        if (!level.has(next.value)) stack.push([next.value, dependenciesOf(next.value)]);
+        continue;
+      }
+      stack.pop();
+      let deepest = -1;
+      for (const dep of dependencies.get(name) ?? []) deepest = Math.max(deepest, level.get(dep) ?? 0);
+      level.set(name, deepest + 1);
+    }
   }
+  const levels: string[][] = [];
+  for (const name of dependencies.keys()) (levels[level.get(name) ?? 0] ??= []).push(name);
   return levels;
 }
 
-/** Depth-first search for a cycle; returns its path with the first node repeated at the end. */
+/** Depth-first search for a cycle, without recursion; returns its path with the first node repeated at the end. */
 function findCycle(dependencies: ReadonlyMap<string, ReadonlySet<string>>): string[] | undefined {
   const done = new Set<string>();
-  const onPath: string[] = [];
-  const visit = (name: string): string[] | undefined => {
-    const at = onPath.indexOf(name);
-    if (at !== -1) return [...onPath.slice(at), name];
-    if (done.has(name)) return undefined;
-    onPath.push(name);
-    for (const dep of dependencies.get(name) ?? []) {
-      const cycle = visit(dep);
-      if (cycle) return cycle;
+  const dependenciesOf = (name: string) => (dependencies.get(name) ?? new Set<string>()).values();
+  for (const root of dependencies.keys()) {
+    if (done.has(root)) continue;
+    const path = [root];
+    const onPath = new Set(path);
+    const pending = [dependenciesOf(root)];
+    while (pending.length > 0) {
+      const next = pending[pending.length - 1]!.next();
+      if (next.done) {
+        const name = path.pop()!;
+        onPath.delete(name);
+        done.add(name);
+        pending.pop();
+        continue;
+      }
+      const dep = next.value;
+      if (onPath.has(dep)) return [...path.slice(path.indexOf(dep)), dep];
+      if (done.has(dep)) continue;
+      path.push(dep);
+      onPath.add(dep);
+      pending.push(dependenciesOf(dep));
     }
-    onPath.pop();
-    done.add(name);
-    return undefined;
-  };
-  for (const name of dependencies.keys()) {
-    const cycle = visit(name);
-    if (cycle) return cycle;
   }
   return undefined;
 }

@@ -242,7 +242,9 @@ export class Server {
     );
   }
 
-  #armDeadline(ms: number): void {
+  #armDeadline(wanted: number): void {
+    // Past 2^31 − 1 ms Node's timers fire at once; durations are at most 24 days each, their sum may not be.
+    const ms = Math.min(wanted, 2 ** 31 - 1);
     clearTimeout(this.#deadline);
     this.#deadlineAt = now().mono + ms;
     this.#deadline = setTimeout(() => this.#onDeadline(), ms);
@@ -312,13 +314,13 @@ export class Server {
     if (this.#unsettledStartup === 0 && this.#phase === 'starting') this.#setPhase('running', undefined);
   }
 
-  /** Mark every pending service that depends, directly or not, on `failed` as blocked. */
+  /** Mark every pending service that depends, directly or not, on `failed` as blocked (no recursion: chains may be long). */
   #blockDependentsOf(failed: string): void {
-    for (const supervisor of this.#supervisors.values()) {
-      if (supervisor.state === 'pending' && supervisor.dependencies.has(failed)) {
-        supervisor.block(`dependency "${failed}" failed`);
-        this.#blockDependentsOf(supervisor.name);
-      }
+    const causes = [failed];
+    for (let cause = causes.pop(); cause !== undefined; cause = causes.pop()) {
+      const blocked = [...this.#supervisors.values()].filter((s) => s.state === 'pending' && s.dependencies.has(cause));
+      for (const supervisor of blocked) supervisor.block(`dependency "${cause}" failed`);
+      causes.push(...blocked.map((s) => s.name).reverse());
     }
   }
 }
