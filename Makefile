@@ -33,6 +33,14 @@ rolling-update: build
 	bash scripts/tools/helm.sh
 	ROLLING_UPDATE=full npx vitest run test/e2e/rolling-update
 
+# The soak run (docs/reliability.md): podwarden under flapping checks, restarting
+# services and exec checks for SOAK_MINUTES (default 30), a kubelet-like poller
+# throughout. `make test` runs a short form. The summary goes to .cache/soak/latest.json.
+SOAK_MINUTES ?= 30
+soak: build
+	@mkdir -p .cache/soak
+	node scripts/soak.mjs --minutes $(SOAK_MINUTES) --json .cache/soak/latest.json
+
 bench: build
 	bash scripts/tools/wrk.sh && node bench/run.mjs $(BENCH_ARGS)
 

@@ -1,0 +1,329 @@
+#!/usr/bin/env node
+// The soak run: `podwarden serve` (dist/) for a while with checks that flap,
+// services that crash and are restarted and exec checks that leave children
+// behind, while a kubelet-like poller probes it every 100 ms and /metrics is
+// scraped every second. After every cycle it samples podwarden's open
+// descriptors, its descendant processes and its resident memory.
+//
+// Exact (the run fails otherwise): no poller or scrape failure; descriptors,
+// descendants and processes started by exec checks back to their baseline
+// (taken after the warm-up) at the end of every cycle; a clean stop at the
+// end. Reported: RSS growth after the warm-up (goal < 5 %).
+//
+//   node scripts/soak.mjs [--minutes N | --seconds N] [--cycle-seconds N] [--warmup-cycles N] [--json FILE]
+//
+// Defaults: SOAK_MINUTES (30), SOAK_CYCLE_SECONDS (10), one warm-up cycle.
+// Progress goes to stderr, the summary (JSON) to stdout and to --json FILE.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createPoller } from './soak/kube-poller.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string' },
+    seconds: { type: 'string' },
+    'cycle-seconds': { type: 'string' },
+    'warmup-cycles': { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+const durationMs = values.seconds !== undefined ? Number(values.seconds) * 1000 : Number(values.minutes ?? process.env.SOAK_MINUTES ?? 30) * 60_000;
+const cycleMs = Number(values['cycle-seconds'] ?? process.env.SOAK_CYCLE_SECONDS ?? 10) * 1000;
+const warmupCycles = Number(values['warmup-cycles'] ?? 1);
+const cycles = Math.max(warmupCycles + 1, Math.round(durationMs / cycleMs));
+if (!(cycleMs > 0) || !(durationMs > 0)) {
+  process.stderr.write('soak: --minutes, --seconds and --cycle-seconds must be positive numbers\n');
+  process.exit(2);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (line) => process.stderr.write(`soak: ${line}\n`);
+const mark = `podwarden-soak-${process.pid}-${Date.now()}`;
+const dir = mkdtempSync(path.join(tmpdir(), 'podwarden-soak-'));
+
+/** A port that was free a moment ago. */
+async function freePort() {
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+// ---- what podwarden checks: a target whose /health flips, a file an exec check tests ----
+let healthy = true;
+const target = http.createServer((req, res) => {
+  res.writeHead(req.url === '/health' && !healthy ? 503 : 200, { 'content-type': 'text/plain' }).end('ok');
+});
+await new Promise((resolve) => target.listen(0, '127.0.0.1', resolve));
+const targetPort = target.address().port;
+const flagFile = path.join(dir, 'up');
+const flipper = setInterval(() => {
+  healthy = !healthy;
+  if (existsSync(flagFile)) unlinkSync(flagFile);
+  else writeFileSync(flagFile, '');
+}, 1700);
+
+const modulePath = fileURLToPath(new URL('./soak/soak-services.mjs', import.meta.url));
+const execEnv = { SOAK_MARK: mark };
+const port = await freePort();
+const config = {
+  shutdown: { drainDelay: '500ms', stopBudget: '5s', stopTimeout: '2s' },
+  drain: { tokenFile: path.join(dir, 'no-token') },
+  services: [
+    { name: 'target', type: 'tcp', host: '127.0.0.1', port: targetPort, interval: '500ms' },
+    { name: 'flappy-http', type: 'http', url: `http://127.0.0.1:${targetPort}/health`, interval: '200ms', timeout: '500ms', failureThreshold: 1 },
+    { name: 'flappy-exec', type: 'exec', command: ['sh', '-c', `test -e ${flagFile}`], env: execEnv, interval: '300ms', timeout: '1s', failureThreshold: 1 },
+    { name: 'leaves-children', type: 'exec', command: ['sh', '-c', 'sleep 30 & (sleep 30 &) ; exit 0'], env: execEnv, interval: '250ms', timeout: '1s' },
+    // Never ready and always failing: kept out of the aggregate probes, as one would a check that only feeds metrics.
+    { name: 'times-out', type: 'exec', command: ['sh', '-c', 'sleep 30'], env: execEnv, interval: '1s', timeout: '300ms', probes: [] },
+    { name: 'flappy-module', type: 'module', module: modulePath, options: { behaviour: 'flap', periodMs: 900 } },
+    { name: 'crash-loop', type: 'module', module: modulePath, options: { behaviour: 'crash-loop', lifeMs: 1500 }, restart: 'on-failure', probes: [] },
+    { name: 'worker', type: 'module', module: modulePath, options: { behaviour: 'worker', periodMs: 100 }, dependsOn: ['target'] },
+  ],
+};
+const configFile = path.join(dir, 'podwarden.json');
+writeFileSync(configFile, JSON.stringify(config, null, 2));
+
+// ---- podwarden itself ----
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PODWARDEN_')));
+const child = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--config', configFile, '--port', String(port), '--host', '127.0.0.1'], {
+  env,
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+const pid = child.pid;
+const events = new Map();
+let listening = false;
+let stderr = '';
+let buffer = '';
+child.stdout.setEncoding('utf8').on('data', (chunk) => {
+  buffer += chunk;
+  let nl;
+  while ((nl = buffer.indexOf('\n')) !== -1) {
+    const line = buffer.slice(0, nl);
+    buffer = buffer.slice(nl + 1);
+    let entry;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    events.set(entry.event, (events.get(entry.event) ?? 0) + 1);
+    if (entry.event === 'listening') listening = true;
+    if (entry.event === 'exit') events.set('exit-report', entry);
+  }
+});
+child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+
+const problems = [];
+function finish(summary) {
+  clearInterval(flipper);
+  target.close();
+  target.closeAllConnections();
+  rmSync(dir, { recursive: true, force: true });
+  const text = JSON.stringify(summary, null, 2);
+  if (values.json) writeFileSync(values.json, `${text}\n`);
+  process.stdout.write(`${text}\n`);
+  process.exit(summary.ok ? 0 : 1);
+}
+
+for (let waited = 0; !listening; waited += 50) {
+  if (waited > 15_000 || child.exitCode !== null) {
+    finish({ ok: false, problems: [`podwarden did not start: ${stderr}`] });
+  }
+  await sleep(50);
+}
+
+// ---- the poller and the scraper ----
+const base = `http://127.0.0.1:${port}`;
+/**
+ * Paths that must answer 200 whatever the checks do. /readyz and /startupz
+ * answer 200 or 503 as the checks flap: there, only a timeout, an error or
+ * another status fails.
+ */
+const strictPaths = ['/livez', '/readyz/podwarden', '/startupz/podwarden'];
+const flexiblePaths = ['/readyz', '/startupz'];
+const poller = createPoller({ base, paths: [...strictPaths, ...flexiblePaths], intervalMs: 100, timeoutMs: 1000 });
+const scrapes = { count: 0, failures: 0, last: '' };
+const scraper = setInterval(() => {
+  const req = http.get(`${base}/metrics`, { agent: false, timeout: 1000 }, (res) => {
+    let body = '';
+    res.setEncoding('utf8').on('data', (c) => (body += c));
+    res.on('end', () => {
+      scrapes.count++;
+      if (res.statusCode !== 200) scrapes.failures++;
+      else scrapes.last = body;
+    });
+  });
+  req.on('timeout', () => req.destroy(new Error('timeout')));
+  req.on('error', () => {
+    scrapes.count++;
+    scrapes.failures++;
+  });
+}, 1000);
+
+// ---- sampling ----
+function processes() {
+  const all = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      all.push({ pid: Number(entry), state: fields[0], ppid: Number(fields[1]) });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return all;
+}
+function descendantsOf(all) {
+  const found = [];
+  let frontier = new Set([pid]);
+  while (frontier.size > 0) {
+    const next = all.filter((p) => frontier.has(p.ppid));
+    found.push(...next);
+    frontier = new Set(next.map((p) => p.pid));
+  }
+  return found;
+}
+function marked() {
+  let count = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(`SOAK_MARK=${mark}`)) count++;
+    } catch {
+      // exited, or not ours
+    }
+  }
+  return count;
+}
+function sampleOnce() {
+  const all = processes();
+  const descendants = descendantsOf(all);
+  return {
+    fds: readdirSync(`/proc/${pid}/fd`).length,
+    descendants: descendants.filter((p) => p.state !== 'Z').length,
+    zombies: descendants.filter((p) => p.state === 'Z' && p.ppid === pid).length,
+    marked: marked(),
+  };
+}
+function rssMiB() {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+/**
+ * The quiet level of each count: its minimum over a window of samples (an
+ * exec attempt or a probe may be in flight at any one instant). Stops early
+ * once every count is at or below `target`.
+ */
+async function quietLevel(target, windowMs = 3000) {
+  const level = { fds: Infinity, descendants: Infinity, zombies: Infinity, marked: Infinity };
+  const end = performance.now() + windowMs;
+  while (performance.now() < end) {
+    const s = sampleOnce();
+    for (const key of Object.keys(level)) level[key] = Math.min(level[key], s[key]);
+    if (target && Object.keys(level).every((key) => level[key] <= target[key])) break;
+    await sleep(15);
+  }
+  return level;
+}
+
+// ---- the cycles ----
+log(`podwarden pid ${pid} on ${base}; ${cycles} cycles of ${cycleMs / 1000}s (${warmupCycles} to warm up)`);
+const started = performance.now();
+const rows = [];
+let baseline;
+for (let cycle = 1; cycle <= cycles; cycle++) {
+  await sleep(Math.max(0, started + cycle * cycleMs - performance.now()));
+  if (child.exitCode !== null) {
+    problems.push(`podwarden exited during cycle ${cycle}: ${stderr}`);
+    break;
+  }
+  const level = await quietLevel(baseline);
+  const row = { cycle, seconds: Math.round((performance.now() - started) / 1000), ...level, rssMiB: rssMiB() };
+  rows.push(row);
+  if (cycle === warmupCycles) baseline = { fds: level.fds, descendants: level.descendants, zombies: level.zombies, marked: level.marked };
+  const report = poller.report();
+  const failures = strictPaths.reduce((n, p) => n + Object.entries(report.paths[p].statuses).filter(([s]) => s !== '200').reduce((m, [, c]) => m + c, 0), 0);
+  log(
+    `cycle ${cycle}/${cycles} t=${row.seconds}s fds=${row.fds} descendants=${row.descendants} zombies=${row.zombies} exec-leftovers=${row.marked} rss=${row.rssMiB}MiB ` +
+      `probes=${Object.values(report.paths).reduce((n, p) => n + p.count, 0)} errors=${report.failures.filter((f) => f.error).length} non-200=${failures} scrapes=${scrapes.count}/${scrapes.failures} failed` +
+      (cycle === warmupCycles ? ' (baseline)' : ''),
+  );
+  if (baseline && cycle > warmupCycles) {
+    for (const key of Object.keys(baseline)) {
+      if (row[key] !== baseline[key]) problems.push(`cycle ${cycle}: ${key} ${row[key]}, baseline ${baseline[key]}`);
+    }
+  }
+}
+
+// ---- the end: stop polling, SIGTERM, the exit ----
+clearInterval(scraper);
+const pollerReport = await poller.stop();
+const metrics = scrapes.last;
+const sample = (name, labels) => {
+  const line = metrics.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+};
+const stopAt = performance.now();
+child.kill('SIGTERM');
+const exit = await Promise.race([exited, sleep(30_000).then(() => ({ code: 'no exit within 30 s' }))]);
+const stopMs = Math.round(performance.now() - stopAt);
+if (typeof exit.code !== 'number') {
+  child.kill('SIGKILL');
+  problems.push(`podwarden did not exit: ${exit.code}`);
+}
+await sleep(300);
+const leftovers = marked();
+if (leftovers > 0) problems.push(`${leftovers} processes started by exec checks outlived podwarden`);
+if (events.get('deadline')) problems.push('the hard deadline passed at shutdown');
+const exitReport = events.get('exit-report');
+if (exitReport?.overran?.length) problems.push(`services overran at shutdown: ${exitReport.overran.join(', ')}`);
+
+const errorCount = Object.values(pollerReport.paths).reduce((n, p) => n + Object.values(p.errors).reduce((a, b) => a + b, 0), 0);
+const strictNon200 = strictPaths.reduce((n, p) => n + Object.entries(pollerReport.paths[p].statuses).filter(([s]) => s !== '200').reduce((m, [, c]) => m + c, 0), 0);
+const otherStatuses = flexiblePaths.flatMap((p) => Object.keys(pollerReport.paths[p].statuses).filter((s) => s !== '200' && s !== '503').map((s) => `${p} ${s}`));
+if (errorCount > 0) problems.push(`the poller saw ${errorCount} failed probes (timeouts or connection errors): ${JSON.stringify(pollerReport.failures.slice(0, 5))}`);
+if (strictNon200 > 0) problems.push(`the poller saw ${strictNon200} non-200 answers from ${strictPaths.join(', ')}`);
+if (otherStatuses.length > 0) problems.push(`unexpected answers: ${otherStatuses.join(', ')}`);
+if (scrapes.failures > 0) problems.push(`${scrapes.failures} of ${scrapes.count} scrapes failed`);
+
+// RSS settles more slowly than descriptors (V8 sizes its heap to the load): growth is
+// measured from the first fifth of the run (at least the warm-up), averaging three
+// samples at each end so one garbage collection does not decide it.
+const rssFrom = Math.max(warmupCycles, Math.ceil(rows.length / 5));
+const settled = rows.filter((r) => r.cycle >= rssFrom);
+const mean = (list) => (list.length === 0 ? undefined : Math.round((list.reduce((n, r) => n + r.rssMiB, 0) / list.length) * 10) / 10);
+const first = settled.length >= 6 ? mean(settled.slice(0, 3)) : settled[0]?.rssMiB;
+const last = settled.length >= 6 ? mean(settled.slice(-3)) : settled[settled.length - 1]?.rssMiB;
+const rssGrowthPct = first && last ? Math.round(((last - first) / first) * 1000) / 10 : undefined;
+finish({
+  ok: problems.length === 0,
+  problems,
+  minutes: Math.round(((performance.now() - started) / 60_000) * 10) / 10,
+  cycleSeconds: cycleMs / 1000,
+  warmupCycles,
+  node: process.version,
+  baseline,
+  cycles: rows,
+  rss: { fromCycle: rssFrom, settledMiB: first, lastMiB: last, growthPct: rssGrowthPct, maxMiB: Math.max(...rows.map((r) => r.rssMiB)), goalMet: rssGrowthPct === undefined ? undefined : rssGrowthPct < 5 },
+  poller: { probes: Object.fromEntries(Object.entries(pollerReport.paths).map(([p, s]) => [p, { count: s.count, statuses: s.statuses, errors: s.errors, maxMs: s.maxMs, meanMs: s.meanMs }])) },
+  scrapes: { count: scrapes.count, failures: scrapes.failures },
+  activity: {
+    serviceStateChanges: events.get('service-state') ?? 0,
+    restarts: sample('podwarden_service_restarts_total', 'name="crash-loop"'),
+    checkFailures: Object.fromEntries(['flappy-http', 'flappy-exec', 'times-out'].map((n) => [n, sample('podwarden_check_failures_total', `name="${n}"`)])),
+    checkAttempts: Object.fromEntries(['leaves-children', 'flappy-exec', 'times-out', 'flappy-http'].map((n) => [n, sample('podwarden_check_duration_seconds_count', `name="${n}"`)])),
+  },
+  exit: { code: exit.code, stopMs, reportExitCode: exitReport?.exitCode, failedAtExit: exitReport?.failed },
+});
