@@ -31,7 +31,7 @@ export async function bundle({ root, entry, outfile, minify = false, external = 
   });
   if (ascii) {
     const code = readFileSync(outfile, 'utf8');
-    const escaped = code.replace(/[^\u0000-\u007f]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const escaped = code.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     writeFileSync(outfile, escaped);
   }
   const bytes = Object.values(result.metafile.outputs).reduce((a, o) => a + o.bytes, 0);
