@@ -1,7 +1,9 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { createServer } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerFactory } from 'fastify';
 import type { RequestCounters } from '../metrics/request-metrics.js';
 import { type HttpConfig, httpDefaults } from './options.js';
 import { isKubeProbe, textHeaders } from './route-config.js';
+import type { FastPath } from './probe-fast-path.js';
 
 /**
  * A fastify instance for podwarden's own listener: no request logging, the
@@ -10,8 +12,9 @@ import { isKubeProbe, textHeaders } from './route-config.js';
  * plain 404 and 400 answers that echo nothing back. Requests no podwarden
  * route answers (404s, malformed URLs) are counted here as `other`.
  */
-export function createHealthApp(config: HttpConfig, counters?: RequestCounters): FastifyInstance {
+export function createHealthApp(config: HttpConfig, counters?: RequestCounters, fastPath?: FastPath): FastifyInstance {
   const app = Fastify({
+    ...(fastPath && { serverFactory: fastPathServer(config, fastPath) }),
     logger: false,
     connectionTimeout: config.connectionTimeout,
     requestTimeout: config.requestTimeout,
@@ -34,4 +37,21 @@ export function createHealthApp(config: HttpConfig, counters?: RequestCounters):
     reply.code(404).headers(textHeaders).send('not found\n');
   });
   return app;
+}
+
+/**
+ * The HTTP server fastify would make, with the fast path in front of its
+ * handler. Once the listener is closing, everything goes through fastify,
+ * which answers 503 and closes the connection.
+ */
+function fastPathServer(config: HttpConfig, fastPath: FastPath): FastifyServerFactory {
+  return (handler) => {
+    const server = createServer({ connectionsCheckingInterval: httpDefaults.timeoutCheckInterval }, (request, response) => {
+      if (!server.listening || !fastPath(request, response)) handler(request, response);
+    });
+    server.keepAliveTimeout = config.keepAliveTimeout;
+    server.requestTimeout = config.requestTimeout;
+    server.setTimeout(config.connectionTimeout);
+    return server;
+  };
 }

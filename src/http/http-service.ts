@@ -10,6 +10,7 @@ import { formatAddress, listen } from './listen.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { type HttpConfig, type HttpOptionsInput, resolveHttpOptions } from './options.js';
 import { podwardenHttp } from './plugin.js';
+import { probeFastPath } from './probe-fast-path.js';
 
 /** The name of the built-in service: the server itself (its listener and event loop). */
 export const selfServiceName = 'podwarden';
@@ -48,7 +49,7 @@ export function addHttpService(server: Server, input: HttpOptionsInput = {}): Ht
   const { metrics, log } = input;
   metrics?.trackEventLoop(() => eventLoop.lagMs / 1000);
 
-  const app = createHealthApp(config, metrics?.requests);
+  const app = createHealthApp(config, metrics?.requests, probeFastPath(model, metrics?.requests));
   const separateMetrics = config.metricsPort !== undefined && metrics !== undefined;
   void app.register(podwardenHttp, {
     server,
