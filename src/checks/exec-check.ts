@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { BackgroundService } from '../core/background-service.js';
 import type { ExecServiceSpec } from '../config/schema.js';
 import { drainTokenEnv } from '../config/env-overrides.js';
+import { redacted } from '../config/redact.js';
 import type { CheckResults } from './check-result.js';
 import { periodicCheck } from './periodic-check.js';
 
@@ -32,6 +33,16 @@ function killGroup(pgid: number | undefined): void {
   }
 }
 
+/** Values of `env` at least this long are withheld from failure reasons (shorter ones would blank out ordinary words). */
+const minSecretLength = 4;
+
+/** `text` with every occurrence of a secret replaced by `[redacted]`. */
+function withhold(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join(redacted);
+  return out;
+}
+
 /**
  * An `exec` check: run `command` (no shell) in its own process group; success
  * on `expectExitCode`. When the attempt times out or the service stops, the
@@ -40,7 +51,8 @@ function killGroup(pgid: number | undefined): void {
  * attempt, nor podwarden itself. A process that leaves the group itself
  * (`setsid`) escapes this.
  * The command inherits podwarden's environment without the drain token,
- * plus `env`. Failure reasons quote the end of stderr.
+ * plus `env`. Failure reasons quote the end of stderr, with the values of
+ * `env` (secrets, like header values) replaced by `[redacted]`.
  */
 export function execCheck(spec: ExecServiceSpec, results: CheckResults): BackgroundService {
   const [file, ...args] = spec.command as [string, ...string[]];
@@ -49,6 +61,7 @@ export function execCheck(spec: ExecServiceSpec, results: CheckResults): Backgro
     results,
     setup() {
       const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
+      const secrets = Object.values(spec.env).filter((value) => value.length >= minSecretLength);
       delete env[drainTokenEnv];
       return {
         probe: (signal) =>
@@ -79,7 +92,7 @@ export function execCheck(spec: ExecServiceSpec, results: CheckResults): Backgro
               } else if (code === spec.expectExitCode) {
                 resolve();
               } else {
-                const tail = stderr.trim().split('\n').slice(-3).join(' | ').slice(-stderrTail);
+                const tail = withhold(stderr.trim().split('\n').slice(-3).join(' | '), secrets).slice(-stderrTail);
                 const how = sig ? `killed by ${sig}` : `exit code ${String(code)}, expected ${spec.expectExitCode}`;
                 reject(new Error(tail ? `${how}: ${tail}` : how));
               }
