@@ -106,7 +106,8 @@ function explain(problem: ConfigProblem, raw: Record<string, unknown>, sources: 
 function parseYaml(text: string): { value: Record<string, unknown> } | { problems: ConfigProblem[] } {
   const lineCounter = new LineCounter();
   // The library's own duplicate-key check is quadratic in the number of keys; duplicateKeys() is not.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  // No library warnings: they go to stderr quoting the source text, which may hold a secret.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   const at = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return `line ${line}, column ${col}`;
