@@ -316,9 +316,17 @@ export class Server {
 
   /** Mark every pending service that depends, directly or not, on `failed` as blocked (no recursion: chains may be long). */
   #blockDependentsOf(failed: string): void {
+    const dependents = new Map<string, ServiceSupervisor[]>();
+    for (const supervisor of this.#supervisors.values()) {
+      for (const dependency of supervisor.dependencies) {
+        const list = dependents.get(dependency);
+        if (list) list.push(supervisor);
+        else dependents.set(dependency, [supervisor]);
+      }
+    }
     const causes = [failed];
     for (let cause = causes.pop(); cause !== undefined; cause = causes.pop()) {
-      const blocked = [...this.#supervisors.values()].filter((s) => s.state === 'pending' && s.dependencies.has(cause));
+      const blocked = (dependents.get(cause) ?? []).filter((s) => s.state === 'pending');
       for (const supervisor of blocked) supervisor.block(`dependency "${cause}" failed`);
       causes.push(...blocked.map((s) => s.name).reverse());
     }
