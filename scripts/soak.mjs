@@ -8,7 +8,7 @@
 // Exact (the run fails otherwise): no poller or scrape failure; descriptors,
 // descendants and processes started by exec checks back to their baseline
 // (taken after the warm-up) at the end of every cycle; a clean stop at the
-// end. Reported: RSS growth after the warm-up (goal < 5 %).
+// end. Reported: RSS growth after the warm-up (goal < 5 %), and V8's used heap.
 //
 //   node scripts/soak.mjs [--minutes N | --seconds N] [--cycle-seconds N] [--warmup-cycles N] [--json FILE]
 //
@@ -153,14 +153,25 @@ const strictPaths = ['/livez', '/readyz/podwarden', '/startupz/podwarden'];
 const flexiblePaths = ['/readyz', '/startupz'];
 const poller = createPoller({ base, paths: [...strictPaths, ...flexiblePaths], intervalMs: 100, timeoutMs: 1000 });
 const scrapes = { count: 0, failures: 0, last: '' };
+/** Memory of the current cycle, sampled every second: RSS from /proc, V8's used heap from the scrape. */
+let memory = { rss: [], heap: [] };
 const scraper = setInterval(() => {
+  try {
+    memory.rss.push(rssMiB());
+  } catch {
+    // exited
+  }
   const req = http.get(`${base}/metrics`, { agent: false, timeout: 1000 }, (res) => {
     let body = '';
     res.setEncoding('utf8').on('data', (c) => (body += c));
     res.on('end', () => {
       scrapes.count++;
       if (res.statusCode !== 200) scrapes.failures++;
-      else scrapes.last = body;
+      else {
+        scrapes.last = body;
+        const heap = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(body);
+        if (heap) memory.heap.push(Math.round((Number(heap[1]) / 2 ** 20) * 10) / 10);
+      }
     });
   });
   req.on('timeout', () => req.destroy(new Error('timeout')));
@@ -250,13 +261,23 @@ for (let cycle = 1; cycle <= cycles; cycle++) {
     break;
   }
   const level = await quietLevel(baseline);
-  const row = { cycle, seconds: Math.round((performance.now() - started) / 1000), ...level, rssMiB: rssMiB() };
+  const { rss, heap } = memory;
+  memory = { rss: [], heap: [] };
+  const row = {
+    cycle,
+    seconds: Math.round((performance.now() - started) / 1000),
+    ...level,
+    rssMiB: rssMiB(),
+    rssMinMiB: Math.min(...rss),
+    rssMaxMiB: Math.max(...rss),
+    heapUsedMinMiB: heap.length > 0 ? Math.min(...heap) : undefined,
+  };
   rows.push(row);
   if (cycle === warmupCycles) baseline = { fds: level.fds, descendants: level.descendants, zombies: level.zombies, marked: level.marked };
   const report = poller.report();
   const failures = strictPaths.reduce((n, p) => n + Object.entries(report.paths[p].statuses).filter(([s]) => s !== '200').reduce((m, [, c]) => m + c, 0), 0);
   log(
-    `cycle ${cycle}/${cycles} t=${row.seconds}s fds=${row.fds} descendants=${row.descendants} zombies=${row.zombies} exec-leftovers=${row.marked} rss=${row.rssMiB}MiB ` +
+    `cycle ${cycle}/${cycles} t=${row.seconds}s fds=${row.fds} descendants=${row.descendants} zombies=${row.zombies} exec-leftovers=${row.marked} rss=${row.rssMinMiB}–${row.rssMaxMiB}MiB heap≥${row.heapUsedMinMiB}MiB ` +
       `probes=${Object.values(report.paths).reduce((n, p) => n + p.count, 0)} errors=${report.failures.filter((f) => f.error).length} non-200=${failures} scrapes=${scrapes.count}/${scrapes.failures} failed` +
       (cycle === warmupCycles ? ' (baseline)' : ''),
   );
@@ -298,15 +319,22 @@ if (strictNon200 > 0) problems.push(`the poller saw ${strictNon200} non-200 answ
 if (otherStatuses.length > 0) problems.push(`unexpected answers: ${otherStatuses.join(', ')}`);
 if (scrapes.failures > 0) problems.push(`${scrapes.failures} of ${scrapes.count} scrapes failed`);
 
-// RSS settles more slowly than descriptors (V8 sizes its heap to the load): growth is
-// measured from the first fifth of the run (at least the warm-up), averaging three
-// samples at each end so one garbage collection does not decide it.
-const rssFrom = Math.max(warmupCycles, Math.ceil(rows.length / 5));
-const settled = rows.filter((r) => r.cycle >= rssFrom);
-const mean = (list) => (list.length === 0 ? undefined : Math.round((list.reduce((n, r) => n + r.rssMiB, 0) / list.length) * 10) / 10);
-const first = settled.length >= 6 ? mean(settled.slice(0, 3)) : settled[0]?.rssMiB;
-const last = settled.length >= 6 ? mean(settled.slice(-3)) : settled[settled.length - 1]?.rssMiB;
-const rssGrowthPct = first && last ? Math.round(((last - first) / first) * 1000) / 10 : undefined;
+// RSS is a sawtooth (V8 grows its heap, then a major collection returns it), so two
+// single samples say little. Growth compares the low-water marks (what is retained)
+// of the first and the last third of the run after its first fifth (at least the
+// warm-up): a leak raises the troughs, garbage only the peaks.
+const memoryFrom = Math.max(warmupCycles + 1, Math.ceil(rows.length / 5));
+const settled = rows.filter((r) => r.cycle >= memoryFrom);
+const third = Math.max(1, Math.floor(settled.length / 3));
+const low = (list, key) => Math.min(...list.map((r) => r[key]).filter((v) => v !== undefined));
+const growth = (key) => {
+  if (settled.length < 2) return {};
+  const first = low(settled.slice(0, third), key);
+  const last = low(settled.slice(-third), key);
+  return { firstMiB: first, lastMiB: last, growthPct: Math.round(((last - first) / first) * 1000) / 10 };
+};
+const rssGrowth = growth('rssMinMiB');
+const heapGrowth = growth('heapUsedMinMiB');
 finish({
   ok: problems.length === 0,
   problems,
@@ -316,7 +344,11 @@ finish({
   node: process.version,
   baseline,
   cycles: rows,
-  rss: { fromCycle: rssFrom, settledMiB: first, lastMiB: last, growthPct: rssGrowthPct, maxMiB: Math.max(...rows.map((r) => r.rssMiB)), goalMet: rssGrowthPct === undefined ? undefined : rssGrowthPct < 5 },
+  memory: {
+    fromCycle: memoryFrom,
+    rss: { ...rssGrowth, maxMiB: Math.max(...rows.map((r) => r.rssMaxMiB)), goalMet: rssGrowth.growthPct === undefined ? undefined : rssGrowth.growthPct < 5 },
+    heapUsed: heapGrowth,
+  },
   poller: { probes: Object.fromEntries(Object.entries(pollerReport.paths).map(([p, s]) => [p, { count: s.count, statuses: s.statuses, errors: s.errors, maxMs: s.maxMs, meanMs: s.meanMs }])) },
   scrapes: { count: scrapes.count, failures: scrapes.failures },
   activity: {

@@ -10,7 +10,7 @@ interface SoakSummary {
   problems: string[];
   baseline: Record<string, number>;
   cycles: Array<Record<string, number>>;
-  rss: { growthPct: number | undefined };
+  memory: { rss: { growthPct?: number } };
   poller: { probes: Record<string, { count: number; statuses: Record<string, number>; errors: Record<string, number> }> };
   scrapes: { count: number; failures: number };
   activity: { serviceStateChanges: number; restarts: number; checkFailures: Record<string, number>; checkAttempts: Record<string, number> };
