@@ -77,6 +77,8 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
   const results = new CheckResults();
   const metrics = createMetrics({ server, checkResults: results, prefix: config.metrics.prefix });
   logLifecycle(server, logger, { checkResults: results });
+  // Node opens its inspector on SIGUSR1: code execution for anything that reaches 127.0.0.1:9229 in the pod. A listener keeps it shut.
+  process.on('SIGUSR1', () => logger.warn({ event: 'signal', signal: 'SIGUSR1', action: 'ignored' }, 'SIGUSR1 ignored: the Node.js inspector stays closed'));
   // The server removes its signal handlers when it terminates; a signal arriving while the process exits must not kill it (143 instead of 0).
   server.on('terminated', () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, ignoreSignal);
