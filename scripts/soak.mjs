@@ -22,7 +22,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { createPoller } from './soak/kube-poller.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -143,6 +142,41 @@ for (let waited = 0; !listening; waited += 50) {
 }
 
 // ---- the poller and the scraper ----
+/**
+ * The kubelet-like poller runs in a process of its own, so this one's /proc
+ * scans cannot delay it: 100 ms interval, 1 s timeout, a report per request.
+ */
+function startPoller(url, paths) {
+  const poll = spawn(process.execPath, [fileURLToPath(new URL('./soak/kube-poller.mjs', import.meta.url)), url, ...paths], {
+    env: { ...env, POLL_INTERVAL_MS: '100', POLL_TIMEOUT_MS: '1000' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const waiting = [];
+  let pending = '';
+  poll.stdout.setEncoding('utf8').on('data', (chunk) => {
+    pending += chunk;
+    let nl;
+    while ((nl = pending.indexOf('\n')) !== -1) {
+      const report = JSON.parse(pending.slice(0, nl));
+      pending = pending.slice(nl + 1);
+      waiting.shift()?.(report);
+    }
+  });
+  const next = () => new Promise((resolve) => waiting.push(resolve));
+  return {
+    report() {
+      const answer = next();
+      poll.stdin.write('report\n');
+      return answer;
+    },
+    stop() {
+      const answer = next();
+      poll.stdin.end();
+      return answer;
+    },
+  };
+}
+
 const base = `http://127.0.0.1:${port}`;
 /**
  * Paths that must answer 200 whatever the checks do. /readyz and /startupz
@@ -151,7 +185,7 @@ const base = `http://127.0.0.1:${port}`;
  */
 const strictPaths = ['/livez', '/readyz/podwarden', '/startupz/podwarden'];
 const flexiblePaths = ['/readyz', '/startupz'];
-const poller = createPoller({ base, paths: [...strictPaths, ...flexiblePaths], intervalMs: 100, timeoutMs: 1000 });
+const poller = startPoller(base, [...strictPaths, ...flexiblePaths]);
 const scrapes = { count: 0, failures: 0, last: '' };
 /** Memory of the current cycle, sampled every second: RSS from /proc, V8's used heap from the scrape. */
 let memory = { rss: [], heap: [] };
@@ -161,7 +195,7 @@ const scraper = setInterval(() => {
   } catch {
     // exited
   }
-  const req = http.get(`${base}/metrics`, { agent: false, timeout: 1000 }, (res) => {
+  const req = http.get(`${base}/metrics`, { agent: false, timeout: 5000 }, (res) => {
     let body = '';
     res.setEncoding('utf8').on('data', (c) => (body += c));
     res.on('end', () => {
@@ -274,7 +308,7 @@ for (let cycle = 1; cycle <= cycles; cycle++) {
   };
   rows.push(row);
   if (cycle === warmupCycles) baseline = { fds: level.fds, descendants: level.descendants, zombies: level.zombies, marked: level.marked };
-  const report = poller.report();
+  const report = await poller.report();
   const failures = strictPaths.reduce((n, p) => n + Object.entries(report.paths[p].statuses).filter(([s]) => s !== '200').reduce((m, [, c]) => m + c, 0), 0);
   log(
     `cycle ${cycle}/${cycles} t=${row.seconds}s fds=${row.fds} descendants=${row.descendants} zombies=${row.zombies} exec-leftovers=${row.marked} rss=${row.rssMinMiB}–${row.rssMaxMiB}MiB heap≥${row.heapUsedMinMiB}MiB ` +
