@@ -133,7 +133,7 @@ describe('failure reasons are withheld unless exposeDetails', () => {
   const reason = 'cannot reach db.internal:5432 as admin';
 
   it('off (the default): probes say "reason withheld"; the reason goes to the log and stderr only', async () => {
-    const pw = await startPodwarden({ config: { services: [faulty('db', 'throw-at-start', { reason }), faulty('cache', 'never-ready')] } });
+    const pw = await startPodwarden({ config: { shutdown: { drainDelay: '100ms' }, services: [faulty('db', 'throw-at-start', { reason }), faulty('cache', 'never-ready')] } });
     await pw.waitState('db', 'failed');
     const answers = await Promise.all(
       ['/readyz', '/readyz?verbose', '/readyz/db', '/readyz/db?verbose', '/startupz?verbose', '/livez?verbose', '/readyz?exclude=cache', '/metrics'].map((p) => pw.get(p)),
