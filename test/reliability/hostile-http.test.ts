@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,16 @@ let pw: Podwarden;
 let poller: Poller;
 let baselineFds = 0;
 
+/** The soft limit on open descriptors, which podwarden inherits from this process. */
+function openFilesLimit(): number {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  return Number(line?.split(/\s{2,}/)[1] ?? 0);
+}
+
 beforeAll(async () => {
+  // A thousand idle connections cost a thousand descriptors on each side.
+  const limit = openFilesLimit();
+  if (limit < 2500) throw new Error(`the hostile-client suite needs \`ulimit -n\` of at least 2500 (it is ${limit}); raise it in the shell that runs the tests`);
   pw = await startPodwarden({
     config: { shutdown: { drainDelay: '11s', stopBudget: '3s' }, services: [faulty('app', 'steady')] },
     env: { PODWARDEN_DRAIN_TOKEN: token },
