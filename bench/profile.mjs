@@ -1,5 +1,5 @@
 // Where podwarden's startup time and memory go, and what the levers buy:
-//   node bench/profile.mjs [--short] [--only imports,loads,cpu,load,memory,snapshot,levers] [--dist DIR] [--alt-node PATH] [--nice N]
+//   node bench/profile.mjs [--short] [--only imports,loads,cpu,load,exposition,memory,snapshot,levers] [--dist DIR] [--alt-node PATH] [--nice N]
 // --alt-node adds the levers of another Node (e.g. the image's Node 24: its compile cache).
 // Writes bench/results/profile.md and profile.json. See docs/performance.md.
 import { execFileSync } from 'node:child_process';
@@ -26,7 +26,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: { nice: { type: 'string', default: '0' }, short: { type: 'boolean', default: false }, only: { type: 'string' }, dist: { type: 'string', default: 'dist' }, 'alt-node': { type: 'string' } },
 });
-const sections = values.only ? values.only.split(',') : ['imports', 'loads', 'cpu', 'load', 'memory', 'snapshot', 'levers'];
+const sections = values.only ? values.only.split(',') : ['imports', 'loads', 'cpu', 'load', 'exposition', 'memory', 'snapshot', 'levers'];
 const cores = (await import('node:os')).default.cpus().length;
 const options = {
   mode: values.short ? 'short' : 'full',
@@ -106,6 +106,8 @@ try {
         (base) => sleep(2500).then(() => runWrk({ url: `${base}/metrics`, seconds, connections: 1, core: options.loadCore, timeoutS: 5 }))],
       ['idle', `podwarden serve with 20 http checks every 1 s, idle for ${idleSeconds} s`, 'checks20',
         () => sleep(idleSeconds * 1000)],
+      ['idle-default', `podwarden serve (embedded default, no checks), idle for ${idleSeconds} s`, undefined,
+        () => sleep(idleSeconds * 1000)],
     ];
     for (const [id, title, config, during] of runs) {
       log(`\n== CPU profile: ${title}`);
@@ -116,6 +118,18 @@ try {
         '| package / bucket | self ms |', '|---|---|', ...r.packages.slice(0, 12).map((p) => `| ${p.name} | ${fmt(p.ms)} |`),
         '', '| function | self ms |', '|---|---|', ...r.functions.slice(0, 20).map((p) => `| ${p.name} | ${fmt(p.ms)} |`));
     }
+  }
+  if (sections.includes('exposition')) {
+    log('\n== /metrics rendering levers');
+    const script = join(root, 'bench', 'lib', 'profile', 'exposition.mjs');
+    const argv = [process.execPath, script, values.short ? '200' : '1000'];
+    const [file, ...rest] = options.serverCore === undefined ? argv : ['taskset', '-c', options.serverCore, ...argv];
+    const rows = JSON.parse(execFileSync(file, rest, { cwd: root, encoding: 'utf8', timeout: 300000 }).trim().split('\n').pop());
+    result.sections.exposition = rows;
+    md.push('', '## /metrics rendering levers (one process, 100 services, prom-client)', '',
+      'Time to render the exposition and encode it to bytes, in-process (no HTTP); `bench/lib/profile/exposition.mjs`.', '',
+      '| variant | p50 (ms) | p99 (ms) | size (KiB) |', '|---|---|---|---|',
+      ...Object.entries(rows).map(([name, r]) => `| ${name} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.kib)} |`));
   }
   if (sections.includes('memory')) {
     log('\n== idle memory breakdown');
@@ -158,6 +172,7 @@ try {
     const plain = await bundle({ root, entry: cli, outfile: join(cache, 'podwarden-cli.mjs') });
     const ascii = await bundle({ root, entry: cli, outfile: join(cache, 'podwarden-cli.ascii.mjs'), ascii: true });
     const asciiMin = await bundle({ root, entry: cli, outfile: join(cache, 'podwarden-cli.ascii.min.mjs'), ascii: true, minify: true });
+    const split = await bundle({ root, entry: cli, outfile: join(cache, 'split', 'podwarden-cli.mjs'), ascii: true, split: true });
     const nodeHttp = join(root, 'bench/servers/node-http.mjs');
     const httpArgs = (p) => ['--port', String(p)];
     const v = (name, label, entry, args, extra = {}) => ({ name, label, entry, args, readiness: '/readyz', base: 'node-http', ...extra });
@@ -166,10 +181,12 @@ try {
       v('podwarden', 'dist/cli/main.js as built', cli, serveArgs()),
       v('bundle', `esbuild bundle (${fmt(plain.kib)} KiB)`, plain.outfile, serveArgs()),
       v('bundle-ascii', 'bundle, ASCII-only source', ascii.outfile, serveArgs()),
+      v('bundle-ascii-split', 'bundle, ASCII-only, code-split (lazy imports stay out of the startup file)', split.outfile, serveArgs()),
       v('bundle-ascii-min', `bundle, ASCII-only, minified (${fmt(asciiMin.kib)} KiB)`, asciiMin.outfile, serveArgs()),
       v('bundle-ascii+semi1', 'bundle, ASCII-only, --max-semi-space-size=1', ascii.outfile, serveArgs(), { nodeFlags: ['--max-semi-space-size=1'] }),
       v('podwarden-100', 'dist, 100 services', cli, serveArgs('services100')),
       v('podwarden-100-bundle', 'bundle ASCII-only, 100 services', ascii.outfile, serveArgs('services100')),
+      v('podwarden-100-split', 'bundle ASCII-only, code-split, 100 services', split.outfile, serveArgs('services100')),
     ];
     if (values['alt-node']) {
       const alt = values['alt-node'];
@@ -178,15 +195,21 @@ try {
       const ccBundle = join(cache, 'compile-cache-bundle');
       await warmCompileCache(alt, [cli, ...serveArgs()(0).slice(0, -2)], ccDist);
       await warmCompileCache(alt, [ascii.outfile, ...serveArgs()(0).slice(0, -2)], ccBundle);
+      const ccSplit = join(cache, 'compile-cache-split');
+      await warmCompileCache(alt, [split.outfile, ...serveArgs()(0).slice(0, -2)], ccSplit);
       const a = { node: alt, base: 'node-http@alt' };
       variants.push(
         v('node-http@alt', `bare node:http on ${altVersion}`, nodeHttp, httpArgs, a),
         v('podwarden@alt', `dist on ${altVersion}`, cli, serveArgs(), a),
         v('podwarden@alt+cc', `dist on ${altVersion}, warm NODE_COMPILE_CACHE`, cli, serveArgs(), { ...a, env: { NODE_COMPILE_CACHE: ccDist } }),
         v('bundle@alt+cc', `bundle ASCII-only on ${altVersion}, warm NODE_COMPILE_CACHE`, ascii.outfile, serveArgs(), { ...a, env: { NODE_COMPILE_CACHE: ccBundle } }),
+        v('split@alt+cc', `bundle ASCII-only, code-split, on ${altVersion}, warm NODE_COMPILE_CACHE`, split.outfile, serveArgs(), { ...a, env: { NODE_COMPILE_CACHE: ccSplit } }),
         v('podwarden-100@alt+cc', `dist, 100 services, on ${altVersion}, warm NODE_COMPILE_CACHE`, cli, serveArgs('services100'), { ...a, env: { NODE_COMPILE_CACHE: ccDist } }),
       );
     }
+    result.sections.bundleComposition = ascii.composition;
+    md.push('', `## What the bundle is made of (${fmt(ascii.kib)} KiB, not minified)`, '', '| package | KiB |', '|---|---|',
+      ...ascii.composition.slice(0, 15).map((r) => `| ${r.package} | ${fmt(r.kib)} |`));
     const rows = await compareVariants(variants, ctx, { repeats: values.short ? 2 : 5, wrkS: values.short ? 2 : 4 });
     result.sections.levers = rows;
     md.push('', '## Levers, measured side by side (interleaved)', '', 'median [min–max]; ×r = ratio to bare node:http on the same Node in the same run.', '', '| variant | how | startup (ms) | CPU until ready (ms) | idle RSS (MiB) | req/s | p99 (ms) | noise (%) |', '|---|---|---|---|---|---|---|---|');

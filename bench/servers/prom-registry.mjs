@@ -6,9 +6,15 @@ import client from 'prom-client';
 const states = ['pending', 'starting', 'ready', 'not-ready', 'stopping', 'stopped', 'completed', 'failed', 'blocked'];
 const phases = ['starting', 'running', 'draining', 'drained', 'stopping', 'terminated'];
 
-export function createRegistry(count, prefix = 'podwarden_') {
+/**
+ * `buckets`: the check-duration histogram's buckets (prom-client's 11 by
+ * default); `everyState: false` exports only the current state of each
+ * service instead of one series per state; `processMetrics: false` leaves out
+ * prom-client's default process metrics.
+ */
+export function createRegistry(count, { prefix = 'podwarden_', buckets, everyState = true, processMetrics = true } = {}) {
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix });
+  if (processMetrics) client.collectDefaultMetrics({ register: registry, prefix });
   const gauge = (name, help, labelNames = ['name']) =>
     new client.Gauge({ name: prefix + name, help, labelNames, registers: [registry] });
   const counter = (name, help, labelNames = ['name']) =>
@@ -22,7 +28,7 @@ export function createRegistry(count, prefix = 'podwarden_') {
   const state = gauge('service_state', 'Current state.', ['name', 'state']);
   const restarts = counter('service_restarts_total', 'Restarts.');
   const duration = new client.Histogram({
-    name: `${prefix}check_duration_seconds`, help: 'Check duration.', labelNames: ['name'], registers: [registry],
+    name: `${prefix}check_duration_seconds`, help: 'Check duration.', labelNames: ['name'], registers: [registry], ...(buckets ? { buckets } : {}),
   });
   const lastSuccess = gauge('check_last_success_timestamp_seconds', 'Last successful check.');
   const failures = counter('check_failures_total', 'Failed checks.');
@@ -37,7 +43,7 @@ export function createRegistry(count, prefix = 'podwarden_') {
     readyDuration.set({ name }, 0.01);
     depWait.set({ name }, 0);
     ready.set({ name }, 1);
-    for (const s of states) state.set({ name, state: s }, s === 'ready' ? 1 : 0);
+    for (const s of everyState ? states : ['ready']) state.set({ name, state: s }, s === 'ready' ? 1 : 0);
     restarts.inc({ name }, 0);
     for (let k = 0; k < 5; k += 1) duration.observe({ name }, 0.001 * (k + 1));
     lastSuccess.set({ name }, t);
@@ -48,6 +54,7 @@ export function createRegistry(count, prefix = 'podwarden_') {
 
   return {
     contentType: registry.contentType,
+    registry,
     metrics: () => registry.metrics(),
     countProbe: (probe, code) => probes.inc({ probe, code: String(code), agent: 'other' }),
   };
