@@ -20,6 +20,7 @@ import { loadedModules } from './lib/profile/loaded-modules.mjs';
 import { memoryBreakdown } from './lib/profile/memory.mjs';
 import { buildSnapshot } from './lib/profile/snapshot.mjs';
 import { compareVariants } from './lib/profile/variants.mjs';
+import { shebangFlags } from './lib/targets.mjs';
 import { runWrk } from './lib/wrk.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,7 +53,8 @@ const fixtures = await startFixtures();
 const configs = writeConfigs(fixtures);
 const ctx = { root, options, fixtures, configs, log };
 const serveArgs = (config) => (port) => ['serve', ...(config ? ['--config', configs.files[config]] : []), '--port', String(port)];
-const podwarden = (config) => ({ command: (port) => ({ cmd: process.execPath, args: [cli, ...serveArgs(config)(port)] }), readiness: '/readyz', root, core: options.serverCore });
+const cliFlags = shebangFlags(cli);
+const podwarden = (config) => ({ command: (port) => ({ cmd: process.execPath, args: [...cliFlags, cli, ...serveArgs(config)(port)] }), readiness: '/readyz', root, core: options.serverCore });
 const result = { machine, sections: {} };
 
 /** Run once until ready and exit cleanly (SIGINT), so NODE_COMPILE_CACHE is written. */
@@ -175,18 +177,21 @@ try {
     const split = await bundle({ root, entry: cli, outfile: join(cache, 'split', 'podwarden-cli.mjs'), ascii: true, split: true });
     const nodeHttp = join(root, 'bench/servers/node-http.mjs');
     const httpArgs = (p) => ['--port', String(p)];
+    // Every podwarden variant runs with the CLI's shebang flags, as shipped.
     const v = (name, label, entry, args, extra = {}) => ({ name, label, entry, args, readiness: '/readyz', base: 'node-http', ...extra });
+    const pw = (name, label, entry, args, extra = {}) => v(name, label, entry, args, { nodeFlags: cliFlags, ...extra });
+    const shipped = cliFlags.length ? ` (${cliFlags.join(' ')})` : '';
     const variants = [
       v('node-http', 'bare node:http', nodeHttp, httpArgs),
-      v('podwarden', 'dist/cli/main.js as built', cli, serveArgs()),
-      v('bundle', `esbuild bundle (${fmt(plain.kib)} KiB)`, plain.outfile, serveArgs()),
-      v('bundle-ascii', 'bundle, ASCII-only source', ascii.outfile, serveArgs()),
-      v('bundle-ascii-split', 'bundle, ASCII-only, code-split (lazy imports stay out of the startup file)', split.outfile, serveArgs()),
-      v('bundle-ascii-min', `bundle, ASCII-only, minified (${fmt(asciiMin.kib)} KiB)`, asciiMin.outfile, serveArgs()),
-      v('bundle-ascii+semi1', 'bundle, ASCII-only, --max-semi-space-size=1', ascii.outfile, serveArgs(), { nodeFlags: ['--max-semi-space-size=1'] }),
-      v('podwarden-100', 'dist, 100 services', cli, serveArgs('services100')),
-      v('podwarden-100-bundle', 'bundle ASCII-only, 100 services', ascii.outfile, serveArgs('services100')),
-      v('podwarden-100-split', 'bundle ASCII-only, code-split, 100 services', split.outfile, serveArgs('services100')),
+      pw('podwarden', `dist/cli/main.js as shipped${shipped}`, cli, serveArgs()),
+      v('podwarden-noflags', 'dist/cli/main.js without the shebang flags', cli, serveArgs()),
+      pw('bundle', `esbuild bundle (${fmt(plain.kib)} KiB)`, plain.outfile, serveArgs()),
+      pw('bundle-ascii', 'bundle, ASCII-only source', ascii.outfile, serveArgs()),
+      pw('bundle-ascii-split', 'bundle, ASCII-only, code-split (lazy imports stay out of the startup file)', split.outfile, serveArgs()),
+      pw('bundle-ascii-min', `bundle, ASCII-only, minified (${fmt(asciiMin.kib)} KiB)`, asciiMin.outfile, serveArgs()),
+      pw('podwarden-100', 'dist, 100 services', cli, serveArgs('services100')),
+      pw('podwarden-100-bundle', 'bundle ASCII-only, 100 services', ascii.outfile, serveArgs('services100')),
+      pw('podwarden-100-split', 'bundle ASCII-only, code-split, 100 services', split.outfile, serveArgs('services100')),
     ];
     if (values['alt-node']) {
       const alt = values['alt-node'];
@@ -197,9 +202,9 @@ try {
       await warmCompileCache(alt, [ascii.outfile, ...serveArgs()(0).slice(0, -2)], ccBundle);
       const ccSplit = join(cache, 'compile-cache-split');
       await warmCompileCache(alt, [split.outfile, ...serveArgs()(0).slice(0, -2)], ccSplit);
-      const a = { node: alt, base: 'node-http@alt' };
+      const a = { node: alt, base: 'node-http@alt', nodeFlags: cliFlags };
       variants.push(
-        v('node-http@alt', `bare node:http on ${altVersion}`, nodeHttp, httpArgs, a),
+        v('node-http@alt', `bare node:http on ${altVersion}`, nodeHttp, httpArgs, { ...a, nodeFlags: [] }),
         v('podwarden@alt', `dist on ${altVersion}`, cli, serveArgs(), a),
         v('podwarden@alt+cc', `dist on ${altVersion}, warm NODE_COMPILE_CACHE`, cli, serveArgs(), { ...a, env: { NODE_COMPILE_CACHE: ccDist } }),
         v('bundle@alt+cc', `bundle ASCII-only on ${altVersion}, warm NODE_COMPILE_CACHE`, ascii.outfile, serveArgs(), { ...a, env: { NODE_COMPILE_CACHE: ccBundle } }),

@@ -1,7 +1,17 @@
 // Every server the harness measures. A target says how to start it on a port
 // and which paths answer readiness, liveness and metrics.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+/**
+ * The Node flags podwarden runs with: those of its CLI's shebang
+ * (`#!/usr/bin/env -S node --flag …`), which `npm start` and the image repeat.
+ */
+export function shebangFlags(file) {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0];
+  const m = /^#!\S*env -S node(?<flags>(?: +-\S+)*)\s*$/.exec(first);
+  return m?.groups.flags.trim().split(/ +/).filter(Boolean) ?? [];
+}
 
 function baseline(name, label, script, extra = {}) {
   return {
@@ -28,7 +38,8 @@ function podwarden(name, label, configKey, extra = {}) {
     ...extra,
     command(ctx, port) {
       const config = configKey ? ['--config', ctx.configs.files[configKey]] : [];
-      return { cmd: ctx.options.node, args: [join(ctx.root, ctx.options.dist, 'cli', 'main.js'), 'serve', ...config, '--port', String(port)] };
+      const cli = join(ctx.root, ctx.options.dist, 'cli', 'main.js');
+      return { cmd: ctx.options.node, args: [...shebangFlags(cli), cli, 'serve', ...config, '--port', String(port)] };
     },
     available(ctx) {
       return existsSync(join(ctx.root, ctx.options.dist, 'cli', 'main.js')) || `${ctx.options.dist}/cli/main.js is not built yet`;
