@@ -362,6 +362,8 @@ describe.concurrent('fault matrix (the real podwarden serve)', () => {
 
   it(rows.drainNoSigterm, async () => {
     const pw = await startPodwarden({ config: config([faulty('x', 'steady')], { shutdown: { drainDelay: '300ms' }, drain: { allowUnauthenticated: true, maxHold: '700ms' } }) });
+    // Drain a server that is running (every service settled), so the phase it returns to is known.
+    await pw.waitFor((l) => l.event === 'phase' && l.phase === 'running');
     expect((await pw.get('/drain')).status).toBe(200);
     expect((await pw.get('/readyz')).status).toBe(503);
     const undrained = await pw.waitFor((l) => l.event === 'drain' && l.kind === 'undrained');
