@@ -4,10 +4,16 @@
 //   crash-loop  — ready, then fails after `lifeMs` (run with restart: on-failure);
 //   worker      — ready; allocates and drops a little memory every `periodMs`
 //                 (garbage a real service would make).
+/** Wait `ms`, or less if `signal` fires. The abort listener is removed either way: a service sleeps many times on one signal. */
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 export default function soakService({ behaviour, periodMs = 1000, lifeMs = 2000 }) {
