@@ -93,10 +93,22 @@ writeFileSync(configFile, JSON.stringify(config, null, 2));
 
 // ---- podwarden itself ----
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PODWARDEN_')));
-const child = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--config', configFile, '--port', String(port), '--host', '127.0.0.1'], {
+const cli = path.join(root, 'dist/cli/main.js');
+// Run it as the `podwarden` command runs: with the Node options of its shebang line.
+const nodeOptions = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(cli, 'utf8').split('\n')[0] ?? '')?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+const child = spawn(process.execPath, [...nodeOptions, cli, 'serve', '--config', configFile, '--port', String(port), '--host', '127.0.0.1'], {
   env,
   stdio: ['ignore', 'pipe', 'pipe'],
 });
+// Interrupted (Ctrl-C in `make soak`): take podwarden and the poller down too.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    child.kill('SIGKILL');
+    poller?.kill();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 const pid = child.pid;
 const events = new Map();
 let listening = false;
@@ -123,6 +135,8 @@ child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr = (stderr + chunk
 const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
 
 const problems = [];
+/** The kubelet-like poller, once started. */
+let poller;
 function finish(summary) {
   clearInterval(flipper);
   target.close();
@@ -174,6 +188,9 @@ function startPoller(url, paths) {
       poll.stdin.end();
       return answer;
     },
+    kill() {
+      poll.kill('SIGKILL');
+    },
   };
 }
 
@@ -185,7 +202,7 @@ const base = `http://127.0.0.1:${port}`;
  */
 const strictPaths = ['/livez', '/readyz/podwarden', '/startupz/podwarden'];
 const flexiblePaths = ['/readyz', '/startupz'];
-const poller = startPoller(base, [...strictPaths, ...flexiblePaths]);
+poller = startPoller(base, [...strictPaths, ...flexiblePaths]);
 const scrapes = { count: 0, failures: 0, last: '' };
 /** Memory of the current cycle, sampled every second: RSS from /proc, V8's used heap from the scrape. */
 let memory = { rss: [], heap: [] };
@@ -376,6 +393,7 @@ finish({
   cycleSeconds: cycleMs / 1000,
   warmupCycles,
   node: process.version,
+  nodeOptions,
   baseline,
   cycles: rows,
   memory: {
