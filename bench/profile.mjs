@@ -190,6 +190,7 @@ try {
       pw('bundle-ascii-split', 'bundle, ASCII-only, code-split (lazy imports stay out of the startup file)', split.outfile, serveArgs()),
       pw('bundle-ascii-min', `bundle, ASCII-only, minified (${fmt(asciiMin.kib)} KiB)`, asciiMin.outfile, serveArgs()),
       pw('podwarden-100', 'dist, 100 services', cli, serveArgs('services100')),
+      v('podwarden-100-noflags', 'dist, 100 services, without the shebang flags', cli, serveArgs('services100')),
       pw('podwarden-100-bundle', 'bundle ASCII-only, 100 services', ascii.outfile, serveArgs('services100')),
       pw('podwarden-100-split', 'bundle ASCII-only, code-split, 100 services', split.outfile, serveArgs('services100')),
     ];
@@ -217,9 +218,9 @@ try {
       ...ascii.composition.slice(0, 15).map((r) => `| ${r.package} | ${fmt(r.kib)} |`));
     const rows = await compareVariants(variants, ctx, { repeats: values.short ? 2 : 5, wrkS: values.short ? 2 : 4 });
     result.sections.levers = rows;
-    md.push('', '## Levers, measured side by side (interleaved)', '', 'median [min–max]; ×r = ratio to bare node:http on the same Node in the same run.', '', '| variant | how | startup (ms) | CPU until ready (ms) | idle RSS (MiB) | req/s | p99 (ms) | noise (%) |', '|---|---|---|---|---|---|---|---|');
+    md.push('', '## Levers, measured side by side (interleaved)', '', 'median [min–max]; ×r = ratio to bare node:http on the same Node in the same run.', '', '| variant | how | startup (ms) | CPU until ready (ms) | idle RSS (MiB) | req/s | p99 (ms) | CPU per request (µs) | RSS after load (MiB) | noise (%) |', '|---|---|---|---|---|---|---|---|---|---|');
     const c = (s) => `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}] ×${fmt(s.vsBase)}`;
-    for (const r of rows) md.push(`| ${r.name} | ${r.label} | ${c(r.summary.startupMs)} | ${c(r.summary.startupCpuMs)} | ${c(r.summary.idleRssMiB)} | ${c(r.summary.rps)} | ${c(r.summary.p99Ms)} | ${fmt(r.summary.noisePct.median)} |`);
+    for (const r of rows) md.push(`| ${r.name} | ${r.label} | ${c(r.summary.startupMs)} | ${c(r.summary.startupCpuMs)} | ${c(r.summary.idleRssMiB)} | ${c(r.summary.rps)} | ${c(r.summary.p99Ms)} | ${c(r.summary.cpuUsPerReq)} | ${c(r.summary.loadRssMiB)} | ${fmt(r.summary.noisePct.median)} |`);
   }
 } finally {
   killAll();

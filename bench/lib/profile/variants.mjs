@@ -21,13 +21,15 @@ export async function compareVariants(variants, ctx, { repeats = 5, wrkS = 3 } =
       const startupCpuMs = cpuSeconds(proc.pid) * 1000;
       await sleep(ctx.options.settleMs);
       const idleRssMiB = rssMiB(proc.pid);
+      const cpu0 = cpuSeconds(proc.pid);
       const w = wrkS > 0 ? await runWrk({ url: base + t.readiness, seconds: wrkS, connections: 10, core: ctx.options.loadCore }) : undefined;
-      return { startupMs: startup.readyMs, startupCpuMs, idleRssMiB, rps: w?.rps ?? NaN, p99Ms: w?.p99Ms ?? NaN };
+      const cpuUsPerReq = w ? ((cpuSeconds(proc.pid) - cpu0) * 1e6) / w.requests : NaN;
+      return { startupMs: startup.readyMs, startupCpuMs, idleRssMiB, rps: w?.rps ?? NaN, p99Ms: w?.p99Ms ?? NaN, cpuUsPerReq, loadRssMiB: rssMiB(proc.pid) };
     }), ctx);
   const rows = variants.map((v) => {
     const list = runs.get(v.name);
     const s = {};
-    for (const key of ['startupMs', 'startupCpuMs', 'idleRssMiB', 'rps', 'p99Ms', 'noisePct']) s[key] = summarize(list.map((r) => r[key]));
+    for (const key of ['startupMs', 'startupCpuMs', 'idleRssMiB', 'rps', 'p99Ms', 'cpuUsPerReq', 'loadRssMiB', 'noisePct']) s[key] = summarize(list.map((r) => r[key]));
     return { name: v.name, label: v.label, base: v.base, summary: s, errors: errors.get(v.name) };
   });
   for (const row of rows) {
