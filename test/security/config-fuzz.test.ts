@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runValidate } from '../../src/cli/validate.js';
 import { type ConfigOverrides, overrideTable } from '../../src/config/env-overrides.js';
 import { loadConfig, parseConfig } from '../../src/config/load-config.js';
@@ -19,6 +19,7 @@ import { isPodwardenError } from '../../src/errors.js';
  */
 
 const dir = mkdtempSync(path.join(tmpdir(), 'podwarden-config-fuzz-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The lines of a refusal must each name a place and say something: `  - <path>: <words>`. */
 function expectClearRefusal(err: unknown): string[] {
