@@ -191,6 +191,9 @@ try {
       pw('bundle-ascii-min', `bundle, ASCII-only, minified (${fmt(asciiMin.kib)} KiB)`, asciiMin.outfile, serveArgs()),
       pw('podwarden-100', 'dist, 100 services', cli, serveArgs('services100')),
       v('podwarden-100-noflags', 'dist, 100 services, without the shebang flags', cli, serveArgs('services100')),
+      v('podwarden-100-semi2', 'dist, 100 services, --max-semi-space-size=2', cli, serveArgs('services100'), { nodeFlags: ['--max-semi-space-size=2'] }),
+      v('podwarden-100-semi4', 'dist, 100 services, --max-semi-space-size=4', cli, serveArgs('services100'), { nodeFlags: ['--max-semi-space-size=4'] }),
+      v('podwarden-semi4', 'dist, --max-semi-space-size=4', cli, serveArgs(), { nodeFlags: ['--max-semi-space-size=4'] }),
       pw('podwarden-100-bundle', 'bundle ASCII-only, 100 services', ascii.outfile, serveArgs('services100')),
       pw('podwarden-100-split', 'bundle ASCII-only, code-split, 100 services', split.outfile, serveArgs('services100')),
     ];
