@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Document, LineCounter, isScalar, parseDocument, visit } from 'yaml';
 import { podwardenError } from '../errors.js';
 import { type ConfigOverrides, applyOverrides, configFileEnv, drainTokenEnv } from './env-overrides.js';
 import { type ConfigProblem, configErrorMap, formatProblem, problemsFromIssues } from './format-issues.js';
+import type { ParsedYaml } from './parse-yaml.js';
 import { type PodwardenConfig, configSchema } from './schema.js';
 import { serviceGraphProblems } from './service-graph.js';
 
@@ -18,6 +18,9 @@ server:
   host: "::"
 services: []
 `;
+
+/** {@link embeddedDefaultConfig} as parsed YAML (a test keeps the two equal): the default start needs no YAML parser. */
+const embeddedDefaultValue = { server: { port: 7654, host: '::' }, services: [] };
 
 /** Where a config comes from and what overrides it. */
 export interface LoadConfigOptions {
@@ -68,7 +71,7 @@ export async function parseConfig(text: string, options: ParseConfigOptions = {}
     return podwardenError('PODWARDEN_ERR_CONFIG', options.file ? ` in ${options.file}` : '', shown.map((p) => `  - ${formatProblem(p)}`).join('\n'));
   };
 
-  const parsed = parseYaml(text);
+  const parsed: ParsedYaml = text === embeddedDefaultConfig ? { value: structuredClone(embeddedDefaultValue) } : (await import('./parse-yaml.js')).parseYaml(text);
   if ('problems' in parsed) throw fail(parsed.problems);
   const { raw, sources } = applyOverrides(parsed.value, env, options.overrides ?? {});
 
@@ -101,57 +104,6 @@ function explain(problem: ConfigProblem, raw: Record<string, unknown>, sources: 
   if (m && entry?.type === 'module' && timingKeys.has(m[2] ?? '') && problem.message.startsWith('unknown key')) {
     Object.assign(problem, { message: `${problem.message}; a module service reports its own readiness, so check timing keys do not apply` });
   }
-}
-
-function parseYaml(text: string): { value: Record<string, unknown> } | { problems: ConfigProblem[] } {
-  const lineCounter = new LineCounter();
-  // The library's own duplicate-key check is quadratic in the number of keys; duplicateKeys() is not.
-  // No library warnings: they go to stderr quoting the source text, which may hold a secret.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
-  const at = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return `line ${line}, column ${col}`;
-  };
-  // Positions only: the YAML library's context excerpt could show a secret.
-  const problems = doc.errors.map((e) => ({ path: at(e.pos[0]), message: `malformed YAML: ${yamlReason(e)}` }));
-  if (problems.length === 0) problems.push(...duplicateKeys(doc).map((offset) => ({ path: at(offset), message: 'malformed YAML: Map keys must be unique' })));
-  if (problems.length > 0) return { problems };
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    return { problems: [{ path: '', message: `malformed YAML: ${yamlReason(err)}` }] };
-  }
-  if (value === null || value === undefined) return { value: {} };
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    return { problems: [{ path: '', message: 'the config must be a mapping with keys such as server, shutdown, drain, metrics, log, services' }] };
-  }
-  return { value: value as Record<string, unknown> };
-}
-
-/** Where a mapping repeats a key (offsets of the repeats), in one pass. */
-function duplicateKeys(doc: Document): number[] {
-  const offsets: number[] = [];
-  visit(doc, {
-    Map(_key, map) {
-      const seen = new Set<unknown>();
-      for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
-        if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
-        else seen.add(pair.key.value);
-      }
-    },
-  });
-  return offsets;
-}
-
-/** The YAML library's reason, without the source text it sometimes quotes after a colon (it could be a secret). */
-function yamlReason(err: unknown): string {
-  const reason = (((err as Error).message.split('\n')[0] ?? '').split(': ')[0] ?? '').trim();
-  // Cut too short to say anything ("The : indicator …"): the library's error code, in words.
-  if (reason.length >= 12) return reason;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? code.toLowerCase().replace(/_/g, ' ') : reason || 'error';
 }
 
 /** A token must fit in an `Authorization: Bearer` header. */

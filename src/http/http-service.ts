@@ -1,16 +1,16 @@
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { BackgroundService } from '../core/background-service.js';
 import type { ServiceHandle, Server } from '../core/server.js';
-import { createHealthApp } from './app.js';
-import { EventLoopMonitor } from './event-loop-monitor.js';
-import { HealthModel, shutdownCheckName } from './health-model.js';
 import { podwardenError } from '../errors.js';
+import type { HealthApp } from './app.js';
+import { EventLoopMonitor } from './event-loop-monitor.js';
+import { createHealthListener } from './health-listener.js';
+import { HealthModel, shutdownCheckName } from './health-model.js';
 import { formatAddress, listen } from './listen.js';
-import { registerMetricsRoute } from './metrics-route.js';
 import { type HttpConfig, type HttpOptionsInput, resolveHttpOptions } from './options.js';
-import { podwardenHttp } from './plugin.js';
-import { probeFastPath } from './probe-fast-path.js';
+import { firstFastPath, metricsFastPath, probeFastPath } from './probe-fast-path.js';
 
 /** The name of the built-in service: the server itself (its listener and event loop). */
 export const selfServiceName = 'podwarden';
@@ -21,10 +21,16 @@ export interface HttpService {
   readonly handle: ServiceHandle;
   readonly config: HttpConfig;
   readonly model: HealthModel;
-  /** The health listener's fastify instance. */
-  readonly app: FastifyInstance;
+  /** The health listener. */
+  readonly server: HttpServer;
   /** The `/metrics` listener, when `metricsPort` is set. */
-  readonly metricsApp: FastifyInstance | undefined;
+  readonly metricsServer: HttpServer | undefined;
+  /**
+   * The fastify instance that routes the health listener's requests beyond
+   * the fast path, loaded on first use (the fast path answers kubelet's
+   * probes and Prometheus' scrapes without it).
+   */
+  router(): Promise<FastifyInstance>;
   readonly eventLoop: EventLoopMonitor;
   /** Where the health endpoints listen, once bound. */
   address(): AddressInfo | undefined;
@@ -33,7 +39,7 @@ export interface HttpService {
 }
 
 /**
- * Add the built-in `podwarden` service to `server`: a member of all three
+ * Add the built-in `podwarden` service to `serverCore`: a member of all three
  * probes that binds the health listener (and the metrics listener) when it
  * starts and is ready once bound. A port that cannot be bound fails the
  * service with `PODWARDEN_ERR_LISTEN` naming the address and shuts the server
@@ -42,42 +48,53 @@ export interface HttpService {
  * `livenessAfter` it fails `/livez`. The listeners close after every service
  * has stopped, so probes answer throughout the drain and the stop phase.
  */
-export function addHttpService(server: Server, input: HttpOptionsInput = {}): HttpService {
+export function addHttpService(serverCore: Server, input: HttpOptionsInput = {}): HttpService {
   const config = resolveHttpOptions(input);
-  const model = new HealthModel(server, { exposeDetails: config.exposeDetails });
+  const model = new HealthModel(serverCore, { exposeDetails: config.exposeDetails });
   const eventLoop = new EventLoopMonitor(config);
   const { metrics, log } = input;
   metrics?.trackEventLoop(() => eventLoop.lagMs / 1000);
 
-  const app = createHealthApp(config, metrics?.requests, probeFastPath(model, metrics?.requests));
   const separateMetrics = config.metricsPort !== undefined && metrics !== undefined;
-  void app.register(podwardenHttp, {
-    server,
-    model,
-    drain: { token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated },
-    metrics,
-    metricsRoute: !separateMetrics,
-    log,
-  });
-  let metricsApp: FastifyInstance | undefined;
-  if (separateMetrics) {
-    metricsApp = createHealthApp(config, metrics.requests);
-    registerMetricsRoute(metricsApp, metrics);
-  }
+  // fastify is imported only when a request needs more than the fast path.
+  const routers = new Map<'health' | 'metrics', Promise<HealthApp>>();
+  const loadRouter = (role: 'health' | 'metrics', make: (server: HttpServer) => Promise<HealthApp>) => async (server: HttpServer) => {
+    const router = make(server);
+    routers.set(role, router);
+    return (await router).handle;
+  };
+  const probes = probeFastPath(model, metrics?.requests);
+  const health = createHealthListener(
+    config,
+    metrics && !separateMetrics ? firstFastPath(probes, metricsFastPath(metrics)) : probes,
+    loadRouter('health', async (server) =>
+      (await import('./router.js')).loadHealthRouter(server, {
+        server: serverCore,
+        model,
+        drain: { token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated },
+        metrics,
+        metricsRoute: !separateMetrics,
+        log,
+      }),
+    ),
+  );
+  const metricsListener = separateMetrics
+    ? createHealthListener(config, metricsFastPath(metrics), loadRouter('metrics', async (server) => (await import('./router.js')).loadMetricsRouter(server, metrics)))
+    : undefined;
 
   const onFallback = (host: string) => log?.warn({ event: 'listen-fallback', host }, `IPv6 is not available; listening on ${host}`);
   const service: BackgroundService = {
     name: selfServiceName,
     async startWithReadyNotifier(shutdown, ready) {
-      if (server.service(shutdownCheckName)) {
-        void server.shutdown('invalid-service', { fast: true });
+      if (serverCore.service(shutdownCheckName)) {
+        void serverCore.shutdown('invalid-service', { fast: true });
         throw podwardenError('PODWARDEN_ERR_INVALID_SERVICE', `"${shutdownCheckName}"`, 'the name is reserved for the built-in shutdown check; choose another name');
       }
       try {
-        const bound = await listen(app, config.host, config.port, onFallback);
+        const bound = await listen(health.server, config.host, config.port, onFallback);
         log?.info({ event: 'listening', address: bound.address, port: bound.port, endpoints: 'health' }, `listening on ${formatAddress(bound.address, bound.port)}`);
-        if (metricsApp && config.metricsPort !== undefined) {
-          const boundMetrics = await listen(metricsApp, config.host, config.metricsPort, onFallback);
+        if (metricsListener && config.metricsPort !== undefined) {
+          const boundMetrics = await listen(metricsListener.server, config.host, config.metricsPort, onFallback);
           log?.info(
             { event: 'listening', address: boundMetrics.address, port: boundMetrics.port, endpoints: 'metrics' },
             `/metrics listening on ${formatAddress(boundMetrics.address, boundMetrics.port)}`,
@@ -85,7 +102,7 @@ export function addHttpService(server: Server, input: HttpOptionsInput = {}): Ht
         }
       } catch (err) {
         // Nothing can be probed, so nothing has reported ready: stop everything now, before the phase can reach `running`.
-        void server.shutdown('listen-failed', { fast: true });
+        void serverCore.shutdown('listen-failed', { fast: true });
         throw err;
       }
       model.setLiveness(selfServiceName, undefined);
@@ -99,29 +116,42 @@ export function addHttpService(server: Server, input: HttpOptionsInput = {}): Ht
       eventLoop.stop();
     },
   };
-  const handle = server.addService(service, { probes: ['readiness', 'liveness', 'startup'] });
-  server.addCloseHook('podwarden-http', async () => {
+  const handle = serverCore.addService(service, { probes: ['readiness', 'liveness', 'startup'] });
+  serverCore.addCloseHook('podwarden-http', async () => {
     eventLoop.stop();
-    const closing = Promise.all([app.close(), metricsApp?.close()]);
+    const listeners = [health.server, metricsListener?.server].filter((s) => s !== undefined);
+    const closing = Promise.all(listeners.map(closeServer));
     // Every service has stopped: a client still sending its request (a slow one) must not hold the exit until the deadline.
-    app.server.closeAllConnections();
-    metricsApp?.server.closeAllConnections();
+    for (const listener of listeners) listener.closeAllConnections();
     await closing;
+    await Promise.all([...routers.values()].map(async (router) => (await router.catch(() => undefined))?.app.close()));
     model.close();
   });
 
-  const addressOf = (instance: FastifyInstance | undefined) => {
-    const address = instance?.server.address();
-    return address !== null && typeof address === 'object' ? address : undefined;
-  };
   return {
     handle,
     config,
     model,
-    app,
-    metricsApp,
+    server: health.server,
+    metricsServer: metricsListener?.server,
     eventLoop,
-    address: () => addressOf(app),
-    metricsAddress: () => addressOf(metricsApp),
+    router: async () => {
+      await health.loadRouter();
+      return (await routers.get('health')!).app;
+    },
+    address: () => addressOf(health.server),
+    metricsAddress: () => addressOf(metricsListener?.server),
   };
+}
+
+function addressOf(server: HttpServer | undefined): AddressInfo | undefined {
+  const address = server?.address();
+  return address !== null && typeof address === 'object' ? address : undefined;
+}
+
+function closeServer(server: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+  });
 }

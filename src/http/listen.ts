@@ -1,5 +1,5 @@
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { type PodwardenError, podwardenError } from '../errors.js';
 
 /** `[::]:7654`, `127.0.0.1:7654`. */
@@ -22,23 +22,39 @@ function listenError(host: string, port: number, err: unknown): PodwardenError {
   return error;
 }
 
+function bind(server: HttpServer, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ host, port });
+  });
+}
+
 /**
- * Bind `app` to `host:port`. Where IPv6 is off, the default dual-stack `::`
+ * Bind `server` to `host:port`. Where IPv6 is off, the default dual-stack `::`
  * falls back to `0.0.0.0`, as Node does for an unspecified host. Throws
  * `PODWARDEN_ERR_LISTEN` naming the address.
  */
-export async function listen(app: FastifyInstance, host: string, port: number, onFallback?: (host: string) => void): Promise<AddressInfo> {
+export async function listen(server: HttpServer, host: string, port: number, onFallback?: (host: string) => void): Promise<AddressInfo> {
   try {
-    await app.listen({ host, port });
+    await bind(server, host, port);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (host !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw listenError(host, port, err);
     onFallback?.('0.0.0.0');
     try {
-      await app.listen({ host: '0.0.0.0', port });
+      await bind(server, '0.0.0.0', port);
     } catch (fallbackErr) {
       throw listenError('0.0.0.0', port, fallbackErr);
     }
   }
-  return app.server.address() as AddressInfo;
+  return server.address() as AddressInfo;
 }

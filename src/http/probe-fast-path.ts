@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { wantsOpenMetrics } from '../metrics/exposition.js';
+import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
 import type { RequestCounters } from '../metrics/request-metrics.js';
 import type { HealthModel, ProbeRoute } from './health-model.js';
 import { isKubeProbe, textHeaders } from './route-config.js';
 
-/** Handles a request before fastify's router; returns false to pass it on. */
+/** Handles a request before the router; returns false to pass it on. */
 export type FastPath = (request: IncomingMessage, response: ServerResponse) => boolean;
 
 const routeOfUrl: ReadonlyMap<string | undefined, ProbeRoute> = new Map([
@@ -15,10 +17,10 @@ const routeOfUrl: ReadonlyMap<string | undefined, ProbeRoute> = new Map([
 /**
  * kubelet's requests — `GET /livez`, `/readyz`, `/startupz` with no query and
  * no JSON — answered straight from the {@link HealthModel}'s cached answer,
- * before fastify routes the request. The answer, headers and counting are
- * those of the fastify route (which still serves every other form: `?verbose`,
- * `?exclude`, JSON, `/<probe>/<name>`); this only skips the router and hooks,
- * so probes cost what a bare `node:http` server costs.
+ * without the router. The answer, headers and counting are those of the
+ * router's probe routes (which serve every other form: `?verbose`,
+ * `?exclude`, JSON, `/<probe>/<name>`), so probes cost what a bare
+ * `node:http` server costs.
  */
 export function probeFastPath(model: HealthModel, counters: RequestCounters | undefined): FastPath {
   return (request, response) => {
@@ -33,5 +35,40 @@ export function probeFastPath(model: HealthModel, counters: RequestCounters | un
     response.end(method === 'HEAD' ? undefined : answer.body);
     counters?.countRequest(route, answer.status, isKubeProbe(request.headers['user-agent']));
     return true;
+  };
+}
+
+/**
+ * Prometheus' scrape — `GET /metrics` with no query — rendered and answered
+ * without the router, as the router's `/metrics` route would: the text
+ * format, or OpenMetrics when `Accept` asks for it; counted as `metrics`.
+ */
+export function metricsFastPath(metrics: PodwardenMetrics): FastPath {
+  return (request, response) => {
+    if (request.url !== '/metrics' || request.method !== 'GET') return false;
+    const kube = isKubeProbe(request.headers['user-agent']);
+    metrics.render(wantsOpenMetrics(request.headers.accept)).then(
+      ({ contentType, body }) => {
+        response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+        response.end(body);
+        metrics.requests.countRequest('metrics', 200, kube);
+      },
+      () => {
+        const body = 'metrics unavailable\n';
+        response.writeHead(500, { ...textHeaders, 'content-length': body.length });
+        response.end(body);
+        metrics.requests.countRequest('metrics', 500, kube);
+      },
+    );
+    return true;
+  };
+}
+
+/** The first of `paths` that takes the request answers it. */
+export function firstFastPath(...paths: readonly FastPath[]): FastPath {
+  if (paths.length === 1) return paths[0]!;
+  return (request, response) => {
+    for (const path of paths) if (path(request, response)) return true;
+    return false;
   };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { embeddedDefaultConfig, loadConfig, parseConfig } from '../../src/config/load-config.js';
+import { parseYaml } from '../../src/config/parse-yaml.js';
 import { redactConfig } from '../../src/config/redact.js';
 import { isPodwardenError } from '../../src/errors.js';
 
@@ -34,6 +35,13 @@ describe('loadConfig: defaults and shape', () => {
     expect(config.log.level).toBe('info');
     expect(config.services).toEqual([]);
     expect(embeddedDefaultConfig).toContain('port: 7654');
+  });
+
+  it('the embedded default served without parsing YAML is what its YAML text says', async () => {
+    const served = await loadConfig({ env: {} });
+    const parsedFromText = await parseConfig(`${embeddedDefaultConfig}\n# parsed as YAML\n`, { env: {} });
+    expect(served).toEqual(parsedFromText);
+    expect(parseYaml(embeddedDefaultConfig)).toEqual({ value: { server: { port: 7654, host: '::' }, services: [] } });
   });
 
   it('reads the agreed example shape, with durations in milliseconds and service defaults applied', async () => {

@@ -31,6 +31,7 @@ describe('event-loop lag (a real blocked process)', () => {
     const base = `http://127.0.0.1:${port}`;
     expect(await status(base, '/readyz')).toBe(200);
     expect(await status(base, '/livez')).toBe(200);
+    expect(await status(base, '/readyz?verbose')).toBe(200); // the router is loaded before the loop is blocked
 
     fixture.kill('SIGUSR2');
     await waitForStatus(base, '/readyz', 503, 3000);

@@ -42,6 +42,8 @@ export interface HarnessOptions {
   readonly prefix?: string;
   /** Log lifecycle events and the HTTP layer's few lines here. */
   readonly logger?: Logger;
+  /** Load the router before returning (default true), so timings measure routes, not the one-time module load. */
+  readonly preloadRouter?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -77,6 +79,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await until(() => http.address() !== undefined || server.phase === 'terminated', 5000, 'the listener');
   const base = `http://127.0.0.1:${http.address()?.port ?? 0}`;
   await until(() => server.service('podwarden')?.state === 'ready', 5000, 'podwarden ready');
+  if (options.preloadRouter !== false && server.phase !== 'terminated') await http.router();
   return {
     server,
     http,

@@ -1,13 +1,11 @@
-import { Agent, request } from 'node:http';
+import { Agent, createServer as createHttpServer, request } from 'node:http';
 import { type Server as NetServer, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serviceFromFunction } from '../../src/core/background-service.js';
 import { Server } from '../../src/core/server.js';
 import { isPodwardenError } from '../../src/errors.js';
-import { createHealthApp } from '../../src/http/app.js';
 import { addHttpService } from '../../src/http/http-service.js';
 import { listen } from '../../src/http/listen.js';
-import { resolveHttpOptions } from '../../src/http/options.js';
 import { createMetrics } from '../../src/metrics/podwarden-metrics.js';
 import { FakeSignals, until } from '../helpers/core.js';
 import { type Harness, startHarness } from './harness.js';
@@ -50,11 +48,11 @@ describe('the podwarden listener', () => {
 
   it('the bind error is a coded PodwardenError naming the address', async () => {
     const port = await occupiedPort();
-    const app = createHealthApp(resolveHttpOptions({}));
-    const failed = await listen(app, '127.0.0.1', port).catch((err: unknown) => err);
+    const listener = createHttpServer();
+    const failed = await listen(listener, '127.0.0.1', port).catch((err: unknown) => err);
     expect(isPodwardenError(failed, 'PODWARDEN_ERR_LISTEN')).toBe(true);
     expect((failed as Error).message).toMatch(new RegExp(`^cannot listen on 127\\.0\\.0\\.1:${port}: address already in use`));
-    await app.close();
+    expect(listener.listening).toBe(false);
   });
 
   it('keeps answering while services stop, then closes without waiting on idle keep-alive sockets', async () => {

@@ -1,0 +1,32 @@
+// Bundles the `podwarden` CLI into dist/cli/main.js (over tsc's output) with
+// one chunk per lazily imported part (the router, the check types, the other
+// commands). One file instead of ~600 saves the module loader's per-file work
+// at every start; see docs/performance.md. The library (dist/index.js) stays
+// tsc's unbundled output.
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const root = new URL('..', import.meta.url).pathname;
+
+// Chunk names carry a content hash: drop the previous build's.
+rmSync(new URL('dist/cli/chunks', new URL('..', import.meta.url)), { recursive: true, force: true });
+
+await build({
+  absWorkingDir: root,
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir: 'dist/cli',
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Non-ASCII source makes V8 keep the bundle as two-byte strings: twice the memory.
+  charset: 'ascii',
+  legalComments: 'none',
+  // They load their .proto files from their package folders at run time; grpc checks import them lazily.
+  external: ['@grpc/grpc-js', 'grpc-health-check'],
+  // The CommonJS dependencies call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __podwardenRequire } from 'node:module';\nconst require = __podwardenRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
