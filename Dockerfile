@@ -35,6 +35,7 @@ COPY .cache/image-deps/node_modules ./node_modules
 FROM deps-${DEPS} AS build
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/bundle-cli.mjs ./scripts/bundle-cli.mjs
 RUN npm run build \
  && find dist -name '*.d.ts' -delete \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
