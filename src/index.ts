@@ -4,31 +4,7 @@
  *
  * @packageDocumentation
  */
-export type { BackgroundService } from './core/background-service.js';
-export { serviceFromFunction } from './core/background-service.js';
-export { ServiceReadyNotifier } from './core/ready-notifier.js';
-export type { ShutdownWatch, ShutdownReason } from './core/shutdown-watch.js';
-export { Server } from './core/server.js';
-export type { ServiceHandle, CloseHook, ShutdownOptions } from './core/server.js';
-export type { ServerOptionsInput, ServerConfig, ServiceOptionsInput, ServiceConfig, RestartPolicy, SignalSource } from './core/options.js';
-export type { ExitReport, ServiceSnapshot } from './core/exit-report.js';
-export type {
-  LifecycleEvents,
-  LifecycleListener,
-  ServiceStateEvent,
-  ServiceRestartEvent,
-  ServiceStoppedEvent,
-  PhaseEvent,
-  SignalEvent,
-  DrainEvent,
-  DeadlineEvent,
-} from './core/events.js';
-export { serviceStates, serverPhases, probeKinds } from './core/states.js';
-export type { ServiceState, ServerPhase, ProbeKind } from './core/states.js';
-export type { Timestamp } from './core/clock.js';
-export type { Duration } from './core/duration.js';
-export { PodwardenError, isPodwardenError, errorCodes } from './errors.js';
-export type { PodwardenErrorCode } from './errors.js';
+export * from './core/index.js';
 export { addHttpService, selfServiceName } from './http/http-service.js';
 export type { HttpService } from './http/http-service.js';
 export { podwardenHttp } from './http/plugin.js';

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -39,6 +39,27 @@ describe('the built package, imported as a user would', () => {
   it('works with require() from CommonJS (Node ≥ 20.19)', () => {
     const out = run('cjs.cjs', program("const { Server } = require('podwarden');"));
     expect(JSON.parse(out)).toEqual({ exitCode: 0, state: 'completed' });
+  });
+
+  it('podwarden/core is the runner alone: ESM and CommonJS, without the HTTP, metrics and logging dependencies', () => {
+    const loaded = `
+const { Module } = require('node:module');
+const heavy = Object.keys(Module._cache).filter((f) => /node_modules[\\/](fastify|prom-client|pino)[\\/]/.test(f));
+console.error(JSON.stringify(heavy));`;
+    const esm = run('core.mjs', program("import { Server } from 'podwarden/core';"));
+    expect(JSON.parse(esm)).toEqual({ exitCode: 0, state: 'completed' });
+    const cjs = run('core.cjs', program("const { Server } = require('podwarden/core');"));
+    expect(JSON.parse(cjs)).toEqual({ exitCode: 0, state: 'completed' });
+    const heavyOf = (importLine: string) => {
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', `${importLine}\nimport { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);${loaded}`], { cwd: app, encoding: 'utf8' });
+      expect(child.status, child.stderr).toBe(0);
+      return JSON.parse(child.stderr.trim().split('\n').at(-1)!) as string[];
+    };
+    expect(heavyOf("import 'podwarden/core';")).toEqual([]);
+    // The full entry loads prom-client and pino, but fastify only when a router is needed.
+    const full = heavyOf("import 'podwarden';");
+    expect(full.some((f) => f.includes('prom-client'))).toBe(true);
+    expect(full.some((f) => /[\\/]fastify[\\/]/.test(f))).toBe(false);
   });
 
   it('ships type declarations that a strict TypeScript project compiles against', () => {
