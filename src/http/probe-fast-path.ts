@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { wantsOpenMetrics } from '../metrics/exposition.js';
 import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
 import type { RequestCounters } from '../metrics/request-metrics.js';
-import type { HealthModel, ProbeRoute } from './health-model.js';
+import type { HealthModel, ProbeAnswer, ProbeRoute } from './health-model.js';
 import { isKubeProbe, textHeaders } from './route-config.js';
 
 /** Handles a request before the router; returns false to pass it on. */
@@ -13,6 +13,37 @@ const routeOfUrl: ReadonlyMap<string | undefined, ProbeRoute> = new Map([
   ['/readyz', 'readyz'],
   ['/startupz', 'startupz'],
 ]);
+
+const textHeaderList = Object.entries(textHeaders).flat();
+const headerLists = new WeakMap<ProbeAnswer, readonly string[]>();
+
+/** The first value of header `name` (lower case) in Node's raw `[name, value, …]` list. */
+function rawHeader(raw: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length === name.length && key.toLowerCase() === name) return raw[i + 1];
+  }
+  return undefined;
+}
+
+/** Whether any value of header `name` (lower case) contains `text`: Node joins repeated `Accept` headers. */
+function anyRawHeaderIncludes(raw: readonly string[], name: string, text: string): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length === name.length && key.toLowerCase() === name && raw[i + 1]!.includes(text)) return true;
+  }
+  return false;
+}
+
+/** An answer's headers as the flat list `writeHead` takes, built once per answer (the model caches answers until something changes). */
+function headersOf(answer: ProbeAnswer): string[] {
+  let list = headerLists.get(answer);
+  if (list === undefined) {
+    list = [...textHeaderList, 'content-length', String(Buffer.byteLength(answer.body))];
+    headerLists.set(answer, list);
+  }
+  return list as string[];
+}
 
 /**
  * kubelet's requests — `GET /livez`, `/readyz`, `/startupz` with no query and
@@ -28,12 +59,13 @@ export function probeFastPath(model: HealthModel, counters: RequestCounters | un
     if (route === undefined) return false;
     const method = request.method;
     if (method !== 'GET' && method !== 'HEAD') return false;
-    const accept = request.headers.accept;
-    if (accept !== undefined && accept.includes('application/json')) return false;
+    // The raw list, not `request.headers`: Node builds that object on first access, a cost a bare server never pays.
+    const raw = request.rawHeaders;
+    if (anyRawHeaderIncludes(raw, 'accept', 'application/json')) return false;
     const answer = model.answer(route, false, undefined);
-    response.writeHead(answer.status, { ...textHeaders, 'content-length': Buffer.byteLength(answer.body) });
+    response.writeHead(answer.status, headersOf(answer));
     response.end(method === 'HEAD' ? undefined : answer.body);
-    counters?.countRequest(route, answer.status, isKubeProbe(request.headers['user-agent']));
+    counters?.countRequest(route, answer.status, isKubeProbe(rawHeader(raw, 'user-agent')));
     return true;
   };
 }
