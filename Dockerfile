@@ -56,5 +56,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD ["/nodejs/bin/node", "/app/dist/cli/main.js", "probe", "readyz"]
 # tini is PID 1: it forwards SIGTERM/SIGINT to node and reaps orphans.
 # A 1 MiB young generation: under probe load RSS stays ~90 MiB instead of ~150 MiB, at the same req/s (docs/performance.md).
-ENTRYPOINT ["/usr/local/bin/tini", "--", "/nodejs/bin/node", "--max-semi-space-size=1", "/app/dist/cli/main.js"]
+ENTRYPOINT ["/usr/local/bin/tini", "--", "/nodejs/bin/node", "--max-semi-space-size=4", "/app/dist/cli/main.js"]
 CMD ["serve"]
