@@ -1,5 +1,7 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { CheckResults } from '../checks/check-result.js';
+import { type Series, counterFamily, gaugeFamily } from './family.js';
+import { HistogramFamily, type HistogramSeries } from './histogram-family.js';
 
 /** What the check metrics read. */
 export interface CheckMetricsConfig {
@@ -14,43 +16,41 @@ export interface CheckMetricsConfig {
 export const checkDurationBuckets: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 interface CheckSeries {
-  readonly duration: ReturnType<Histogram<'name'>['labels']>;
-  readonly lastSuccess: ReturnType<Gauge<'name'>['labels']>;
-  readonly failures: ReturnType<Counter<'name'>['labels']>;
+  readonly duration: HistogramSeries;
+  readonly failures: Series;
+  /** Absent until the check first succeeds. */
+  lastSuccess: Series | undefined;
 }
 
 /**
  * Per-check families fed from check results: the `check_duration_seconds`
  * histogram, the `check_last_success_timestamp_seconds` gauge and the
- * `check_failures_total` counter. Returns the function that unsubscribes.
+ * `check_failures_total` counter. A check's series appear with its first
+ * result. Returns the function that unsubscribes.
  */
 export function checkMetrics(registry: Registry, config: CheckMetricsConfig): () => void {
   const { prefix } = config;
-  const duration = new Histogram({
+  const duration = new HistogramFamily(registry, {
     name: `${prefix}check_duration_seconds`,
     help: 'How long each check attempt took, in seconds (monotonic clock).',
     labelNames: ['name'],
-    buckets: [...(config.buckets ?? checkDurationBuckets)],
-    registers: [registry],
+    buckets: config.buckets ?? checkDurationBuckets,
   });
-  const lastSuccess = new Gauge({
+  const lastSuccess = gaugeFamily(registry, {
     name: `${prefix}check_last_success_timestamp_seconds`,
     help: 'When the check last succeeded, in seconds since the Unix epoch; absent until it has.',
     labelNames: ['name'],
-    registers: [registry],
   });
-  const failures = new Counter({
+  const failures = counterFamily(registry, {
     name: `${prefix}check_failures_total`,
     help: 'How many check attempts failed.',
     labelNames: ['name'],
-    registers: [registry],
   });
   const series = new Map<string, CheckSeries>();
   const seriesOf = (name: string): CheckSeries => {
     let found = series.get(name);
     if (!found) {
-      found = { duration: duration.labels(name), lastSuccess: lastSuccess.labels(name), failures: failures.labels(name) };
-      found.failures.inc(0);
+      found = { duration: duration.labels(name), failures: failures.labels(name), lastSuccess: undefined };
       series.set(name, found);
     }
     return found;
@@ -58,7 +58,7 @@ export function checkMetrics(registry: Registry, config: CheckMetricsConfig): ()
   const off = config.results?.on((result) => {
     const s = seriesOf(result.name);
     s.duration.observe(result.durationMs / 1000);
-    if (result.ok) s.lastSuccess.set(result.at.wall / 1000);
+    if (result.ok) (s.lastSuccess ??= lastSuccess.labels(result.name)).set(result.at.wall / 1000);
     else s.failures.inc();
   });
   return () => off?.();

@@ -3,7 +3,7 @@ import type { CheckResults } from '../checks/check-result.js';
 import type { Server } from '../core/server.js';
 import { podwardenError } from '../errors.js';
 import { checkMetrics } from './check-metrics.js';
-import { openMetricsContentType, prometheusContentType, renderOpenMetrics } from './exposition.js';
+import { openMetricsContentType, prometheusContentType, renderExposition } from './exposition.js';
 import { processMetrics } from './process-metrics.js';
 import { type RequestCounters, requestMetrics } from './request-metrics.js';
 import { serverMetrics } from './server-metrics.js';
@@ -42,7 +42,10 @@ export function resolveMetricsOptions(input: Omit<MetricsOptionsInput, 'server'>
 /**
  * podwarden's metrics in their own prom-client registry (never the global
  * one): service, check, server and request families fed by the server's
- * lifecycle events and the check results, plus process metrics.
+ * lifecycle events and the check results, plus process metrics. podwarden's
+ * families hold plain numbers and prebuilt label text (see `family.ts`), so a
+ * scrape formats only what changed; prom-client renders the process metrics
+ * and anything else registered.
  */
 export class PodwardenMetrics {
   /** The registry every family is registered in. */
@@ -72,8 +75,7 @@ export class PodwardenMetrics {
 
   /** The exposition: OpenMetrics 1.0.0 when `openMetrics`, else the Prometheus text format 0.0.4. */
   async render(openMetrics: boolean): Promise<{ contentType: string; body: string }> {
-    if (openMetrics) return { contentType: openMetricsContentType, body: await renderOpenMetrics(this.registry) };
-    return { contentType: prometheusContentType, body: await this.registry.metrics() };
+    return { contentType: openMetrics ? openMetricsContentType : prometheusContentType, body: await renderExposition(this.registry, openMetrics) };
   }
 
   /** Stop following the server and the check results. */

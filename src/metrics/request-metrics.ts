@@ -1,4 +1,5 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { type Series, counterFamily } from './family.js';
 
 /** The fixed values of the `probe` label of `probe_requests_total`. */
 export const requestProbes = ['livez', 'readyz', 'startupz', 'drain', 'metrics', 'other'] as const;
@@ -12,7 +13,7 @@ export const drainResults = ['drained', 'unauthorized', 'forbidden', 'unavailabl
 /** How a `/drain` request ended: `drained` (200), `unauthorized` (401), `forbidden` (403), `unavailable` (503, server not running). */
 export type DrainResult = (typeof drainResults)[number];
 
-/** Counts requests; called on every response, so it only bumps a number: prom-client sees the counts at scrape time. */
+/** Counts requests; called on every response, so it only bumps a number: the exposition reads the counts at scrape time. */
 export interface RequestCounters {
   /** Count one answered request. `kubeProbe`: the User-Agent starts with `kube-probe/`. */
   countRequest(probe: RequestProbe, statusCode: number, kubeProbe: boolean): void;
@@ -20,69 +21,58 @@ export interface RequestCounters {
   countDrain(result: DrainResult): void;
 }
 
-type Child = ReturnType<Counter<string>['labels']>;
-
-/** One series: its prom-client child, and the requests counted since the last scrape. */
-interface Cell {
-  readonly child: Child;
-  pending: number;
-}
+/** The row of a probe in the request table: two rows per probe, `agent="other"` then `agent="kube-probe"`. */
+const probeRow: Readonly<Record<RequestProbe, number>> = { livez: 0, readyz: 2, startupz: 4, drain: 6, metrics: 8, other: 10 };
 
 /**
  * `probe_requests_total{probe,code,agent}` and `drain_requests_total{result}`.
  * Label values are bounded: `probe` and `agent` come from fixed sets and
  * `code` is an HTTP status code, so random request paths add no series.
+ * A request bumps a plain number, found by probe and agent in a fixed table
+ * and by status code in a small map.
  */
 export function requestMetrics(registry: Registry, config: { readonly prefix: string }): RequestCounters {
-  const cells: Cell[] = [];
-  const requests = new Counter({
+  const requests = counterFamily(registry, {
     name: `${config.prefix}probe_requests_total`,
     help: 'Requests answered, by endpoint (livez, readyz, startupz, drain, metrics, other), status code and agent (kube-probe or other).',
     labelNames: ['probe', 'code', 'agent'],
-    registers: [registry],
-    collect() {
-      for (const cell of cells) {
-        if (cell.pending === 0) continue;
-        cell.child.inc(cell.pending);
-        cell.pending = 0;
-      }
-    },
   });
-  const drains = new Counter({
+  const drains = counterFamily(registry, {
     name: `${config.prefix}drain_requests_total`,
     help: 'Requests to /drain, by result (drained, unauthorized, forbidden, unavailable).',
     labelNames: ['result'],
-    registers: [registry],
   });
-  // byProbe[probe][agent] maps a status code to its cell.
-  const byProbe = new Map<RequestProbe, [Map<number, Cell>, Map<number, Cell>]>(requestProbes.map((p) => [p, [new Map(), new Map()]]));
-  const cellOf = (probe: RequestProbe, code: number, kubeProbe: boolean): Cell => {
-    const byCode = byProbe.get(probe)![kubeProbe ? 1 : 0];
-    let cell = byCode.get(code);
-    if (!cell) {
-      cell = { child: requests.labels(probe, String(code), kubeProbe ? 'kube-probe' : 'other'), pending: 0 };
-      cell.child.inc(0);
-      byCode.set(code, cell);
-      cells.push(cell);
+  // table[probeRow[probe] + kube] maps a status code to its series.
+  const table = requestProbes.flatMap(() => [new Map<number, Series>(), new Map<number, Series>()]);
+  const seriesOf = (probe: RequestProbe, code: number, kubeProbe: boolean): Series => {
+    const byCode = table[probeRow[probe] + (kubeProbe ? 1 : 0)]!;
+    let found = byCode.get(code);
+    if (!found) {
+      found = requests.labels(probe, String(code), kubeProbe ? 'kube-probe' : 'other');
+      byCode.set(code, found);
     }
-    return cell;
+    return found;
   };
   // The series a healthy pod produces exist from the start, at 0.
   for (const kubeProbe of [true, false]) {
-    for (const probe of ['livez', 'readyz', 'startupz'] as const) for (const code of [200, 503]) cellOf(probe, code, kubeProbe);
-    cellOf('other', 404, kubeProbe);
-    cellOf('other', 400, kubeProbe);
+    for (const probe of ['livez', 'readyz', 'startupz'] as const) for (const code of [200, 503]) seriesOf(probe, code, kubeProbe);
+    seriesOf('other', 404, kubeProbe);
+    seriesOf('other', 400, kubeProbe);
   }
-  cellOf('metrics', 200, false);
-  const drainChildren = new Map(drainResults.map((r) => [r, drains.labels(r)]));
-  for (const child of drainChildren.values()) child.inc(0);
+  seriesOf('metrics', 200, false);
+  const drainSeries: Readonly<Record<DrainResult, Series>> = {
+    drained: drains.labels('drained'),
+    unauthorized: drains.labels('unauthorized'),
+    forbidden: drains.labels('forbidden'),
+    unavailable: drains.labels('unavailable'),
+  };
 
   return {
     countRequest(probe, statusCode, kubeProbe) {
-      cellOf(probe, statusCode, kubeProbe).pending++;
+      seriesOf(probe, statusCode, kubeProbe).value++;
     },
     countDrain(result) {
-      drainChildren.get(result)?.inc();
+      drainSeries[result].value++;
     },
   };
 }

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CheckResults } from '../../src/checks/check-result.js';
+import { serviceFromFunction } from '../../src/core/background-service.js';
 import { now } from '../../src/core/clock.js';
 import { serverPhases, serviceStates } from '../../src/core/states.js';
+import { createMetrics } from '../../src/metrics/podwarden-metrics.js';
 import { leftOutProcessMetrics } from '../../src/metrics/process-metrics.js';
-import { until } from '../helpers/core.js';
+import { recordingServer, until } from '../helpers/core.js';
 import { type Harness, startHarness } from '../http/harness.js';
 import { families, promtoolCheckMetrics, samples } from './promtool.js';
 
@@ -118,6 +121,28 @@ describe('metrics', () => {
     expect(text).toContain('podwarden_drain_requests_total{result="drained"} 0');
     const again = (await scrape(h)).text;
     expect(again).toContain('podwarden_probe_requests_total{probe="metrics",code="200",agent="other"} 1');
+  });
+
+  it('renders what prom-client renders from the same registry, counting requests without a flush', async () => {
+    const { server } = recordingServer();
+    for (const name of ['db', 'cache']) server.addService(serviceFromFunction(name, async (shutdown) => shutdown.wait()));
+    const results = new CheckResults();
+    const metrics = createMetrics({ server, checkResults: results, processMetrics: false });
+    results.report({ name: 'db', type: 'tcp', ok: true, durationMs: 3.2, error: undefined, at: now() });
+    results.report({ name: 'db', type: 'tcp', ok: false, durationMs: 20_000, error: 'timeout', at: now() });
+    metrics.requests.countRequest('readyz', 503, true);
+    metrics.requests.countRequest('livez', 418, false);
+    metrics.requests.countDrain('unauthorized');
+    const { body } = await metrics.render(false);
+    expect(body).toBe(await metrics.registry.metrics());
+    expect(body).toContain('podwarden_probe_requests_total{probe="readyz",code="503",agent="kube-probe"} 1\n');
+    expect(body).toContain('podwarden_probe_requests_total{probe="livez",code="418",agent="other"} 1\n');
+    expect(body).toContain('podwarden_drain_requests_total{result="unauthorized"} 1\n');
+    expect(body).toContain('podwarden_check_duration_seconds_bucket{le="10",name="db"} 1\n');
+    expect(body).toContain('podwarden_check_duration_seconds_bucket{le="+Inf",name="db"} 2\n');
+    metrics.requests.countRequest('readyz', 503, true);
+    expect((await metrics.render(true)).body).toContain('podwarden_probe_requests_total{probe="readyz",code="503",agent="kube-probe"} 2\n');
+    metrics.close();
   });
 
   it('`promtool check metrics` reports nothing for the whole exposition', async () => {
