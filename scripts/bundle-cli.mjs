@@ -3,7 +3,8 @@
 // commands). One file instead of ~600 saves the module loader's per-file work
 // at every start; see docs/performance.md. The library (dist/index.js) stays
 // tsc's unbundled output.
-import { rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -11,7 +12,7 @@ const root = new URL('..', import.meta.url).pathname;
 // Chunk names carry a content hash: drop the previous build's.
 rmSync(new URL('dist/cli/chunks', new URL('..', import.meta.url)), { recursive: true, force: true });
 
-await build({
+const result = await build({
   absWorkingDir: root,
   entryPoints: { main: 'src/cli/main.ts' },
   outdir: 'dist/cli',
@@ -29,4 +30,18 @@ await build({
   // The CommonJS dependencies call require() for Node's built-ins.
   banner: { js: "import { createRequire as __podwardenRequire } from 'node:module';\nconst require = __podwardenRequire(import.meta.url);" },
   logLevel: 'warning',
+  write: false,
 });
+
+// esbuild leaves comments and regular-expression literals as written, and one
+// non-ASCII character makes V8 hold a whole chunk's source as a two-byte
+// string (twice the memory). \uXXXX means the same in strings, templates and
+// regular expressions, and is harmless in comments.
+const toAscii = (text) => text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+for (const file of result.outputFiles) {
+  mkdirSync(dirname(file.path), { recursive: true });
+  writeFileSync(file.path, toAscii(file.text));
+}
+// The `podwarden` bin: tsc wrote main.js first, without the executable bit.
+chmodSync(new URL('dist/cli/main.js', new URL('..', import.meta.url)), 0o755);
