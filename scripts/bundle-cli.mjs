@@ -9,6 +9,29 @@ import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 
+/**
+ * prom-client's index also loads its Pushgateway (https, zlib) and cluster
+ * aggregator (cluster, child_process, dgram): ~2 MiB of Node built-ins the CLI
+ * never uses. The bundle takes the three parts podwarden uses from their
+ * modules; a test compares the CLI's exposition with the library's.
+ */
+const promClientParts = {
+  name: 'prom-client-parts',
+  setup(build) {
+    build.onResolve({ filter: /^prom-client$/ }, () => ({ path: 'prom-client', namespace: 'prom-client-parts' }));
+    build.onLoad({ filter: /.*/, namespace: 'prom-client-parts' }, () => ({
+      resolveDir: root,
+      loader: 'js',
+      contents: [
+        "import Registry from 'prom-client/lib/registry.js';",
+        "import Gauge from 'prom-client/lib/gauge.js';",
+        "import collectDefaultMetrics from 'prom-client/lib/defaultMetrics.js';",
+        'export { Registry, Gauge, collectDefaultMetrics };',
+      ].join('\n'),
+    }));
+  },
+};
+
 // Chunk names carry a content hash: drop the previous build's.
 rmSync(new URL('dist/cli/chunks', new URL('..', import.meta.url)), { recursive: true, force: true });
 
@@ -29,6 +52,7 @@ const result = await build({
   external: ['@grpc/grpc-js', 'grpc-health-check'],
   // The CommonJS dependencies call require() for Node's built-ins.
   banner: { js: "import { createRequire as __podwardenRequire } from 'node:module';\nconst require = __podwardenRequire(import.meta.url);" },
+  plugins: [promClientParts],
   logLevel: 'warning',
   write: false,
 });

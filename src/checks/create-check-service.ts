@@ -1,30 +1,42 @@
 import type { BackgroundService } from '../core/background-service.js';
 import type { ServiceSpec } from '../config/schema.js';
 import type { CheckResults } from './check-result.js';
-import { dnsCheck } from './dns-check.js';
-import { execCheck } from './exec-check.js';
-import { fileCheck } from './file-check.js';
-import { grpcCheck } from './grpc-check.js';
-import { httpCheck } from './http-check.js';
-import { moduleService } from './module-service.js';
-import { tcpCheck } from './tcp-check.js';
 
-/** Build the {@link BackgroundService} for one configured service; periodic checks report to `results`. */
+/**
+ * Build the {@link BackgroundService} for one configured service; periodic
+ * checks report to `results`. Each check type's module (and the Node
+ * built-ins it needs: `https`, `child_process`, `dns`, grpc) is imported when
+ * a service of that type first starts, so a config without, say, exec checks
+ * never loads `child_process`.
+ */
 export function createCheckService(spec: ServiceSpec, results: CheckResults): BackgroundService {
+  let built: Promise<BackgroundService> | undefined;
+  return {
+    name: spec.name,
+    async startWithReadyNotifier(shutdown, ready) {
+      const service = await (built ??= build(spec, results));
+      if (service.startWithReadyNotifier) return service.startWithReadyNotifier(shutdown, ready);
+      ready.notifyReady();
+      return service.start?.(shutdown);
+    },
+  };
+}
+
+async function build(spec: ServiceSpec, results: CheckResults): Promise<BackgroundService> {
   switch (spec.type) {
     case 'http':
-      return httpCheck(spec, results);
+      return (await import('./http-check.js')).httpCheck(spec, results);
     case 'tcp':
-      return tcpCheck(spec, results);
+      return (await import('./tcp-check.js')).tcpCheck(spec, results);
     case 'grpc':
-      return grpcCheck(spec, results);
+      return (await import('./grpc-check.js')).grpcCheck(spec, results);
     case 'exec':
-      return execCheck(spec, results);
+      return (await import('./exec-check.js')).execCheck(spec, results);
     case 'file':
-      return fileCheck(spec, results);
+      return (await import('./file-check.js')).fileCheck(spec, results);
     case 'dns':
-      return dnsCheck(spec, results);
+      return (await import('./dns-check.js')).dnsCheck(spec, results);
     case 'module':
-      return moduleService(spec);
+      return (await import('./module-service.js')).moduleService(spec);
   }
 }

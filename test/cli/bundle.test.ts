@@ -1,0 +1,33 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Server } from '../../src/core/server.js';
+import { createMetrics } from '../../src/metrics/podwarden-metrics.js';
+import { type ServeProcess, startServe } from './cli-process.js';
+
+let serve: ServeProcess | undefined;
+afterEach(() => {
+  serve?.fixture.kill('SIGKILL');
+  serve = undefined;
+});
+
+/** `name type` of every family an exposition declares. */
+const families = (exposition: string) =>
+  exposition
+    .split('\n')
+    .filter((line) => line.startsWith('# TYPE '))
+    .map((line) => line.slice('# TYPE '.length))
+    .sort();
+
+describe('the bundled CLI', () => {
+  it('exposes the same metric families as the library (the bundle takes only some parts of prom-client)', async () => {
+    serve = await startServe();
+    const scraped = await serve.get('/metrics');
+    expect(scraped.status).toBe(200);
+    const server = new Server({ handleSignals: false });
+    const library = await createMetrics({ server }).render(false);
+    const cli = families(scraped.body);
+    expect(cli).toEqual(families(library.body));
+    // prom-client's process and Node.js families are among them.
+    expect(cli).toContain('process_cpu_user_seconds_total counter');
+    expect(cli).toContain('nodejs_heap_size_used_bytes gauge');
+  });
+});
