@@ -1,4 +1,4 @@
-import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { type IntervalHistogram, type RecordableHistogram, createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 /** Event-loop thresholds, in milliseconds. */
 export interface EventLoopConfig {
@@ -18,19 +18,134 @@ export interface EventLoopVerdict {
   readonly notLive: string | undefined;
 }
 
-/** Timer resolution of the delay histogram, in milliseconds; subtracted from what it records. */
-const resolution = 10;
+/**
+ * Timer resolution of the event-loop delay histogram, in milliseconds. Each
+ * tick wakes the loop, so this sets most of podwarden's idle CPU; a block is
+ * seen to within this much (it may have started up to one tick before the
+ * tick it delayed was due).
+ */
+const resolutionMs = 50;
+const resolutionNs = resolutionMs * 1e6;
+
+/** The percentile at which the `k`-th of `n` sorted samples sits (1-based). */
+const rank = (k: number, n: number) => (100 * (k - 0.5)) / n;
 
 /**
- * Samples event-loop delay with `perf_hooks.monitorEventLoopDelay` on an
- * `unref`'d timer. The lag of a window is its largest delay (or how late the
- * sampling timer itself ran, when that is more). Readers get the
+ * Copy the samples of `from` into `to` as delays (the timer interval minus
+ * the resolution; at least 1 ns, the least a histogram takes), at the
+ * histogram's precision. A histogram only tells values at percentiles, so
+ * each run of equal samples is found by a galloping search: a few lookups
+ * per distinct value.
+ */
+function copyDelays(from: IntervalHistogram, to: RecordableHistogram): void {
+  const n = from.count;
+  let k = 1;
+  while (k <= n) {
+    const value = from.percentile(rank(k, n));
+    let last = k; // the last rank known to hold `value`
+    let step = 1;
+    let beyond = k + 1; // the first rank not yet known to hold it
+    while (beyond <= n && from.percentile(rank(beyond, n)) === value) {
+      last = beyond;
+      step *= 2;
+      beyond = k + step;
+    }
+    beyond = Math.min(beyond, n + 1);
+    while (beyond - last > 1) {
+      const mid = (last + beyond) >>> 1;
+      if (from.percentile(rank(mid, n)) === value) last = mid;
+      else beyond = mid;
+    }
+    const delay = Math.max(1, value - resolutionNs);
+    for (; k <= last; k++) to.record(delay);
+  }
+}
+
+/** One reader of the shared event-loop delay histogram. */
+export interface EventLoopDelayReader {
+  /** The largest delay recorded since the last call, in milliseconds (0 when none). */
+  takeMax(): number;
+  /**
+   * With `samples`: every delay (nanoseconds) since the reader last reset
+   * the histogram, brought up to date; the reader resets it. A delay is how
+   * late a tick of the sampling timer ran (its interval minus the resolution).
+   */
+  samples(): RecordableHistogram | undefined;
+  /** Stop reading; the histogram stops with its last reader. */
+  close(): void;
+}
+
+interface ReaderState {
+  max: number;
+  readonly samples: RecordableHistogram | undefined;
+}
+
+/**
+ * The process's one event-loop delay histogram
+ * (`perf_hooks.monitorEventLoopDelay`, a native timer every 50 ms), shared by the {@link EventLoopMonitor}
+ * (the largest delay of each of its windows) and the process metrics
+ * (`nodejs_eventloop_lag_*`: the delays since their last scrape): two
+ * histograms would wake the loop twice as often. It runs while it has
+ * readers. A read folds what was recorded since the last read into every
+ * reader's state and resets the histogram.
+ */
+class EventLoopDelay {
+  #histogram: IntervalHistogram | undefined;
+  readonly #readers = new Set<ReaderState>();
+
+  /** A new reader; `samples` asks for every delay, not only the largest. */
+  open(options: { samples: boolean }): EventLoopDelayReader {
+    const state: ReaderState = { max: 0, samples: options.samples ? createHistogram() : undefined };
+    this.#fold();
+    this.#readers.add(state);
+    if (!this.#histogram) {
+      this.#histogram = monitorEventLoopDelay({ resolution: resolutionMs });
+      this.#histogram.enable();
+    }
+    return {
+      takeMax: () => {
+        this.#fold();
+        const max = state.max;
+        state.max = 0;
+        return max / 1e6;
+      },
+      samples: () => {
+        this.#fold();
+        return state.samples;
+      },
+      close: () => {
+        if (!this.#readers.delete(state) || this.#readers.size > 0) return;
+        this.#histogram?.disable();
+        this.#histogram = undefined;
+      },
+    };
+  }
+
+  #fold(): void {
+    const histogram = this.#histogram;
+    if (!histogram || histogram.count === 0) return;
+    const max = histogram.max - resolutionNs;
+    for (const reader of this.#readers) {
+      if (max > reader.max) reader.max = max;
+      if (reader.samples) copyDelays(histogram, reader.samples);
+    }
+    histogram.reset();
+  }
+}
+
+/** The event-loop delay histogram of this process. */
+export const eventLoopDelay = new EventLoopDelay();
+
+/**
+ * Samples event-loop delay from the shared {@link eventLoopDelay} histogram
+ * on an `unref`'d timer. The lag of a window is its largest delay (or how
+ * late the sampling timer itself ran, when that is more). Readers get the
  * last sample; nothing is measured on a request.
  */
 export class EventLoopMonitor {
   readonly #config: EventLoopConfig;
-  #histogram: IntervalHistogram | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #delay: EventLoopDelayReader | undefined;
   #lagMs = 0;
   #lagSince: number | undefined;
   #lastSampleAt = 0;
@@ -55,8 +170,7 @@ export class EventLoopMonitor {
   start(onChange: (verdict: EventLoopVerdict) => void): void {
     if (this.#timer) return;
     this.#onChange = onChange;
-    this.#histogram = monitorEventLoopDelay({ resolution });
-    this.#histogram.enable();
+    this.#delay = eventLoopDelay.open({ samples: false });
     this.#lastSampleAt = performance.now();
     this.#timer = setInterval(() => this.#sample(), this.#config.sampleInterval);
     this.#timer.unref();
@@ -66,20 +180,17 @@ export class EventLoopMonitor {
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#histogram?.disable();
-    this.#histogram = undefined;
+    this.#delay?.close();
+    this.#delay = undefined;
   }
 
   #sample(): void {
-    const histogram = this.#histogram;
-    if (!histogram) return;
     const at = performance.now();
     // The sampling timer's own lateness counts too: right after a long block it
     // can run before the histogram's timer has recorded the block.
     const late = at - this.#lastSampleAt - this.#config.sampleInterval;
     this.#lastSampleAt = at;
-    const lag = Math.max(0, late, histogram.count > 0 ? histogram.max / 1e6 - resolution : 0);
-    histogram.reset();
+    const lag = Math.max(0, late, this.#delay?.takeMax() ?? 0);
     this.#lagMs = lag;
     const { maxLag, livenessAfter } = this.#config;
     let notReady: string | undefined;
