@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import type { BackgroundService } from '../core/background-service.js';
 import type { HttpServiceSpec } from '../config/schema.js';
 import type { CheckResults } from './check-result.js';
@@ -9,64 +10,100 @@ import { readCa } from './tls-material.js';
 /** How much of the body `bodyMatch` looks at (kubelet reads 10 KiB). */
 export const bodyMatchLimit = 64 * 1024;
 
+/** Errors of a request on a kept-alive connection the server had closed meanwhile: worth one retry on a new one. */
+const staleConnectionCodes = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
 /** `[[200, 399]]` → `200-399`. */
 function describeRanges(ranges: HttpServiceSpec['expectStatus']): string {
   return ranges.map(([lo, hi]) => (lo === hi ? String(lo) : `${lo}-${hi}`)).join(',');
 }
 
 /**
- * An `http` check: request `url` with a fresh connection each attempt;
- * success when the status is in `expectStatus` and, with `bodyMatch`, the
- * first 64 KiB of the body match. Redirects are not followed. Header values
- * never appear in failure reasons.
+ * An `http` check: request `url`; success when the status is in
+ * `expectStatus` and, with `bodyMatch`, the first 64 KiB of the body match.
+ * Redirects are not followed. Header values never appear in failure reasons.
+ * Each check keeps one connection alive between attempts (its own agent,
+ * closed when the service stops), so an attempt costs a request, not a TCP
+ * or TLS handshake: the body is read to its end (at most 64 KiB, within the
+ * timeout) so the connection can serve the next attempt. A request that
+ * fails on a reused connection the server had closed meanwhile is retried
+ * once on a new connection; a server that went away is seen at the next
+ * attempt, as with a new connection each time.
  */
 export function httpCheck(spec: HttpServiceSpec, results: CheckResults): BackgroundService {
   const url = new URL(spec.url);
-  const client = url.protocol === 'https:' ? https : http;
+  const secure = url.protocol === 'https:';
+  const client = secure ? https : http;
   const expected = describeRanges(spec.expectStatus);
-  const headers = { 'user-agent': 'podwarden', ...spec.headers };
+  const match = spec.bodyMatch;
+  const statusOk = (status: number) => spec.expectStatus.some(([lo, hi]) => status >= lo && status <= hi);
   return periodicCheck({
     ...spec,
     results,
     async setup() {
       const ca = await readCa(spec.tls?.ca);
-      const tlsOptions = url.protocol === 'https:' ? { ca, rejectUnauthorized: !(spec.tls?.insecureSkipVerify ?? false) } : {};
+      const agent = secure
+        ? new https.Agent({ keepAlive: true, maxFreeSockets: 1, ca, rejectUnauthorized: !(spec.tls?.insecureSkipVerify ?? false) })
+        : new http.Agent({ keepAlive: true, maxFreeSockets: 1 });
+      // Built once: every attempt sends the same request.
+      const options: http.RequestOptions = { ...urlToHttpOptions(url), method: spec.method, headers: { 'user-agent': 'podwarden', ...spec.headers }, agent };
       return {
         probe: (signal) =>
           new Promise<void>((resolve, reject) => {
-            const req = client.request(url, { method: spec.method, headers, agent: false, signal, ...tlsOptions }, (res) => {
+            let done = false;
+            let responded = false;
+            let req: http.ClientRequest;
+            const finish = (error: string | undefined) => {
+              if (done) return;
+              done = true;
+              if (error === undefined) resolve();
+              else reject(new Error(error));
+            };
+            const onResponse = (res: http.IncomingMessage) => {
+              responded = true;
               const status = res.statusCode ?? 0;
-              if (!spec.expectStatus.some(([lo, hi]) => status >= lo && status <= hi)) {
+              if (!statusOk(status)) {
                 res.destroy();
-                reject(new Error(`status ${status}, expected ${expected}`));
-                return;
-              }
-              const match = spec.bodyMatch;
-              if (!match) {
-                res.destroy();
-                resolve();
+                finish(`status ${status}, expected ${expected}`);
                 return;
               }
               let body = '';
+              let length = 0;
               const judge = () => {
-                res.destroy();
-                if (match.test(body)) resolve();
-                else reject(new Error(`status ${status} but the body does not match ${match.toString()}`));
+                if (!match) finish(undefined);
+                else if (match.test(body)) finish(undefined);
+                else finish(`status ${status} but the body does not match ${match.toString()}`);
               };
-              res.setEncoding('utf8');
-              res.on('data', (chunk: string) => {
-                body += chunk;
-                if (body.length >= bodyMatchLimit) {
+              if (match) res.setEncoding('utf8');
+              res.on('data', (chunk: string | Buffer) => {
+                if (match) body += chunk as string;
+                length += chunk.length;
+                if (length >= bodyMatchLimit) {
+                  // Past the limit: judge what came, and give up the connection rather than read on.
                   body = body.slice(0, bodyMatchLimit);
+                  res.destroy();
                   judge();
                 }
               });
               res.on('end', judge);
-              res.on('error', (err) => reject(new Error(`reading the body: ${describeError(err)}`)));
+              res.on('error', (err) => finish(`reading the body: ${describeError(err)}`));
+            };
+            const send = (retry: boolean) => {
+              req = client.request(options, onResponse);
+              req.on('error', (err: NodeJS.ErrnoException) => {
+                if (retry && !done && !responded && req.reusedSocket && staleConnectionCodes.has(err.code ?? '')) send(false);
+                else finish(describeError(err));
+              });
+              req.end();
+            };
+            signal.addEventListener('abort', () => {
+              if (done) return;
+              finish('aborted');
+              req.destroy();
             });
-            req.on('error', (err) => reject(new Error(describeError(err))));
-            req.end();
+            send(true);
           }),
+        close: () => agent.destroy(),
       };
     },
   });

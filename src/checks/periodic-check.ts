@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { BackgroundService } from '../core/background-service.js';
-import { now } from '../core/clock.js';
+import { type Timestamp, now } from '../core/clock.js';
 import type { ServiceReadyNotifier } from '../core/ready-notifier.js';
 import type { ShutdownWatch } from '../core/shutdown-watch.js';
 import type { CheckResults } from './check-result.js';
@@ -65,89 +65,148 @@ export function periodicCheck(options: PeriodicCheckOptions): BackgroundService 
 
 async function runChecks(options: PeriodicCheckOptions, shutdown: ShutdownWatch, ready: ServiceReadyNotifier): Promise<void> {
   const session = await options.setup(shutdown);
-  const tracker = new ThresholdTracker(options.successThreshold, options.failureThreshold);
-  let inFlight: Promise<unknown> | undefined;
   try {
-    if (!(await sleep(options.initialDelay, shutdown.signal))) return;
-    while (!shutdown.isShuttingDown) {
-      // Never two attempts at once: a probe that ignored its abort is waited for (but not at shutdown).
-      if (inFlight && !(await settledUnlessAborted(inFlight, shutdown.signal))) return;
-      const started = now();
-      const attempt = attemptOnce(session.probe, options.timeout, shutdown.signal);
-      inFlight = attempt.settled;
-      const error = await attempt.outcome;
-      if (shutdown.isShuttingDown) return; // an attempt cut short by shutdown is not a result
-      const durationMs = performance.now() - started.mono;
-      options.results.report({ name: options.name, type: options.type, ok: error === undefined, durationMs, error, at: started });
-      const change = tracker.record(error === undefined);
-      if (change === 'ready') ready.notifyReady();
-      else if (error !== undefined && change !== 'unchanged-ready') ready.notifyNotReady(error);
-      if (!(await sleep(started.mono + options.interval - performance.now(), shutdown.signal))) return;
-    }
+    if (!shutdown.isShuttingDown) await new CheckLoop(options, session.probe, shutdown.signal, ready).run();
   } finally {
     await session.close?.();
   }
 }
 
 /**
- * Run the probe once. `outcome` resolves with undefined on success or the
- * failure reason, at the latest when the timeout passes or shutdown fires;
- * `settled` resolves when the probe itself has returned.
+ * The schedule of one check, driven by a single timer: it fires either to
+ * start the next attempt or to end the current one at its timeout. Starts
+ * stay on a fixed grid (`interval` apart, so timer lateness does not add up);
+ * an attempt that overran starts the next one as soon as it has returned.
+ * Handlers are bound once and one shutdown listener serves every attempt; an
+ * attempt allocates its `AbortController`, a timer, its result and what the
+ * probe itself allocates. While an attempt hangs, nothing runs until its
+ * timeout, and nothing after it until the probe returns.
  */
-function attemptOnce(probe: Probe, timeoutMs: number, shutdown: AbortSignal): { outcome: Promise<string | undefined>; settled: Promise<unknown> } {
-  const controller = new AbortController();
-  let finish!: (reason: string | undefined) => void;
-  const outcome = new Promise<string | undefined>((resolve) => (finish = resolve));
-  const onShutdown = () => {
-    controller.abort(shutdown.reason);
-    finish('shutting down');
+class CheckLoop {
+  readonly #options: PeriodicCheckOptions;
+  readonly #probe: Probe;
+  readonly #shutdown: AbortSignal;
+  readonly #ready: ServiceReadyNotifier;
+  readonly #tracker: ThresholdTracker;
+  readonly #timedOut: string;
+  #timer: NodeJS.Timeout | undefined;
+  #controller: AbortController | undefined;
+  #started: Timestamp = { mono: 0, wall: 0 };
+  /** When the next attempt is due, on the monotonic clock. */
+  #due = 0;
+  /** The probe was called and has not returned yet. */
+  #running = false;
+  /** The current attempt's result is out (a timeout reports before the probe returns). */
+  #reported = false;
+  /** Shutdown came, or reporting a result threw: nothing runs any more. */
+  #stopped = false;
+  #resolve: () => void = noop;
+  #reject: (err: unknown) => void = noop;
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    if (this.#stopped) return;
+    if (this.#running) this.#timeout();
+    else this.#start();
   };
-  const timer = setTimeout(() => {
-    finish(`timed out after ${formatMs(timeoutMs)}`);
-    controller.abort(new Error('timeout'));
-  }, timeoutMs);
-  shutdown.addEventListener('abort', onShutdown, { once: true });
-  const settled = Promise.resolve()
-    .then(() => probe(controller.signal))
-    .then(
-      () => finish(undefined),
-      (err: unknown) => finish((err instanceof Error ? err.message : String(err)) || 'failed'),
-    );
-  void outcome.then(() => {
-    clearTimeout(timer);
-    shutdown.removeEventListener('abort', onShutdown);
-  });
-  return { outcome, settled };
-}
+  readonly #onFulfilled = (): void => this.#returned(undefined);
+  readonly #onRejected = (err: unknown): void => this.#returned((err instanceof Error ? err.message : String(err)) || 'failed');
+  readonly #onShutdown = (): void => {
+    this.#stop(this.#shutdown.reason);
+    this.#resolve(); // an attempt cut short by shutdown is not a result
+  };
 
-/** Resolves true when `promise` settled, false when `signal` fired first. */
-function settledUnlessAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => resolve(false);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void promise.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
+  constructor(options: PeriodicCheckOptions, probe: Probe, shutdown: AbortSignal, ready: ServiceReadyNotifier) {
+    this.#options = options;
+    this.#probe = probe;
+    this.#shutdown = shutdown;
+    this.#ready = ready;
+    this.#tracker = new ThresholdTracker(options.successThreshold, options.failureThreshold);
+    this.#timedOut = `timed out after ${formatMs(options.timeout)}`;
+  }
+
+  /** Run until shutdown; rejects when reporting a result throws. */
+  run(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = (err) => {
+        this.#shutdown.removeEventListener('abort', this.#onShutdown);
+        this.#stop(err);
+        reject(err);
+      };
+      this.#shutdown.addEventListener('abort', this.#onShutdown, { once: true });
+      this.#due = performance.now() + this.#options.initialDelay;
+      if (this.#options.initialDelay > 0) this.#timer = setTimeout(this.#onTimer, this.#options.initialDelay);
+      else this.#start();
     });
-  });
+  }
+
+  #start(): void {
+    const { interval, timeout } = this.#options;
+    this.#started = now();
+    const at = this.#started.mono;
+    // On the grid while on time; a late start (an overrunning attempt, a blocked loop) moves the grid.
+    this.#due = at - this.#due < interval / 2 ? this.#due + interval : at + interval;
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.#running = true;
+    this.#reported = false;
+    this.#timer = setTimeout(this.#onTimer, timeout);
+    let attempt: Promise<void>;
+    try {
+      attempt = Promise.resolve(this.#probe(controller.signal));
+    } catch (err) {
+      this.#onRejected(err);
+      return;
+    }
+    attempt.then(this.#onFulfilled, this.#onRejected);
+  }
+
+  #stop(reason: unknown): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#controller?.abort(reason);
+  }
+
+  #timeout(): void {
+    this.#controller?.abort(new Error('timeout'));
+    this.#report(this.#timedOut);
+  }
+
+  /** The probe returned: report it unless its timeout already did, then schedule the next attempt. */
+  #returned(error: string | undefined): void {
+    this.#running = false;
+    this.#controller = undefined;
+    if (this.#stopped) return;
+    if (!this.#reported) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#report(error);
+      if (this.#stopped) return;
+    }
+    // Whole milliseconds: Node keeps one timer list per duration, so checks share lists.
+    const wait = Math.ceil(this.#due - performance.now());
+    if (wait > 0) this.#timer = setTimeout(this.#onTimer, wait);
+    else this.#start();
+  }
+
+  #report(error: string | undefined): void {
+    this.#reported = true;
+    const started = this.#started;
+    const ok = error === undefined;
+    try {
+      this.#options.results.report({ name: this.#options.name, type: this.#options.type, ok, durationMs: performance.now() - started.mono, error, at: started });
+      const change = this.#tracker.record(ok);
+      if (change === 'ready') this.#ready.notifyReady();
+      else if (!ok && change !== 'unchanged-ready') this.#ready.notifyNotReady(error);
+    } catch (err) {
+      this.#reject(err);
+    }
+  }
 }
 
-/** Wait `ms`; resolves false when `signal` fired first. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (completed: boolean) => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(completed);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+function noop(): void {}
 
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/core.js';
 import { runCheck } from './harness.js';
-import { selfSignedCert, testHttpServer } from './servers.js';
+import { selfSignedCert, testHttpServer, testResettingHttpServer } from './servers.js';
 
 const interval = 150;
 const timeout = 100;
@@ -88,6 +88,39 @@ describe('http check', () => {
     expect(run.snapshot().reason).not.toContain('sup3r');
   });
 
+  it('keeps one connection alive across attempts, and closes it when the service stops', async () => {
+    const app = await testHttpServer();
+    const run = await runCheck({ type: 'http', name: 'app', url: app.url(), interval: '20ms' });
+    await until(() => run.results.length >= 5);
+    expect(run.results.every((r) => r.ok)).toBe(true);
+    expect(app.requests.length).toBeGreaterThanOrEqual(5);
+    expect(app.connections()).toBe(1);
+    await run.stop();
+    await until(() => app.openConnections() === 0, 2000, 'the kept-alive connection to close');
+  });
+
+  it('retries once on a new connection when the server had closed the kept-alive one', async () => {
+    const app = await testResettingHttpServer();
+    const run = await runCheck({ type: 'http', name: 'app', url: app.url, interval: '20ms', failureThreshold: 1 });
+    await until(() => run.results.length >= 4);
+    expect(run.results.map((r) => r.error)).toEqual(run.results.map(() => undefined));
+    // Every attempt after the first met a reset connection, then went through on a new one.
+    expect(app.connections()).toBe(run.results.length);
+    expect(run.state()).toBe('ready');
+  });
+
+  it('reads the body to its end, and judges a body past 64 KiB by what came first', async () => {
+    const app = await testHttpServer();
+    app.set({ body: `${'x'.repeat(100 * 1024)}tail` });
+    const plain = await runCheck({ type: 'http', name: 'plain', url: app.url(), interval: '50ms' });
+    const head = await runCheck({ type: 'http', name: 'head', url: app.url(), interval: '50ms', bodyMatch: 'xxxx' });
+    const tail = await runCheck({ type: 'http', name: 'tail', url: app.url(), interval: '50ms', bodyMatch: 'tail' });
+    await plain.waitFor('ready');
+    await head.waitFor('ready');
+    await until(() => tail.results.length >= 1);
+    expect(tail.results[0]!.error).toMatch(/^status 200 but the body does not match/);
+  });
+
   const cert = selfSignedCert();
   describe('over TLS (certificate made with openssl at test time)', () => {
     it('trusts a server signed by tls.ca, given as a file path', async () => {
@@ -96,10 +129,12 @@ describe('http check', () => {
       await run.waitFor('ready');
     });
 
-    it('trusts a server signed by tls.ca, given as inline PEM', async () => {
+    it('trusts a server signed by tls.ca, given as inline PEM, over one kept-alive connection', async () => {
       const app = await testHttpServer(cert);
-      const run = await runCheck({ type: 'http', name: 'tls', url: app.url(), interval: '50ms', tls: { ca: cert.cert } });
+      const run = await runCheck({ type: 'http', name: 'tls', url: app.url(), interval: '20ms', tls: { ca: cert.cert } });
       await run.waitFor('ready');
+      await until(() => run.results.length >= 3);
+      expect(app.connections()).toBe(1);
     });
 
     it('refuses a self-signed certificate without the CA, and accepts it with insecureSkipVerify', async () => {

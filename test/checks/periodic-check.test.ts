@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CheckResults } from '../../src/checks/check-result.js';
 import { type Probe, periodicCheck } from '../../src/checks/periodic-check.js';
 import { ThresholdTracker } from '../../src/checks/threshold-tracker.js';
+import { ServiceReadyNotifier } from '../../src/core/ready-notifier.js';
+import { ShutdownTrigger } from '../../src/core/shutdown-watch.js';
 import { sleep, until } from '../helpers/core.js';
 import { runInServer } from './harness.js';
 
@@ -169,5 +171,52 @@ describe('periodicCheck in a Server', () => {
     );
     await run.waitFor('failed');
     expect(run.snapshot().reason).toBe('cannot read CA file /nope: ENOENT');
+  });
+
+  it('keeps attempts on the interval grid: timer drift does not add up', async () => {
+    const { service, results } = scripted('steady', [true], { interval: 40 });
+    const run = runInServer(service, results);
+    await until(() => run.results.length >= 21, 5000);
+    const starts = run.results.map((r) => r.at.mono);
+    // Each timer fires a little early or late, but the next start is computed from the grid,
+    // so the last starts are still about k × 40 ms after the first (the median ignores one late tick).
+    const offsets = starts.map((at, k) => at - starts[0]! - k * 40).slice(16, 21).sort((a, b) => a - b);
+    expect(Math.abs(offsets[2]!)).toBeLessThan(8);
+  });
+});
+
+describe('periodicCheck timers (fake clock)', () => {
+  it('holds one timer per check, and none while a timed-out attempt hangs', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      let calls = 0;
+      const probe: Probe = () => {
+        calls++;
+        return new Promise(() => {}); // hangs, ignoring its signal
+      };
+      const results = new CheckResults();
+      const seen: string[] = [];
+      results.on((r) => seen.push(r.error ?? 'ok'));
+      const trigger = new ShutdownTrigger();
+      const ready = new ServiceReadyNotifier({ ready: () => {}, notReady: () => {} });
+      const running = periodicCheck({ name: 'hung', type: 'test', results, ...timing, interval: 10, timeout: 1000, setup: () => ({ probe }) }).startWithReadyNotifier!(
+        trigger.watch(),
+        ready,
+      );
+      await vi.advanceTimersByTimeAsync(0);
+      expect(calls).toBe(1);
+      expect(vi.getTimerCount()).toBe(1); // the attempt's timeout, nothing per interval
+      await vi.advanceTimersByTimeAsync(500);
+      expect(vi.getTimerCount()).toBe(1);
+      await vi.advanceTimersByTimeAsync(600);
+      expect(seen).toEqual(['timed out after 1s']);
+      expect(vi.getTimerCount()).toBe(0); // waiting for the probe to return costs nothing per tick
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(calls).toBe(1);
+      trigger.fire('api');
+      await running;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

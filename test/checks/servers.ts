@@ -63,18 +63,52 @@ export async function testHttpServer(tls?: { key: string; cert: string }, atPort
   };
   const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
   const sockets = trackSockets(server);
+  let connections = 0;
+  server.on(tls ? 'secureConnection' : 'connection', () => connections++);
   const port = await listen(server, atPort);
   onTestFinished(() => close(server, sockets));
   return {
     port,
     url: (path = '/health') => `${tls ? 'https' : 'http'}://127.0.0.1:${port}${path}`,
     requests,
+    /** Connections accepted so far. */
+    connections: () => connections,
+    /** Connections open now. */
+    openConnections: () => sockets.size,
     set(next: Partial<typeof behaviour>) {
       Object.assign(behaviour, next);
     },
     down: () => close(server, sockets),
     up: async () => void (await listen(server, port)),
   };
+}
+
+/**
+ * An HTTP/1.1 server that answers the first request on each connection (200,
+ * kept alive) and resets the connection when a second request comes on it: a
+ * server that dropped an idle keep-alive connection just as a client reused it.
+ */
+export async function testResettingHttpServer() {
+  let connections = 0;
+  let requests = 0;
+  const server = net.createServer((socket) => {
+    connections++;
+    let answered = false;
+    socket.on('data', () => {
+      requests++;
+      if (answered) {
+        socket.resetAndDestroy();
+        return;
+      }
+      answered = true;
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok');
+    });
+    socket.on('error', () => {});
+  });
+  const sockets = trackSockets(server);
+  const port = await listen(server, 0);
+  onTestFinished(() => close(server, sockets));
+  return { url: `http://127.0.0.1:${port}/health`, connections: () => connections, requests: () => requests };
 }
 
 /** A TCP listener the test can turn down and up on the same port. */
