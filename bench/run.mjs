@@ -53,7 +53,7 @@ const results = {
   figures: {},
   goals: [],
 };
-const outDir = join(root, options.out);
+const outDir = resolve(root, options.out);
 const started = Date.now();
 
 try {

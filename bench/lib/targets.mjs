@@ -1,7 +1,7 @@
 // Every server the harness measures. A target says how to start it on a port
 // and which paths answer readiness, liveness and metrics.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /**
  * The Node flags podwarden runs with: those of its CLI's shebang
@@ -38,11 +38,11 @@ function podwarden(name, label, configKey, extra = {}) {
     ...extra,
     command(ctx, port) {
       const config = configKey ? ['--config', ctx.configs.files[configKey]] : [];
-      const cli = join(ctx.root, ctx.options.dist, 'cli', 'main.js');
+      const cli = resolve(ctx.root, ctx.options.dist, 'cli', 'main.js');
       return { cmd: ctx.options.node, args: [...shebangFlags(cli), cli, 'serve', ...config, '--port', String(port)] };
     },
     available(ctx) {
-      return existsSync(join(ctx.root, ctx.options.dist, 'cli', 'main.js')) || `${ctx.options.dist}/cli/main.js is not built yet`;
+      return existsSync(resolve(ctx.root, ctx.options.dist, 'cli', 'main.js')) || `${ctx.options.dist}/cli/main.js is not built yet`;
     },
   };
 }
