@@ -1,4 +1,4 @@
-import { type IntervalHistogram, type RecordableHistogram, createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { type RecordableHistogram, createHistogram, performance } from 'node:perf_hooks';
 
 /** Event-loop thresholds, in milliseconds. */
 export interface EventLoopConfig {
@@ -25,53 +25,18 @@ export interface EventLoopVerdict {
  * tick it delayed was due).
  */
 const resolutionMs = 50;
-const resolutionNs = resolutionMs * 1e6;
-
-/** The percentile at which the `k`-th of `n` sorted samples sits (1-based). */
-const rank = (k: number, n: number) => (100 * (k - 0.5)) / n;
-
-/**
- * Copy the samples of `from` into `to` as delays (the timer interval minus
- * the resolution; at least 1 ns, the least a histogram takes), at the
- * histogram's precision. A histogram only tells values at percentiles, so
- * each run of equal samples is found by a galloping search: a few lookups
- * per distinct value.
- */
-function copyDelays(from: IntervalHistogram, to: RecordableHistogram): void {
-  const n = from.count;
-  let k = 1;
-  while (k <= n) {
-    const value = from.percentile(rank(k, n));
-    let last = k; // the last rank known to hold `value`
-    let step = 1;
-    let beyond = k + 1; // the first rank not yet known to hold it
-    while (beyond <= n && from.percentile(rank(beyond, n)) === value) {
-      last = beyond;
-      step *= 2;
-      beyond = k + step;
-    }
-    beyond = Math.min(beyond, n + 1);
-    while (beyond - last > 1) {
-      const mid = (last + beyond) >>> 1;
-      if (from.percentile(rank(mid, n)) === value) last = mid;
-      else beyond = mid;
-    }
-    const delay = Math.max(1, value - resolutionNs);
-    for (; k <= last; k++) to.record(delay);
-  }
-}
 
 /** One reader of the shared event-loop delay histogram. */
 export interface EventLoopDelayReader {
   /** The largest delay recorded since the last call, in milliseconds (0 when none). */
   takeMax(): number;
   /**
-   * With `samples`: every delay (nanoseconds) since the reader last reset
-   * the histogram, brought up to date; the reader resets it. A delay is how
-   * late a tick of the sampling timer ran (its interval minus the resolution).
+   * With `samples`: every delay (nanoseconds) recorded since the reader last
+   * reset the histogram; the reader resets it. A delay is how late a tick of
+   * the sampling timer ran (at least 1 ns, the least a histogram takes).
    */
   samples(): RecordableHistogram | undefined;
-  /** Stop reading; the histogram stops with its last reader. */
+  /** Stop reading; the timer stops with its last reader. */
   close(): void;
 }
 
@@ -81,55 +46,52 @@ interface ReaderState {
 }
 
 /**
- * The process's one event-loop delay histogram
- * (`perf_hooks.monitorEventLoopDelay`, a native timer every 50 ms), shared by the {@link EventLoopMonitor}
- * (the largest delay of each of its windows) and the process metrics
- * (`nodejs_eventloop_lag_*`: the delays since their last scrape): two
- * histograms would wake the loop twice as often. It runs while it has
- * readers. A read folds what was recorded since the last read into every
- * reader's state and resets the histogram.
+ * The process's one event-loop delay sampler: an `unref`'d timer every
+ * 50 ms records how late it ran, for the {@link EventLoopMonitor} (the
+ * largest delay of each of its windows) and the process metrics
+ * (`nodejs_eventloop_lag_*`: the delays since their last scrape); two
+ * samplers would wake the loop twice as often. It runs while it has readers.
+ * A timer in JavaScript rather than `perf_hooks.monitorEventLoopDelay`: that
+ * histogram drops the first delay after each `reset()`, and readers reset at
+ * their own pace, so a block right after one would go unseen.
  */
 class EventLoopDelay {
-  #histogram: IntervalHistogram | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #last = 0;
   readonly #readers = new Set<ReaderState>();
 
   /** A new reader; `samples` asks for every delay, not only the largest. */
   open(options: { samples: boolean }): EventLoopDelayReader {
     const state: ReaderState = { max: 0, samples: options.samples ? createHistogram() : undefined };
-    this.#fold();
     this.#readers.add(state);
-    if (!this.#histogram) {
-      this.#histogram = monitorEventLoopDelay({ resolution: resolutionMs });
-      this.#histogram.enable();
+    if (!this.#timer) {
+      this.#last = performance.now();
+      this.#timer = setInterval(() => this.#tick(), resolutionMs);
+      this.#timer.unref();
     }
     return {
       takeMax: () => {
-        this.#fold();
         const max = state.max;
         state.max = 0;
         return max / 1e6;
       },
-      samples: () => {
-        this.#fold();
-        return state.samples;
-      },
+      samples: () => state.samples,
       close: () => {
         if (!this.#readers.delete(state) || this.#readers.size > 0) return;
-        this.#histogram?.disable();
-        this.#histogram = undefined;
+        clearInterval(this.#timer);
+        this.#timer = undefined;
       },
     };
   }
 
-  #fold(): void {
-    const histogram = this.#histogram;
-    if (!histogram || histogram.count === 0) return;
-    const max = histogram.max - resolutionNs;
+  #tick(): void {
+    const now = performance.now();
+    const delay = Math.max(1, Math.round((now - this.#last - resolutionMs) * 1e6));
+    this.#last = now;
     for (const reader of this.#readers) {
-      if (max > reader.max) reader.max = max;
-      if (reader.samples) copyDelays(histogram, reader.samples);
+      if (delay > reader.max) reader.max = delay;
+      reader.samples?.record(delay);
     }
-    histogram.reset();
   }
 }
 
