@@ -143,7 +143,7 @@ export const httpService = z
     tls: tls.optional(),
   })
   .refine((spec) => !(spec.method === 'HEAD' && spec.bodyMatch), { error: () => 'bodyMatch cannot be used with method HEAD (no body)', path: ['bodyMatch'] })
-  .describe('Requests `url`; succeeds on an expected status (and body match).');
+  .describe('Requests `url`; succeeds on an expected status (and body match). Each check keeps one keep-alive connection and reads the body to its end (up to 64 KiB, within `timeout`), so a truncated or stalled body fails the attempt.');
 
 export const tcpService = z
   .strictObject({
