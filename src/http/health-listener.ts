@@ -4,14 +4,18 @@ import { httpDefaults } from './options.js';
 import type { FastPath } from './probe-fast-path.js';
 import { textHeaders } from './route-config.js';
 
-/** The request handler that serves what the fast path passes on; loaded on first use. */
-export type LoadRouter = (server: HttpServer) => Promise<RequestListener>;
+/** What serves the requests the fast path passes on: anything with a request handler. */
+export interface Router {
+  readonly handle: RequestListener;
+}
 
 /** A listener of podwarden's: a `node:http` server with a fast path, and the router behind it loaded on demand. */
-export interface HealthListener {
+export interface HealthListener<R extends Router> {
   readonly server: HttpServer;
   /** Load the router now (once); resolves when requests it should serve can be served. */
-  loadRouter(): Promise<RequestListener>;
+  loadRouter(): Promise<R>;
+  /** The router, loaded or loading; `undefined` when nothing has needed it yet. */
+  routerIfStarted(): Promise<R> | undefined;
 }
 
 const closingBody = 'shutting down\n';
@@ -26,23 +30,26 @@ const unavailableBody = 'unavailable\n';
  * pays for it. Requests that arrive while it loads wait for it. Once the
  * server is closing, every request is answered 503 with `connection: close`.
  */
-export function createHealthListener(config: HttpConfig, fastPath: FastPath, load: LoadRouter): HealthListener {
+export function createHealthListener<R extends Router>(config: HttpConfig, fastPath: FastPath, load: (server: HttpServer) => Promise<R>): HealthListener<R> {
   let router: RequestListener | undefined;
-  let loading: Promise<RequestListener> | undefined;
+  let loading: Promise<R> | undefined;
   const server = createServer({ connectionsCheckingInterval: httpDefaults.timeoutCheckInterval }, (request, response) => {
     if (!server.listening) answerClosing(response);
     else if (fastPath(request, response)) return;
     else if (router) router(request, response);
-    else void loadRouter().then((handle) => handle(request, response), () => answerUnavailable(request, response));
+    else void loadRouter().then(({ handle }) => handle(request, response), () => answerUnavailable(request, response));
   });
   server.keepAliveTimeout = config.keepAliveTimeout;
   server.requestTimeout = config.requestTimeout;
   server.headersTimeout = config.headersTimeout;
   server.setTimeout(config.connectionTimeout);
 
-  function loadRouter(): Promise<RequestListener> {
+  function loadRouter(): Promise<R> {
     loading ??= load(server).then(
-      (handle) => (router = handle),
+      (loaded) => {
+        router = loaded.handle;
+        return loaded;
+      },
       (err: unknown) => {
         // A failed load is retried by the next request that needs the router.
         loading = undefined;
@@ -51,7 +58,7 @@ export function createHealthListener(config: HttpConfig, fastPath: FastPath, loa
     );
     return loading;
   }
-  return { server, loadRouter };
+  return { server, loadRouter, routerIfStarted: () => loading };
 }
 
 function answerClosing(response: ServerResponse): void {

@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import type { BackgroundService } from '../core/background-service.js';
 import type { ServiceHandle, Server } from '../core/server.js';
 import { podwardenError } from '../errors.js';
-import type { HealthApp } from './app.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { createHealthListener } from './health-listener.js';
 import { HealthModel, shutdownCheckName } from './health-model.js';
@@ -57,29 +56,19 @@ export function addHttpService(serverCore: Server, input: HttpOptionsInput = {})
 
   const separateMetrics = config.metricsPort !== undefined && metrics !== undefined;
   // fastify is imported only when a request needs more than the fast path.
-  const routers = new Map<'health' | 'metrics', Promise<HealthApp>>();
-  const loadRouter = (role: 'health' | 'metrics', make: (server: HttpServer) => Promise<HealthApp>) => async (server: HttpServer) => {
-    const router = make(server);
-    routers.set(role, router);
-    return (await router).handle;
-  };
   const probes = probeFastPath(model, metrics?.requests);
-  const health = createHealthListener(
-    config,
-    metrics && !separateMetrics ? firstFastPath(probes, metricsFastPath(metrics)) : probes,
-    loadRouter('health', async (server) =>
-      (await import('./router.js')).loadHealthRouter(server, {
-        server: serverCore,
-        model,
-        drain: { token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated },
-        metrics,
-        metricsRoute: !separateMetrics,
-        log,
-      }),
-    ),
+  const health = createHealthListener(config, metrics && !separateMetrics ? firstFastPath(probes, metricsFastPath(metrics)) : probes, async (server) =>
+    (await import('./router.js')).loadHealthRouter(server, {
+      server: serverCore,
+      model,
+      drain: { token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated },
+      metrics,
+      metricsRoute: !separateMetrics,
+      log,
+    }),
   );
   const metricsListener = separateMetrics
-    ? createHealthListener(config, metricsFastPath(metrics), loadRouter('metrics', async (server) => (await import('./router.js')).loadMetricsRouter(server, metrics)))
+    ? createHealthListener(config, metricsFastPath(metrics), async (server) => (await import('./router.js')).loadMetricsRouter(server, metrics))
     : undefined;
 
   const onFallback = (host: string) => log?.warn({ event: 'listen-fallback', host }, `IPv6 is not available; listening on ${host}`);
@@ -119,12 +108,12 @@ export function addHttpService(serverCore: Server, input: HttpOptionsInput = {})
   const handle = serverCore.addService(service, { probes: ['readiness', 'liveness', 'startup'] });
   serverCore.addCloseHook('podwarden-http', async () => {
     eventLoop.stop();
-    const listeners = [health.server, metricsListener?.server].filter((s) => s !== undefined);
-    const closing = Promise.all(listeners.map(closeServer));
+    const listeners = [health, metricsListener].filter((l) => l !== undefined);
+    const closing = Promise.all(listeners.map((l) => closeServer(l.server)));
     // Every service has stopped: a client still sending its request (a slow one) must not hold the exit until the deadline.
-    for (const listener of listeners) listener.closeAllConnections();
+    for (const listener of listeners) listener.server.closeAllConnections();
     await closing;
-    await Promise.all([...routers.values()].map(async (router) => (await router.catch(() => undefined))?.app.close()));
+    await Promise.all(listeners.map(async (l) => (await l.routerIfStarted()?.catch(() => undefined))?.app.close()));
     model.close();
   });
 
@@ -135,10 +124,7 @@ export function addHttpService(serverCore: Server, input: HttpOptionsInput = {})
     server: health.server,
     metricsServer: metricsListener?.server,
     eventLoop,
-    router: async () => {
-      await health.loadRouter();
-      return (await routers.get('health')!).app;
-    },
+    router: async () => (await health.loadRouter()).app,
     address: () => addressOf(health.server),
     metricsAddress: () => addressOf(metricsListener?.server),
   };
