@@ -3,9 +3,10 @@
 // (kubelet's timeoutSeconds: 1), and counts answers by path and status.
 // Success, as kubelet judges it, is a status from 200 to 399.
 //
-// As a module: createPoller(options) → { stop(), report() }.
+// As a module: createPoller(options) → { stop(), report(), window() }.
 // As a script: node kube-poller.mjs <base-url> [path…]; it polls until stdin
-// ends, prints a JSON report line for each "report" line read from stdin, and
+// ends, prints a JSON report line for each "report" line read from stdin (all
+// it saw), for each "window" line (what it saw since the last "window"), and
 // a last one when stdin ends. Environment: POLL_INTERVAL_MS (100),
 // POLL_TIMEOUT_MS (1000).
 import http from 'node:http';
@@ -35,10 +36,33 @@ function probeOnce(url, timeoutMs) {
   });
 }
 
+/** Count one answer (or error) in tally `t`; the last 50 failures are kept. */
+function record(t, path, r) {
+  const s = t.byPath[path];
+  s.count++;
+  s.totalMs += r.ms;
+  s.maxMs = Math.max(s.maxMs, r.ms);
+  let failure;
+  if (r.error) {
+    s.errors[r.error] = (s.errors[r.error] ?? 0) + 1;
+    failure = { path, error: r.error, at: new Date().toISOString() };
+  } else {
+    s.statuses[r.status] = (s.statuses[r.status] ?? 0) + 1;
+    if (r.status < 200 || r.status > 399) failure = { path, status: r.status, at: new Date().toISOString() };
+  }
+  if (failure) {
+    t.failureCount++;
+    t.failures.push(failure);
+    if (t.failures.length > 50) t.failures.shift();
+  }
+}
+
 /** Start polling `paths` of `base`. */
 export function createPoller({ base, paths = ['/livez', '/readyz'], intervalMs = 100, timeoutMs = 1000 }) {
-  const byPath = Object.fromEntries(paths.map((p) => [p, { count: 0, statuses: {}, errors: {}, maxMs: 0, totalMs: 0 }]));
-  const failures = [];
+  const tally = () => ({ byPath: Object.fromEntries(paths.map((p) => [p, { count: 0, statuses: {}, errors: {}, maxMs: 0, totalMs: 0 }])), failures: [], failureCount: 0 });
+  const total = tally();
+  let current = tally();
+  const busy = new Set();
   let stopped = false;
   let inFlight = 0;
   let skipped = 0;
@@ -46,43 +70,40 @@ export function createPoller({ base, paths = ['/livez', '/readyz'], intervalMs =
     if (stopped) return;
     for (const path of paths) {
       // kubelet never runs one probe twice at once; neither does this.
-      if (byPath[path].busy) {
+      if (busy.has(path)) {
         skipped++;
         continue;
       }
-      byPath[path].busy = true;
+      busy.add(path);
       inFlight++;
       void probeOnce(`${base}${path}`, timeoutMs).then((r) => {
-        const s = byPath[path];
-        s.busy = false;
+        busy.delete(path);
         inFlight--;
-        s.count++;
-        s.totalMs += r.ms;
-        s.maxMs = Math.max(s.maxMs, r.ms);
-        if (r.error) {
-          s.errors[r.error] = (s.errors[r.error] ?? 0) + 1;
-          failures.push({ path, error: r.error, at: new Date().toISOString() });
-        } else {
-          s.statuses[r.status] = (s.statuses[r.status] ?? 0) + 1;
-          if (r.status < 200 || r.status > 399) failures.push({ path, status: r.status, at: new Date().toISOString() });
-        }
+        for (const t of [total, current]) record(t, path, r);
       });
     }
   };
   const timer = setInterval(tick, intervalMs);
   tick();
-  const report = () => ({
+  const reportOf = (t) => ({
     kind: 'report',
     skipped,
     inFlight,
-    failures: failures.slice(-50),
-    failureCount: failures.length,
+    failures: t.failures,
+    failureCount: t.failureCount,
     paths: Object.fromEntries(
-      Object.entries(byPath).map(([p, s]) => [p, { count: s.count, statuses: s.statuses, errors: s.errors, maxMs: Math.round(s.maxMs), meanMs: s.count ? Math.round((s.totalMs / s.count) * 10) / 10 : 0 }]),
+      Object.entries(t.byPath).map(([p, s]) => [p, { count: s.count, statuses: s.statuses, errors: s.errors, maxMs: Math.round(s.maxMs), meanMs: s.count ? Math.round((s.totalMs / s.count) * 10) / 10 : 0 }]),
     ),
   });
+  const report = () => reportOf(total);
   return {
     report,
+    /** What it saw since the last call (or the start); a failure before it is not in the next window. */
+    window() {
+      const seen = reportOf(current);
+      current = tally();
+      return seen;
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);
@@ -111,6 +132,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       const line = buffer.slice(0, nl).trim();
       buffer = buffer.slice(nl + 1);
       if (line === 'report') print(poller.report());
+      else if (line === 'window') print(poller.window());
     }
   });
   process.stdin.on('end', async () => {

@@ -1,58 +1,47 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from '../core/server.js';
-import type { DrainResult, RequestCounters } from '../metrics/request-metrics.js';
-import type { HttpLog } from './options.js';
+import { logThrottle } from '../logging/log-throttle.js';
+import type { RequestCounters } from '../metrics/request-metrics.js';
+import { type DrainGuardOptions, type DrainRefusal, drainGuard } from './drain-guard.js';
+import { type HttpLog, httpDefaults } from './options.js';
 import { countingHook, textHeaders } from './route-config.js';
 
 /** Options of the `/drain` route. */
-export interface DrainRouteOptions {
+export interface DrainRouteOptions extends DrainGuardOptions {
   readonly server: Server;
-  /** Bearer token the caller must send; `undefined`: none configured. */
-  readonly token: string | undefined;
-  /** Without a token, let anyone drain (else 403). */
-  readonly allowUnauthenticated: boolean;
   readonly counters: RequestCounters | undefined;
   readonly log: HttpLog | undefined;
   readonly bodyLimit: number;
-}
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
-const bearer = /^Bearer +(\S+) *$/i;
-
-/** Compare the bearer token of `header` with `expected` (a SHA-256 digest) in constant time. */
-function bearerMatches(header: string | undefined, expected: Buffer): boolean {
-  const match = header === undefined ? null : bearer.exec(header);
-  const same = timingSafeEqual(digest(match?.[1] ?? ''), expected);
-  return match !== null && same;
 }
 
 /**
  * `/drain` (GET and POST, for kubelet's `preStop.httpGet`): joins the one
  * drain and answers 200 once the drain delay has passed; every concurrent
  * caller gets that answer. 401 without the right bearer token; 403 when no
- * token is configured unless `allowUnauthenticated`. The wait is exempt from
- * the idle-socket timeout. A request body is read (up to `bodyLimit`) and ignored.
- * HEAD is not a drain (404).
+ * token is configured unless `allowUnauthenticated`. A refusal is decided
+ * from the headers, before a body is read, and logged at most once per
+ * `refusalLogInterval` (each one is counted in `drain_requests_total`). The
+ * wait is exempt from the idle-socket timeout. A request body is read (up to
+ * `bodyLimit`) and ignored. HEAD is not a drain (404).
  */
 export function registerDrainRoute(fastify: FastifyInstance, options: DrainRouteOptions): void {
   const { server, counters, log } = options;
-  const expected = options.token === undefined ? undefined : digest(options.token);
-  const refuse = (reply: FastifyReply, result: DrainResult, status: number, body: string, request: FastifyRequest) => {
-    counters?.countDrain(result);
-    log?.warn({ event: 'drain-request', result, remote: request.ip }, `/drain refused (${status})`);
-    return reply.code(status).headers(textHeaders).send(body);
+  const guard = drainGuard(options);
+  const logRefusal = logThrottle<{ refusal: DrainRefusal; remote: string }>(httpDefaults.refusalLogInterval, ({ refusal, remote }, count) =>
+    log?.warn(
+      { event: 'drain-request', result: refusal.result, remote, count },
+      count === 1 ? `/drain refused (${refusal.status})` : `/drain refused (${refusal.status}), ${count} times in the last ${httpDefaults.refusalLogInterval / 1000}s`,
+    ),
+  );
+  const checkCaller = async (request: FastifyRequest, reply: FastifyReply) => {
+    const refusal = guard(request.raw);
+    if (refusal === undefined) return;
+    counters?.countDrain(refusal.result);
+    logRefusal({ refusal, remote: request.ip });
+    return reply.code(refusal.status).headers(textHeaders).headers(refusal.headers).send(refusal.body);
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (expected !== undefined) {
-      if (!bearerMatches(request.headers.authorization, expected)) {
-        reply.header('www-authenticate', 'Bearer realm="podwarden"');
-        return refuse(reply, 'unauthorized', 401, 'unauthorized: /drain needs "Authorization: Bearer <token>"\n', request);
-      }
-    } else if (!options.allowUnauthenticated) {
-      return refuse(reply, 'forbidden', 403, 'forbidden: no drain token is configured; set drain.tokenFile or PODWARDEN_DRAIN_TOKEN, or drain.allowUnauthenticated: true\n', request);
-    }
     // The answer comes when the drain delay has passed, which may outlast the idle-socket timeout.
     request.raw.socket.setTimeout(0);
     log?.info({ event: 'drain-request', result: 'accepted', remote: request.ip, phase: server.phase }, '/drain: draining');
@@ -71,6 +60,6 @@ export function registerDrainRoute(fastify: FastifyInstance, options: DrainRoute
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_request, _body, done) => done(null, undefined));
     // No HEAD: a HEAD request is a reachability check and must not take the pod out of service.
-    scope.route({ method: ['GET', 'POST'], url: '/drain', exposeHeadRoute: false, ...(counters ? { onResponse: countingHook(counters, 'drain') } : {}), handler });
+    scope.route({ method: ['GET', 'POST'], url: '/drain', exposeHeadRoute: false, onRequest: checkCaller, ...(counters ? { onResponse: countingHook(counters, 'drain') } : {}), handler });
   });
 }

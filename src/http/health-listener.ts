@@ -2,6 +2,8 @@ import { type IncomingMessage, type RequestListener, type Server as HttpServer, 
 import type { HttpConfig } from './options.js';
 import { httpDefaults } from './options.js';
 import type { FastPath } from './probe-fast-path.js';
+import { answerClientErrors } from './client-errors.js';
+import { type AdmissionRefusal, guardPipelinedReads, requestAdmission } from './request-admission.js';
 import { textHeaders } from './route-config.js';
 
 /** What serves the requests the fast path passes on: anything with a request handler. */
@@ -18,6 +20,21 @@ export interface HealthListener<R extends Router> {
   routerIfStarted(): Promise<R> | undefined;
 }
 
+/** What a listener does beyond answering: bodies it invites, refusals it reports. */
+export interface HealthListenerOptions {
+  /**
+   * Whether a request that sent `Expect: 100-continue` may send its body (an
+   * authorised `/drain`). Any other such request is answered without `100
+   * Continue` and its connection closed after the answer, so a refused caller
+   * never gets to send a body.
+   */
+  readonly invitesBody?: (request: IncomingMessage) => boolean;
+  /** A connection was closed for having too many answers outstanding (see {@link requestAdmission}). */
+  readonly onRefuse?: (reason: AdmissionRefusal) => void;
+  /** A request Node could not parse was answered with `status` (400, 408, 413, 431). */
+  readonly onClientError?: (status: number) => void;
+}
+
 const closingBody = 'shutting down\n';
 const unavailableBody = 'unavailable\n';
 
@@ -30,14 +47,31 @@ const unavailableBody = 'unavailable\n';
  * pays for it. Requests that arrive while it loads wait for it. Once the
  * server is closing, every request is answered 503 with `connection: close`.
  */
-export function createHealthListener<R extends Router>(config: HttpConfig, fastPath: FastPath, load: (server: HttpServer) => Promise<R>): HealthListener<R> {
+export function createHealthListener<R extends Router>(
+  config: HttpConfig,
+  fastPath: FastPath,
+  load: (server: HttpServer) => Promise<R>,
+  options: HealthListenerOptions = {},
+): HealthListener<R> {
   let router: RequestListener | undefined;
   let loading: Promise<R> | undefined;
-  const server = createServer({ connectionsCheckingInterval: httpDefaults.timeoutCheckInterval }, (request, response) => {
+  const admission = requestAdmission(httpDefaults.outstandingAnswers, options.onRefuse);
+  const handle: RequestListener = (request, response) => {
+    if (!admission.admit(request, response)) return;
     if (!server.listening) answerClosing(response);
     else if (fastPath(request, response)) return;
     else if (router) router(request, response);
     else void loadRouter().then(({ handle }) => handle(request, response), () => answerUnavailable(request, response));
+  };
+  const server = createServer({ connectionsCheckingInterval: httpDefaults.timeoutCheckInterval }, handle);
+  // After the http server's own `connection` listener, which adds the `data` listener the guard wraps.
+  server.on('connection', guardPipelinedReads(httpDefaults.outstandingAnswers.perConnection, options.onRefuse));
+  server.on('clientError', answerClientErrors((status) => options.onClientError?.(status)));
+  // Without this listener Node answers `100 Continue` to every request that asks, before anything has looked at it.
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    if (options.invitesBody?.(request)) response.writeContinue();
+    else response.shouldKeepAlive = false;
+    handle(request, response);
   });
   server.keepAliveTimeout = config.keepAliveTimeout;
   server.requestTimeout = config.requestTimeout;

@@ -64,10 +64,11 @@ export class HealthModel {
   readonly #members = new Map<string, Member>();
   readonly #byKind: Record<ProbeKind, Member[]> = { readiness: [], liveness: [], startup: [] };
   readonly #liveness = new Map<string, string | undefined>();
-  readonly #cache: Record<ProbeRoute, Cached> = {
-    livez: { version: -1, answer: undefined },
-    readyz: { version: -1, answer: undefined },
-    startupz: { version: -1, answer: undefined },
+  /** Cached answers without `exclude`: plain, then `?verbose`. */
+  readonly #cache: Record<ProbeRoute, readonly [Cached, Cached]> = {
+    livez: [{ version: -1, answer: undefined }, { version: -1, answer: undefined }],
+    readyz: [{ version: -1, answer: undefined }, { version: -1, answer: undefined }],
+    startupz: [{ version: -1, answer: undefined }, { version: -1, answer: undefined }],
   };
   readonly #unsubscribe: Array<() => void>;
   #version = 0;
@@ -115,13 +116,18 @@ export class HealthModel {
     return this.#members.get(name)?.probes.has(probeKindOf[route]) ?? false;
   }
 
-  /** The answer of an aggregate endpoint. `exclude` leaves checks out; `verbose` lists every check. */
+  /**
+   * The answer of an aggregate endpoint. `exclude` leaves checks out;
+   * `verbose` lists every check. Answers without `exclude` are cached until
+   * something changes (unless they show a time left), so a flood of them
+   * costs what one costs.
+   */
   answer(route: ProbeRoute, verbose: boolean, exclude: readonly string[] | undefined): ProbeAnswer {
-    if (verbose || exclude !== undefined) return this.#render(route, verbose, exclude).answer;
-    const cached = this.#cache[route];
+    if (exclude !== undefined) return this.#render(route, verbose, exclude).answer;
+    const cached = this.#cache[route][verbose ? 1 : 0];
     if (cached.version === this.#version && cached.answer) return cached.answer;
     const version = this.#version;
-    const { answer, timed } = this.#render(route, false, undefined);
+    const { answer, timed } = this.#render(route, verbose, undefined);
     cached.version = version;
     cached.answer = timed ? undefined : answer;
     return answer;

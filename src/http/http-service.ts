@@ -4,11 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import type { BackgroundService } from '../core/background-service.js';
 import type { ServiceHandle, Server } from '../core/server.js';
 import { podwardenError } from '../errors.js';
+import { logThrottle } from '../logging/log-throttle.js';
+import { drainGuard } from './drain-guard.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
-import { createHealthListener } from './health-listener.js';
+import { type HealthListenerOptions, createHealthListener } from './health-listener.js';
+import type { AdmissionRefusal } from './request-admission.js';
 import { HealthModel, shutdownCheckName } from './health-model.js';
 import { formatAddress, listen } from './listen.js';
-import { type HttpConfig, type HttpOptionsInput, resolveHttpOptions } from './options.js';
+import { type HttpConfig, type HttpOptionsInput, httpDefaults, resolveHttpOptions } from './options.js';
 import { firstFastPath, metricsFastPath, probeFastPath } from './probe-fast-path.js';
 
 /** The name of the built-in service: the server itself (its listener and event loop). */
@@ -55,6 +58,17 @@ export function addHttpService(serverCore: Server, input: HttpOptionsInput = {})
   metrics?.trackEventLoop(() => eventLoop.lagMs / 1000);
 
   const separateMetrics = config.metricsPort !== undefined && metrics !== undefined;
+  const drainCaller = drainGuard({ token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated });
+  const listenerOptions: HealthListenerOptions = {
+    onClientError: (status) => metrics?.requests.countRequest('other', status, false),
+    invitesBody: (request) => request.url === '/drain' && drainCaller(request) === undefined,
+    onRefuse: logThrottle(httpDefaults.refusalLogInterval, (reason: AdmissionRefusal, count) =>
+      log?.warn(
+        { event: 'connection-refused', reason, count },
+        `closed ${count === 1 ? 'a connection' : `${count} connections`} that pipelined more requests than podwarden answers at once (${reason})`,
+      ),
+    ),
+  };
   // fastify is imported only when a request needs more than the fast path.
   const probes = probeFastPath(model, metrics?.requests);
   const health = createHealthListener(config, metrics && !separateMetrics ? firstFastPath(probes, metricsFastPath(metrics)) : probes, async (server) =>
@@ -66,9 +80,10 @@ export function addHttpService(serverCore: Server, input: HttpOptionsInput = {})
       metricsRoute: !separateMetrics,
       log,
     }),
+    listenerOptions,
   );
   const metricsListener = separateMetrics
-    ? createHealthListener(config, metricsFastPath(metrics), async (server) => (await import('./router.js')).loadMetricsRouter(server, metrics))
+    ? createHealthListener(config, metricsFastPath(metrics), async (server) => (await import('./router.js')).loadMetricsRouter(server, metrics), listenerOptions)
     : undefined;
 
   const onFallback = (host: string) => log?.warn({ event: 'listen-fallback', host }, `IPv6 is not available; listening on ${host}`);

@@ -77,6 +77,10 @@ export const httpDefaults = {
   headersTimeout: 5_000,
   keepAliveTimeout: 72_000,
   bodyLimit: 1024,
+  /** Answers outstanding before a connection is closed unanswered: see request-admission.ts and docs/http.md. */
+  outstandingAnswers: { perConnection: 8, pipelined: 64 },
+  /** At most one log line per this many milliseconds for a repeated refusal (a flood of them is counted in metrics). */
+  refusalLogInterval: 10_000,
   /** How often Node enforces the request and headers timeouts on incomplete requests (Node's own default is 30 s). */
   timeoutCheckInterval: 1_000,
 } as const;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { wantsOpenMetrics } from '../metrics/exposition.js';
-import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
+import { type PodwardenMetrics, contentTypeOf } from '../metrics/podwarden-metrics.js';
 import type { RequestCounters } from '../metrics/request-metrics.js';
 import type { HealthModel, ProbeAnswer, ProbeRoute } from './health-model.js';
 import { isKubeProbe, textHeaders } from './route-config.js';
@@ -74,12 +74,22 @@ export function probeFastPath(model: HealthModel, counters: RequestCounters | un
  * Prometheus' scrape — `GET /metrics` with no query — rendered and answered
  * without the router, as the router's `/metrics` route would: the text
  * format, or OpenMetrics when `Accept` asks for it; counted as `metrics`.
+ * `HEAD /metrics` gets the headers without a render: it asks for no body.
  */
 export function metricsFastPath(metrics: PodwardenMetrics): FastPath {
   return (request, response) => {
-    if (request.url !== '/metrics' || request.method !== 'GET') return false;
+    if (request.url !== '/metrics') return false;
+    const method = request.method;
+    if (method !== 'GET' && method !== 'HEAD') return false;
     const kube = isKubeProbe(request.headers['user-agent']);
-    metrics.render(wantsOpenMetrics(request.headers.accept)).then(
+    const openMetrics = wantsOpenMetrics(request.headers.accept);
+    if (method === 'HEAD') {
+      response.writeHead(200, { 'content-type': contentTypeOf(openMetrics), 'cache-control': 'no-store' });
+      response.end();
+      metrics.requests.countRequest('metrics', 200, kube);
+      return true;
+    }
+    metrics.render(openMetrics).then(
       ({ contentType, body }) => {
         response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
         response.end(body);

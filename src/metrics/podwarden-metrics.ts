@@ -27,6 +27,17 @@ export interface MetricsConfig {
   readonly processMetrics: boolean;
 }
 
+/** A rendered exposition and its content type. */
+export interface Exposition {
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** The content type of the OpenMetrics or the Prometheus text format. */
+export function contentTypeOf(openMetrics: boolean): string {
+  return openMetrics ? openMetricsContentType : prometheusContentType;
+}
+
 /** The defaults, in one place. */
 export const metricsDefaults = { prefix: 'podwarden_', processMetrics: true } as const;
 
@@ -54,6 +65,8 @@ export class PodwardenMetrics {
   /** Request and drain counters, bumped by the HTTP layer. */
   readonly requests: RequestCounters;
   readonly #unsubscribe: Array<() => void>;
+  /** The render in progress, per format: concurrent scrapes share it. */
+  readonly #rendering: [Promise<Exposition> | undefined, Promise<Exposition> | undefined] = [undefined, undefined];
   #eventLoopLag: (() => number | undefined) | undefined;
 
   constructor(input: MetricsOptionsInput) {
@@ -73,9 +86,25 @@ export class PodwardenMetrics {
     this.#eventLoopLag = source;
   }
 
-  /** The exposition: OpenMetrics 1.0.0 when `openMetrics`, else the Prometheus text format 0.0.4. */
-  async render(openMetrics: boolean): Promise<{ contentType: string; body: string }> {
-    return { contentType: openMetrics ? openMetricsContentType : prometheusContentType, body: await renderExposition(this.registry, openMetrics) };
+  /**
+   * The exposition: OpenMetrics 1.0.0 when `openMetrics`, else the Prometheus
+   * text format 0.0.4. Requests that arrive while a render of their format is
+   * in progress get that render: however many scrapes come at once, a format
+   * is rendered once at a time, and its answers share one body.
+   */
+  render(openMetrics: boolean): Promise<Exposition> {
+    const slot = openMetrics ? 1 : 0;
+    const pending = this.#rendering[slot];
+    if (pending !== undefined) return pending;
+    const rendering = renderExposition(this.registry, openMetrics).then(
+      (body) => ({ contentType: contentTypeOf(openMetrics), body }),
+    );
+    this.#rendering[slot] = rendering;
+    const done = () => {
+      this.#rendering[slot] = undefined;
+    };
+    rendering.then(done, done);
+    return rendering;
   }
 
   /** Stop following the server and the check results. */

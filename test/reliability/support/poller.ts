@@ -41,8 +41,21 @@ export class Poller {
 
   /** What it has seen so far. */
   report(): Promise<PollerReport> {
+    return this.#ask('report');
+  }
+
+  /**
+   * What it has seen since the last window (or its start): a test that opens
+   * a window when it begins judges only its own probes, so one failure never
+   * fails the tests after it.
+   */
+  window(): Promise<PollerReport> {
+    return this.#ask('window');
+  }
+
+  #ask(command: 'report' | 'window'): Promise<PollerReport> {
     const next = new Promise<PollerReport>((resolve) => this.#waiting.push(resolve));
-    this.#child.stdin!.write('report\n');
+    this.#child.stdin!.write(`${command}\n`);
     return next;
   }
 

@@ -1,0 +1,52 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { DrainResult } from '../metrics/request-metrics.js';
+
+/** Who may call `/drain`. */
+export interface DrainGuardOptions {
+  /** Bearer token the caller must send; `undefined`: none configured. */
+  readonly token: string | undefined;
+  /** Without a token, let anyone drain (else 403). */
+  readonly allowUnauthenticated: boolean;
+}
+
+/** Why a `/drain` request is refused: the answer it gets and the result it is counted under. */
+export interface DrainRefusal {
+  readonly result: Extract<DrainResult, 'unauthorized' | 'forbidden'>;
+  readonly status: 401 | 403;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+const bearer = /^Bearer +(\S+) *$/i;
+
+const unauthorized: DrainRefusal = {
+  result: 'unauthorized',
+  status: 401,
+  body: 'unauthorized: /drain needs "Authorization: Bearer <token>"\n',
+  headers: { 'www-authenticate': 'Bearer realm="podwarden"' },
+};
+const forbidden: DrainRefusal = {
+  result: 'forbidden',
+  status: 403,
+  body: 'forbidden: no drain token is configured; set drain.tokenFile or PODWARDEN_DRAIN_TOKEN, or drain.allowUnauthenticated: true\n',
+  headers: {},
+};
+
+/**
+ * The `/drain` guard: a function that returns why a request is refused, or
+ * `undefined` to let it drain. It reads the headers only, so it runs before a
+ * body is read or invited (`Expect: 100-continue`). The token is compared as
+ * a SHA-256 digest in constant time.
+ */
+export function drainGuard(options: DrainGuardOptions): (request: IncomingMessage) => DrainRefusal | undefined {
+  if (options.token === undefined) return options.allowUnauthenticated ? () => undefined : () => forbidden;
+  const expected = digest(options.token);
+  return (request) => {
+    const header = request.headers.authorization;
+    const match = header === undefined ? null : bearer.exec(header);
+    const same = timingSafeEqual(digest(match?.[1] ?? ''), expected);
+    return match !== null && same ? undefined : unauthorized;
+  };
+}
