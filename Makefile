@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.cache/tools/bin:$(PATH)
 
-.PHONY: all build test lint typecheck bench run image soak clean tools rolling-update
+.PHONY: all build test test-under-load lint typecheck bench run image soak clean tools rolling-update
 
 all: build
 
@@ -26,6 +26,11 @@ tools:
 
 test: build lint tools
 	bash scripts/run-tests.sh
+
+# The whole suite while another process keeps one core busy: a test must fail
+# for a podwarden defect, never for a slow neighbour (docs/reliability.md).
+test-under-load: build lint tools
+	bash scripts/with-busy-core.sh bash scripts/run-tests.sh
 
 # The rolling-update simulation in its full form (more rollouts; see docs/rolling-update.md).
 # `make test` runs the short form. Figures go to .cache/rolling-update/.

@@ -2,13 +2,16 @@
 // The soak run: `podwarden serve` (dist/) for a while with checks that flap,
 // services that crash and are restarted and exec checks that leave children
 // behind, while a kubelet-like poller probes it every 100 ms and /metrics is
-// scraped every second. After every cycle it samples podwarden's open
-// descriptors, its descendant processes and its resident memory.
+// scraped every second. Every cycle also brings a pipelined flood (ten
+// connections of 1,500 requests each, written at once: /metrics, HEAD, OpenMetrics,
+// ?verbose in turn; see docs/threat-model.md). After every cycle it samples
+// podwarden's open descriptors, its descendant processes and its resident memory.
 //
 // Exact (the run fails otherwise): no poller or scrape failure; descriptors,
 // descendants and processes started by exec checks back to their baseline
 // (taken after the warm-up) at the end of every cycle; a clean stop at the
-// end. Reported: RSS growth after the warm-up (goal < 5 %), and V8's used heap.
+// end; peak RSS (the kernel's high-water mark) at most 128 MiB. Reported: RSS
+// growth after the warm-up (goal < 5 %), and V8's used heap.
 //
 //   node scripts/soak.mjs [--minutes N | --seconds N] [--cycle-seconds N] [--warmup-cycles N] [--json FILE]
 //
@@ -22,6 +25,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { flood, requestText } from './soak/pipelined-flood.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -300,6 +304,26 @@ async function quietLevel(target, windowMs = 3000) {
   return level;
 }
 
+// ---- the pipelined floods ----
+const floodKinds = [
+  requestText({ path: '/metrics' }),
+  requestText({ method: 'HEAD', path: '/metrics' }),
+  requestText({ path: '/metrics', headers: ['Accept: application/openmetrics-text;version=1.0.0'] }),
+  requestText({ path: '/readyz?verbose' }),
+];
+const floods = { count: 0, connections: 0, closedByServer: 0, responses: 0 };
+async function floodOnce(cycle) {
+  const report = await flood({ port, connections: 10, requests: 1500, request: floodKinds[cycle % floodKinds.length], holdMs: 5000 });
+  floods.count++;
+  floods.connections += report.connections;
+  floods.closedByServer += report.closedByServer;
+  floods.responses += report.responses;
+}
+function peakRssMiB() {
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
 // ---- the cycles ----
 log(`podwarden pid ${pid} on ${base}; ${cycles} cycles of ${cycleMs / 1000}s (${warmupCycles} to warm up)`);
 const started = performance.now();
@@ -312,6 +336,8 @@ for (let cycle = 1; cycle <= cycles; cycle++) {
     break;
   }
   const level = await quietLevel(baseline);
+  // Mid-cycle, so its connections are gone by the next sample.
+  void floodOnce(cycle);
   const { rss, heap } = memory;
   memory = { rss: [], heap: [] };
   const row = {
@@ -341,6 +367,9 @@ for (let cycle = 1; cycle <= cycles; cycle++) {
 
 // ---- the end: stop polling, SIGTERM, the exit ----
 clearInterval(scraper);
+const peakMiB = peakRssMiB();
+if (peakMiB > 128) problems.push(`peak RSS ${peakMiB} MiB, above 128 MiB`);
+if (floods.closedByServer !== floods.connections) problems.push(`podwarden closed ${floods.closedByServer} of ${floods.connections} flooding connections`);
 const pollerReport = await poller.stop();
 const metrics = scrapes.last;
 const sample = (name, labels) => {
@@ -398,11 +427,13 @@ finish({
   cycles: rows,
   memory: {
     fromCycle: memoryFrom,
+    peakMiB,
     rss: { ...rssGrowth, maxMiB: Math.max(...rows.map((r) => r.rssMaxMiB)), goalMet: rssGrowth.growthPct === undefined ? undefined : rssGrowth.growthPct < 5 },
     heapUsed: heapGrowth,
   },
   poller: { probes: Object.fromEntries(Object.entries(pollerReport.paths).map(([p, s]) => [p, { count: s.count, statuses: s.statuses, errors: s.errors, maxMs: s.maxMs, meanMs: s.meanMs }])) },
   scrapes: { count: scrapes.count, failures: scrapes.failures },
+  floods,
   activity: {
     serviceStateChanges: events.get('service-state') ?? 0,
     restarts: sample('podwarden_service_restarts_total', 'name="crash-loop"'),

@@ -10,7 +10,8 @@ interface SoakSummary {
   problems: string[];
   baseline: Record<string, number>;
   cycles: Array<Record<string, number>>;
-  memory: { rss: { growthPct?: number } };
+  memory: { peakMiB: number; rss: { growthPct?: number } };
+  floods: { count: number; connections: number; closedByServer: number; responses: number };
   poller: { probes: Record<string, { count: number; statuses: Record<string, number>; errors: Record<string, number> }> };
   scrapes: { count: number; failures: number };
   activity: { serviceStateChanges: number; restarts: number; checkFailures: Record<string, number>; checkAttempts: Record<string, number> };
@@ -20,7 +21,7 @@ interface SoakSummary {
 /**
  * The short form of `make soak` (scripts/soak.mjs): 36 s in cycles of 4 s,
  * flapping checks, a crash-looping service restarted on failure, exec checks
- * leaving children and timing out. Asserts what is exact; RSS is only shown
+ * leaving children and timing out, a pipelined flood each cycle. Asserts what is exact; RSS growth is only shown
  * (the long form reports it).
  */
 describe('soak, short form', () => {
@@ -47,6 +48,11 @@ describe('soak, short form', () => {
     expect(summary.poller.probes['/livez']!.statuses).toEqual({ '200': summary.poller.probes['/livez']!.count });
     expect(Object.keys(summary.poller.probes['/readyz']!.statuses).sort()).toEqual(['200', '503']);
     expect(summary.scrapes.failures).toBe(0);
+    // A pipelined flood every cycle: every connection closed by podwarden, never more than 8 answers each, memory bounded.
+    expect(summary.floods.count).toBeGreaterThanOrEqual(8);
+    expect(summary.floods.closedByServer).toBe(summary.floods.connections);
+    expect(summary.floods.responses).toBeLessThanOrEqual(summary.floods.connections * 8);
+    expect(summary.memory.peakMiB).toBeLessThanOrEqual(128);
     // It did what a soak should: flapping, restarting, exec attempts by the hundred.
     expect(summary.activity.restarts).toBeGreaterThanOrEqual(3);
     expect(summary.activity.checkFailures['flappy-http']).toBeGreaterThan(10);

@@ -55,6 +55,13 @@ export class PodwardenContainer extends GenericContainer {
     return this;
   }
 
+  /** A memory limit (bytes) with no swap beyond it, as a pod's `resources.limits.memory` sets one. */
+  withMemoryLimit(bytes: number): this {
+    this.hostConfig.Memory = bytes;
+    this.hostConfig.MemorySwap = bytes;
+    return this;
+  }
+
   /** Node as PID 1, without the image's init: what the init is there to prevent. */
   withoutInit(): this {
     return this.withEntrypoint([nodeBin, '/app/dist/cli/main.js']);

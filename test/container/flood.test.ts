@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { StartedTestContainer } from 'testcontainers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { Poller } from '../reliability/support/poller.js';
+import { acquireEngine, buildImage, releaseEngine, repoRoot } from './helpers/engine.js';
+import { PodwardenContainer, freePort, inspect, removeContainer, waitForStatus } from './helpers/podwarden-container.js';
+
+/**
+ * The image as the chart runs it — under the chart's default memory limit —
+ * while pipelined floods (docs/threat-model.md) hit it: never OOM-killed,
+ * never restarted, and a kubelet-like poller on the host sees only 200.
+ */
+
+const run = promisify(execFile);
+const floodScript = fileURLToPath(new URL('../../scripts/soak/pipelined-flood.mjs', import.meta.url));
+const lease = `container-flood-${process.pid}`;
+
+/** The chart's default memory limit of the podwarden container, in bytes ("192Mi" → 201326592). */
+function chartMemoryLimit(): { text: string; bytes: number } {
+  const values = parse(readFileSync(`${repoRoot}charts/podwarden/values.yaml`, 'utf8')) as { sidecar: { resources: { limits: { memory: string } } } };
+  const text = values.sidecar.resources.limits.memory;
+  const match = /^(\d+)Mi$/.exec(text);
+  if (!match) throw new Error(`the chart's sidecar memory limit ${JSON.stringify(text)} is not in Mi`);
+  return { text, bytes: Number(match[1]) * 1024 * 1024 };
+}
+
+let container: StartedTestContainer | undefined;
+let pw: PodwardenContainer | undefined;
+let port = 0;
+const limit = chartMemoryLimit();
+
+beforeAll(async () => {
+  acquireEngine(lease);
+  const image = await buildImage();
+  port = await freePort();
+  pw = new PodwardenContainer(image, port, `services:\n  - name: self\n    type: http\n    url: http://127.0.0.1:${port}/livez/podwarden\n    interval: 1s\n`).withMemoryLimit(limit.bytes);
+  container = await pw.start();
+  await waitForStatus(port, '/readyz', 200);
+}, 15 * 60_000);
+
+afterAll(async () => {
+  await removeContainer(container);
+  pw?.cleanup();
+  releaseEngine(lease);
+});
+
+describe(`the image under the chart's memory limit`, () => {
+  it('pipelined floods of /metrics, HEAD and ?verbose: not OOM-killed, probes answered 200 throughout', async () => {
+    expect((await inspect(container!)).HostConfig.Memory).toBe(limit.bytes);
+    const poller = new Poller(`http://127.0.0.1:${port}`);
+    try {
+      for (const args of [[], ['--method', 'HEAD'], ['--path', '/readyz?verbose'], ['--connections', '40']]) {
+        const { stdout } = await run(process.execPath, [floodScript, String(port), '--hold-ms', '10000', ...args], { timeout: 30_000 });
+        expect(JSON.parse(stdout)).toMatchObject({ closedByServer: args[1] === '40' ? 40 : 10 });
+      }
+      const seen = await poller.stop();
+      expect(seen.failures).toEqual([]);
+      expect(seen.paths['/readyz']!.count).toBeGreaterThan(5);
+    } finally {
+      poller.kill();
+    }
+    const state = (await inspect(container!)).State;
+    expect(state).toMatchObject({ Running: true, OOMKilled: false, ExitCode: 0 });
+    expect((await inspect(container!)).RestartCount).toBe(0);
+  }, 120_000);
+});
