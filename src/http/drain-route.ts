@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from '../core/server.js';
 import type { DrainResult, RequestCounters } from '../metrics/request-metrics.js';
+import type { SourceCheck } from './allow-from.js';
 import type { HttpLog } from './options.js';
 import { countingHook, textHeaders } from './route-config.js';
 
@@ -12,6 +13,8 @@ export interface DrainRouteOptions {
   readonly token: string | undefined;
   /** Without a token, let anyone drain (else 403). */
   readonly allowUnauthenticated: boolean;
+  /** Whether the source address may call `/drain` at all (`drain.allowFrom`); `undefined`: any may. */
+  readonly sourceCheck?: SourceCheck | undefined;
   readonly counters: RequestCounters | undefined;
   readonly log: HttpLog | undefined;
   readonly bodyLimit: number;
@@ -30,7 +33,8 @@ function bearerMatches(header: string | undefined, expected: Buffer): boolean {
 /**
  * `/drain` (GET and POST, for kubelet's `preStop.httpGet`): joins the one
  * drain and answers 200 once the drain delay has passed; every concurrent
- * caller gets that answer. 401 without the right bearer token; 403 when no
+ * caller gets that answer. 403 from a source `sourceCheck` refuses, before
+ * the token is looked at; 401 without the right bearer token; 403 when no
  * token is configured unless `allowUnauthenticated`. The wait is exempt from
  * the idle-socket timeout. A request body is read (up to `bodyLimit`) and ignored.
  * HEAD is not a drain (404).
@@ -45,6 +49,10 @@ export function registerDrainRoute(fastify: FastifyInstance, options: DrainRoute
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    // The socket's own address: a forwarded-for header is the caller's word, not a source.
+    if (options.sourceCheck && !options.sourceCheck(request.raw.socket.remoteAddress)) {
+      return refuse(reply, 'forbidden-source', 403, 'forbidden: /drain is not accepted from this address (drain.allowFrom)\n', request);
+    }
     if (expected !== undefined) {
       if (!bearerMatches(request.headers.authorization, expected)) {
         reply.header('www-authenticate', 'Bearer realm="podwarden"');

@@ -61,7 +61,7 @@ export function addHttpService(serverCore: Server, input: HttpOptionsInput = {})
     (await import('./router.js')).loadHealthRouter(server, {
       server: serverCore,
       model,
-      drain: { token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated },
+      drain: { token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated, allowFrom: config.drainAllowFrom, hostIPs: config.hostIPs },
       metrics,
       metricsRoute: !separateMetrics,
       log,

@@ -20,7 +20,7 @@ describe('public types of the HTTP, metrics and logging API', () => {
   it('are what the docs say', () => {
     expectTypeOf<ProbeRoute>().toEqualTypeOf<'livez' | 'readyz' | 'startupz'>();
     expectTypeOf<RequestProbe>().toEqualTypeOf<'livez' | 'readyz' | 'startupz' | 'drain' | 'metrics' | 'other'>();
-    expectTypeOf<DrainResult>().toEqualTypeOf<'drained' | 'unauthorized' | 'forbidden' | 'unavailable'>();
+    expectTypeOf<DrainResult>().toEqualTypeOf<'drained' | 'unauthorized' | 'forbidden' | 'forbidden-source' | 'unavailable'>();
     expectTypeOf<LogLevelName>().toEqualTypeOf<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>();
     expectTypeOf<ProbeAnswer['status']>().toEqualTypeOf<200 | 503 | 404>();
     expectTypeOf<ProbeReport['status']>().toEqualTypeOf<'ok' | 'failed'>();
