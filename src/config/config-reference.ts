@@ -201,9 +201,9 @@ export function renderConfigReference(): string {
     '  the token. Loopback (127.0.0.0/8, `::1`) is always allowed once the list is set; an IPv4 client seen by a',
     '  dual-stack listener as `::ffff:10.0.0.7` matches IPv4 rules. Listing `hostIPs` without',
     `  \`${hostIPsEnv}\` is refused at start: guessing would open \`/drain\` to all or refuse the kubelet. Where the kubelet's`,
-    '  preStop comes from depends on the CNI: see [http.md](http.md#drain).',
+    '  preStop comes from depends on the CNI: see [http.md](http.md#who-may-drain).',
     '- `drain.appCheck` and `drain.stateFile`: what counts as "the app came back", and what a restarted podwarden',
-    '  restores, are in [http.md](http.md#drain).',
+    '  restores, are in [http.md](http.md#the-drain-outside-a-termination).',
     '',
   );
   return lines.join('\n');
