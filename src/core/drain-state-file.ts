@@ -68,7 +68,8 @@ export class DrainStateFile {
     readonly file: string,
     private readonly onError: (detail: string) => void,
   ) {
-    this.#temp = `${file}.${process.pid}.tmp`;
+    // One fixed name: a process killed between write and rename leaves a temporary file the next one overwrites.
+    this.#temp = `${file}.tmp`;
   }
 
   /** Record `record`, replacing what was there. */

@@ -14,6 +14,8 @@ import {
   createMetrics,
   podwardenHttp,
   type HealthModel,
+  type LifecycleEvents,
+  type ServerOptionsInput,
 } from '../../src/index.js';
 
 describe('public types of the HTTP, metrics and logging API', () => {
@@ -34,5 +36,9 @@ describe('public types of the HTTP, metrics and logging API', () => {
     expectTypeOf<HttpOptionsInput>().toEqualTypeOf<Readonly<HttpOptionsInput>>();
     // Durations accept milliseconds or strings.
     expectTypeOf<{ eventLoop: { maxLag: '1s'; livenessAfter: 10_000 } }>().toMatchTypeOf<HttpOptionsInput>();
+    expectTypeOf<NonNullable<HttpOptionsInput['drain']>['allowFrom']>().toEqualTypeOf<readonly string[] | undefined>();
+    expectTypeOf<{ drain: { allowFrom: ['hostIPs', '10.0.0.0/8']; hostIPs: ['10.0.0.7'] } }>().toMatchTypeOf<HttpOptionsInput>();
+    expectTypeOf<LifecycleEvents['drain-state']['kind']>().toEqualTypeOf<'restored' | 'ignored' | 'write-failed'>();
+    expectTypeOf<{ drain: { maxHold: '2m'; appCheck: 'app'; stateFile: '/run/podwarden/drain-state' } }>().toMatchTypeOf<ServerOptionsInput>();
   });
 });
