@@ -7,7 +7,7 @@ import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
 export function serverOptionsFromConfig(config: PodwardenConfig, exit: (code: number) => void): ServerOptionsInput {
   return {
     shutdown: { drainDelay: config.shutdown.drainDelay, stopBudget: config.shutdown.stopBudget, stopTimeout: config.shutdown.stopTimeout },
-    drain: { maxHold: config.drain.maxHold },
+    drain: { maxHold: config.drain.maxHold, appCheck: config.drain.appCheck, stateFile: config.drain.stateFile },
     exit,
   };
 }
@@ -20,7 +20,7 @@ export function httpOptionsFromConfig(config: PodwardenConfig, metrics: Podwarde
     metricsPort: config.server.metricsPort,
     exposeDetails: config.server.exposeDetails,
     eventLoop: { maxLag: config.server.eventLoop.maxLag, livenessAfter: config.server.eventLoop.livenessAfter },
-    drain: { token: config.drain.token, allowUnauthenticated: config.drain.allowUnauthenticated },
+    drain: { token: config.drain.token, allowUnauthenticated: config.drain.allowUnauthenticated, allowFrom: config.drain.allowFrom, hostIPs: config.drain.hostIPs },
     metrics,
     log,
   };

@@ -14,6 +14,9 @@ const flagHelp: Record<(typeof overrideTable)[number]['flag'], { arg: string; te
   drainTokenFile: { arg: 'F', text: 'file holding the /drain bearer token (default /var/run/podwarden/token)' },
   drainMaxHold: { arg: 'D', text: 'un-drain when no SIGTERM follows /drain within this (default 120s)' },
   drainAllowUnauthenticated: { arg: '', text: 'allow /drain without a token when none is configured' },
+  drainAllowFrom: { arg: 'LIST', text: 'accept /drain only from these addresses, CIDRs or hostIPs (comma-separated)' },
+  drainAppCheck: { arg: 'NAME', text: 'the service checking the app: failed → ready after a drain un-drains' },
+  drainStateFile: { arg: 'F', text: 'record the drain here so a restarted podwarden starts drained' },
   metricsPrefix: { arg: 'P', text: 'prefix of metric names (default podwarden_)' },
   logLevel: { arg: 'L', text: 'fatal, error, warn, info (default), debug, trace or silent' },
 };

@@ -100,6 +100,7 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
       metricsPort: http.config.metricsPort,
       services: config.services.map((s) => s.name),
       drainToken: config.drain.token !== undefined,
+      ...(config.drain.allowFrom.length > 0 ? { drainAllowFrom: config.drain.allowFrom, hostIPs: config.drain.hostIPs } : {}),
     },
     `podwarden serving on ${formatAddress(http.config.host, http.config.port)}`,
   );

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { hostIPsEnv, hostIPsKeyword } from '../http/allow-from.js';
 import { configFileEnv, drainTokenEnv, flagName, overrideTable } from './env-overrides.js';
 import { embeddedDefaultConfig } from './load-config.js';
 import { configSchema } from './schema.js';
@@ -111,7 +112,7 @@ export function renderConfigReference(): string {
     '```',
     '',
     '**Durations** are strings with a unit: `250ms`, `5s`, `1.5m`, `1h`. A bare number is refused (seconds or',
-    'milliseconds?), except `0`. **Paths** (`module`, `file` `path`, `tls.ca`, `drain.tokenFile`) are relative to the',
+    'milliseconds?), except `0`. **Paths** (`module`, `file` `path`, `tls.ca`, `drain.tokenFile`, `drain.stateFile`) are relative to the',
     'config file.',
     '',
     'With no file, podwarden serves this embedded default (the HTTP layer adds its own `podwarden` self check):',
@@ -140,8 +141,10 @@ export function renderConfigReference(): string {
     `| \`${configFileEnv}\` | \`--config\` | the config file |`,
     ...overrideTable.map((o) => `| \`${o.env}\` | \`${flagName(o.flag)}\` | \`${o.path.join('.')}\` |`),
     `| \`${drainTokenEnv}\` | — | the \`/drain\` bearer token; takes precedence over \`drain.tokenFile\`. No flag: it would show in \`ps\`. |`,
+    `| \`${hostIPsEnv}\` | — | the node's addresses, comma-separated, for the \`${hostIPsKeyword}\` entry of \`drain.allowFrom\` (the downward API's \`status.hostIPs\`). Read only when that entry is listed; then it is required. |`,
     '',
     'Booleans accept `true`/`false`/`1`/`0`/`yes`/`no`; `PODWARDEN_METRICS_PORT=none` sets `metricsPort: null`.',
+    'Lists (`PODWARDEN_DRAIN_ALLOW_FROM`) are comma-separated: `hostIPs,10.0.0.0/8`.',
     'A bad value is reported with where it came from, e.g. `server.port (from PODWARDEN_PORT): "x" is not a port`.',
     '',
     '## Services',
@@ -194,6 +197,13 @@ export function renderConfigReference(): string {
     '  the same file; cycles are refused with their path (`a → b → a`).',
     '- `drain.token` cannot be written in the file: use a mounted Secret (`drain.tokenFile`) or',
     `  \`${drainTokenEnv}\`. The token must be printable ASCII without spaces.`,
+    '- `drain.allowFrom` is checked against the connection\'s own source address (never `X-Forwarded-For`), before',
+    '  the token. Loopback (127.0.0.0/8, `::1`) is always allowed once the list is set; an IPv4 client seen by a',
+    '  dual-stack listener as `::ffff:10.0.0.7` matches IPv4 rules. Listing `hostIPs` without',
+    `  \`${hostIPsEnv}\` is refused at start: guessing would open \`/drain\` to all or refuse the kubelet. Where the kubelet's`,
+    '  preStop comes from depends on the CNI: see [http.md](http.md#who-may-drain).',
+    '- `drain.appCheck` and `drain.stateFile`: what counts as "the app came back", and what a restarted podwarden',
+    '  restores, are in [http.md](http.md#the-drain-outside-a-termination).',
     '',
   );
   return lines.join('\n');

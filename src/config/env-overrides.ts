@@ -5,7 +5,7 @@
  */
 
 /** How an override's text is read before validation. */
-type OverrideKind = 'port' | 'optional-port' | 'string' | 'boolean' | 'duration';
+type OverrideKind = 'port' | 'optional-port' | 'string' | 'boolean' | 'duration' | 'list';
 
 /** One override: its environment variable, its flag key and the config field it sets. */
 export interface OverrideSpec {
@@ -30,6 +30,9 @@ export const overrideTable = [
   { env: 'PODWARDEN_DRAIN_TOKEN_FILE', flag: 'drainTokenFile', path: ['drain', 'tokenFile'], kind: 'string' },
   { env: 'PODWARDEN_DRAIN_MAX_HOLD', flag: 'drainMaxHold', path: ['drain', 'maxHold'], kind: 'duration' },
   { env: 'PODWARDEN_DRAIN_ALLOW_UNAUTHENTICATED', flag: 'drainAllowUnauthenticated', path: ['drain', 'allowUnauthenticated'], kind: 'boolean' },
+  { env: 'PODWARDEN_DRAIN_ALLOW_FROM', flag: 'drainAllowFrom', path: ['drain', 'allowFrom'], kind: 'list' },
+  { env: 'PODWARDEN_DRAIN_APP_CHECK', flag: 'drainAppCheck', path: ['drain', 'appCheck'], kind: 'string' },
+  { env: 'PODWARDEN_DRAIN_STATE_FILE', flag: 'drainStateFile', path: ['drain', 'stateFile'], kind: 'string' },
   { env: 'PODWARDEN_METRICS_PREFIX', flag: 'metricsPrefix', path: ['metrics', 'prefix'], kind: 'string' },
   { env: 'PODWARDEN_LOG_LEVEL', flag: 'logLevel', path: ['log', 'level'], kind: 'string' },
 ] as const satisfies readonly OverrideSpec[];
@@ -63,6 +66,9 @@ function coerce(kind: OverrideKind, value: string | number | boolean | null): un
     case 'optional-port':
       if (/^(none|null)$/i.test(trimmed)) return null;
       return /^\d+$/.test(trimmed) ? Number(trimmed) : value;
+    case 'list':
+      // Comma-separated, as the downward API and Helm `join` write lists.
+      return trimmed.split(',').map((item) => item.trim()).filter((item) => item !== '');
     case 'boolean':
       if (/^(true|1|yes|on)$/i.test(trimmed)) return true;
       if (/^(false|0|no|off)$/i.test(trimmed)) return false;

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { podwardenError } from '../errors.js';
+import { hostIPsEnv, hostIPsKeyword, parseHostIPs } from '../http/allow-from.js';
 import { type ConfigOverrides, applyOverrides, configFileEnv, drainTokenEnv } from './env-overrides.js';
-import { type ConfigProblem, configErrorMap, formatProblem, problemsFromIssues } from './format-issues.js';
+import { type ConfigProblem, closest, configErrorMap, formatProblem, problemsFromIssues } from './format-issues.js';
 import type { ParsedYaml } from './parse-yaml.js';
 import { type PodwardenConfig, configSchema } from './schema.js';
 import { serviceGraphProblems } from './service-graph.js';
@@ -77,13 +78,56 @@ export async function parseConfig(text: string, options: ParseConfigOptions = {}
 
   const result = configSchema.safeParse(raw, { error: configErrorMap });
   const problems = result.success ? [] : problemsFromIssues(result.error.issues);
+  const hostIPs = result.success ? resolveHostIPs(result.data.drain.allowFrom, env, problems) : undefined;
+  if (result.success) problems.push(...appCheckProblems(result.data));
   for (const problem of problems) explain(problem, raw, sources);
   problems.push(...serviceGraphProblems(raw.services));
 
   const baseDir = options.file ? path.dirname(path.resolve(options.file)) : process.cwd();
   const token = await resolveToken(env, result.success ? path.resolve(baseDir, result.data.drain.tokenFile) : undefined, problems);
   if (!result.success || problems.length > 0) throw fail(problems);
-  return finish(result.data, baseDir, token);
+  return finish(result.data, baseDir, token, hostIPs);
+}
+
+/**
+ * The node's addresses for a `hostIPs` entry of `drain.allowFrom`, from
+ * `PODWARDEN_HOST_IPS`. Unset or bad is a problem: guessing would either open
+ * `/drain` to everyone or refuse the kubelet's own preStop.
+ */
+function resolveHostIPs(allowFrom: readonly string[], env: NodeJS.ProcessEnv, problems: ConfigProblem[]): string[] | undefined {
+  const at = allowFrom.indexOf(hostIPsKeyword);
+  if (at === -1) return undefined;
+  const where = `drain.allowFrom[${at}]`;
+  const value = env[hostIPsEnv];
+  if (value === undefined || value.trim() === '') {
+    problems.push({
+      path: where,
+      message: `"${hostIPsKeyword}" needs ${hostIPsEnv} (the node's addresses, comma-separated); set it from the downward API (fieldRef status.hostIPs), or list the addresses or CIDRs instead`,
+    });
+    return undefined;
+  }
+  const { addresses, invalid } = parseHostIPs(value);
+  if (invalid.length > 0 || addresses.length === 0) {
+    const shown = invalid.slice(0, 3).map((s) => JSON.stringify(s.slice(0, 60))).join(', ');
+    problems.push({ path: `${where} (from ${hostIPsEnv})`, message: `${shown || 'nothing'} is not an IP address; ${hostIPsEnv} must list addresses, comma-separated, e.g. 10.0.0.7,fd00::7` });
+    return undefined;
+  }
+  return addresses;
+}
+
+/** `drain.appCheck` must name a service of this config. */
+function appCheckProblems(data: ReturnType<typeof configSchema.parse>): ConfigProblem[] {
+  const name = data.drain.appCheck;
+  if (name === undefined) return [];
+  const names = data.services.map((s) => s.name);
+  if (names.includes(name)) return [];
+  const guess = closest(name, names);
+  return [
+    {
+      path: 'drain.appCheck',
+      message: `"${name}" is not a service in this config${guess ? ` (did you mean "${guess}"?)` : ''}; name the check of the app container, one of: ${names.length === 0 ? 'none (add one under services)' : names.join(', ')}`,
+    },
+  ];
 }
 
 /** A refused config lists at most this many problems. */
@@ -93,7 +137,8 @@ const timingKeys = new Set(['interval', 'timeout', 'initialDelay', 'successThres
 
 /** Name where an overridden value came from, and add hints to the usual mistakes. */
 function explain(problem: ConfigProblem, raw: Record<string, unknown>, sources: ReadonlyMap<string, string>): void {
-  const source = sources.get(problem.path);
+  // `drain.allowFrom[2]` came from whatever set `drain.allowFrom`.
+  const source = sources.get(problem.path) ?? sources.get(problem.path.replace(/\[\d+\]$/, ''));
   if (source) Object.assign(problem, { path: `${problem.path} (from ${source})` });
   if (problem.path === 'drain.token') {
     Object.assign(problem, { message: `a token does not belong in the config file; put it in the file named by drain.tokenFile or in ${drainTokenEnv}` });
@@ -132,8 +177,8 @@ async function resolveToken(env: NodeJS.ProcessEnv, tokenFile: string | undefine
   return undefined;
 }
 
-/** Resolve relative paths against the config file's folder and attach the token, hidden from enumeration. */
-function finish(data: ReturnType<typeof configSchema.parse>, baseDir: string, token: string | undefined): PodwardenConfig {
+/** Resolve relative paths against the config file's folder, attach the host addresses, and the token, hidden from enumeration. */
+function finish(data: ReturnType<typeof configSchema.parse>, baseDir: string, token: string | undefined, hostIPs: string[] | undefined): PodwardenConfig {
   const resolvePath = (p: string) => path.resolve(baseDir, p);
   const resolveCa = (ca: string | undefined) => (ca === undefined || ca.includes('-----BEGIN') ? ca : resolvePath(ca));
   const services = data.services.map((spec) => {
@@ -150,7 +195,8 @@ function finish(data: ReturnType<typeof configSchema.parse>, baseDir: string, to
         return spec;
     }
   });
-  const drain = { ...data.drain, tokenFile: resolvePath(data.drain.tokenFile) } as PodwardenConfig['drain'];
+  const stateFile = data.drain.stateFile === undefined ? undefined : resolvePath(data.drain.stateFile);
+  const drain = { ...data.drain, tokenFile: resolvePath(data.drain.tokenFile), stateFile, hostIPs } as Omit<PodwardenConfig['drain'], 'token'> as PodwardenConfig['drain'];
   Object.defineProperty(drain, 'token', { value: token, enumerable: false, writable: false });
   return { ...data, drain, services };
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { duration, flag, port, says, text } from './schema-helpers.js';
+import { allowEntryProblem, hostIPsEnv, hostIPsKeyword } from '../http/allow-from.js';
+import { duration, flag, port, says, serviceName, text } from './schema-helpers.js';
 import { serviceSchema } from './service-schemas.js';
 
 /**
@@ -40,6 +41,12 @@ const shutdownSchema = z
   })
   .prefault({});
 
+/** One `drain.allowFrom` entry. */
+const allowEntry = z.string({ error: says('an address, a CIDR or hostIPs', 'a string') }).superRefine((value, ctx) => {
+  const problem = allowEntryProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value });
+});
+
 const drainSchema = z
   .strictObject({
     tokenFile: text('a file path')
@@ -47,6 +54,18 @@ const drainSchema = z
       .describe('File holding the bearer token `/drain` requires (a mounted Secret). A missing file means no token. `PODWARDEN_DRAIN_TOKEN` takes precedence.'),
     maxHold: duration({ min: 1 }).prefault('120s').describe('Un-drain when no SIGTERM follows a completed drain within this time.'),
     allowUnauthenticated: flag.default(false).describe('Allow `/drain` without a token when none is configured. Off: such calls get 403.'),
+    allowFrom: z
+      .array(allowEntry, { error: says('a list of addresses', 'e.g. [hostIPs, 10.0.0.0/8]') })
+      .default([])
+      .describe(
+        `Accept \`/drain\` only from these sources (checked before the token; others get 403): IPv4/IPv6 addresses, CIDRs, or \`${hostIPsKeyword}\` (the node's addresses, from \`${hostIPsEnv}\`). Loopback is always allowed once set. Empty: any source.`,
+      ),
+    appCheck: serviceName
+      .optional()
+      .describe('The service that checks the app container. It going failed → ready after a completed drain, before any SIGTERM, means the app container was restarted (a liveness restart): the drain is let go at once. Must name a service below.'),
+    stateFile: text('a file path')
+      .optional()
+      .describe('Record the drain here (on an `emptyDir`) so a restarted podwarden starts drained for what is left of `maxHold`. Unset: not recorded.'),
   })
   .prefault({});
 
@@ -94,8 +113,10 @@ type Parsed = z.output<typeof configSchema>;
  * in `services` (module, file, tls.ca) are absolute; `drain.token` is resolved
  * from `PODWARDEN_DRAIN_TOKEN` or `drain.tokenFile` and is not enumerable, so
  * it does not show up when the config is logged or serialised.
+ * `drain.hostIPs` holds the addresses from `PODWARDEN_HOST_IPS` when
+ * `drain.allowFrom` lists `hostIPs`, else `undefined`.
  */
-export type PodwardenConfig = DeepReadonly<Omit<Parsed, 'drain'> & { drain: Parsed['drain'] & { token: string | undefined } }>;
+export type PodwardenConfig = DeepReadonly<Omit<Parsed, 'drain'> & { drain: Parsed['drain'] & { token: string | undefined; hostIPs: string[] | undefined } }>;
 
 /** One resolved entry of `services:`. */
 export type ServiceSpec = PodwardenConfig['services'][number];

@@ -32,12 +32,32 @@ export interface SignalEvent {
 
 /** Something happened to the one drain. */
 export interface DrainEvent {
-  /** `started` (drain began), `completed` (drain delay passed), `undrained` (no shutdown within `maxHold`). */
+  /**
+   * `started` (drain began), `completed` (drain delay passed), `undrained`
+   * (let go: no shutdown within `maxHold`, or the app container came back).
+   */
   readonly kind: 'started' | 'completed' | 'undrained';
+  /** Who started it (`http`, `api`, a signal); for `undrained`, why it was let go: `maxHold` or `app-restarted`. */
   readonly source: string;
   readonly at: Timestamp;
   /** When the drain delay ends, on the monotonic clock (for `started`). */
   readonly drainEndsAt: number | undefined;
+}
+
+/** Something happened to the drain record in `drain.stateFile`. */
+export interface DrainStateEvent {
+  /**
+   * `restored`: a recorded drain still within `maxHold`, so the server starts
+   * drained; `ignored`: the file was stale or unreadable; `write-failed`: it
+   * could not be written or removed (the drain goes on regardless).
+   */
+  readonly kind: 'restored' | 'ignored' | 'write-failed';
+  readonly file: string;
+  /** What was restored, or why the file was ignored or not written. */
+  readonly detail: string;
+  /** For `restored`: when the hold ends, wall-clock (Unix epoch ms). */
+  readonly holdEndsAt: number | undefined;
+  readonly at: Timestamp;
 }
 
 /** A service instance returned (or was given up on) during the stop phase. */
@@ -72,6 +92,7 @@ export interface LifecycleEvents {
   phase: PhaseEvent;
   signal: SignalEvent;
   drain: DrainEvent;
+  'drain-state': DrainStateEvent;
   deadline: DeadlineEvent;
   terminated: ExitReport;
 }

@@ -24,6 +24,7 @@ export type {
   PhaseEvent,
   SignalEvent,
   DrainEvent,
+  DrainStateEvent,
   DeadlineEvent,
 } from './events.js';
 export { serviceStates, serverPhases, probeKinds } from './states.js';

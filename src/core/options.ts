@@ -23,6 +23,18 @@ export interface ServerOptionsInput {
   readonly drain?: {
     /** Un-drain when no shutdown follows a completed drain within this time (default `120s`). */
     readonly maxHold?: Duration;
+    /**
+     * The service that checks the app container. When it goes from `not-ready`
+     * or `failed` to `ready` after a completed drain, before any shutdown began,
+     * the app container was restarted (a liveness restart): the drain is let go
+     * at once. `run()` rejects when no such service is registered. Default: unset.
+     */
+    readonly appCheck?: string;
+    /**
+     * Record the drain in this file, so a restarted process starts drained
+     * for what is left of `maxHold`. Default: unset (not recorded).
+     */
+    readonly stateFile?: string;
   };
   /** Install SIGTERM/SIGINT handlers when `run()` starts (default `true`). */
   readonly handleSignals?: boolean;
@@ -43,6 +55,8 @@ export interface ServerConfig {
   readonly stopTimeout: number;
   readonly fastStopBudget: number;
   readonly maxHold: number;
+  readonly appCheck: string | undefined;
+  readonly stateFile: string | undefined;
   readonly handleSignals: boolean;
   readonly signals: SignalSource;
   readonly exit: ((code: number) => void) | undefined;
@@ -87,6 +101,12 @@ export const defaults = {
   probes: ['readiness', 'startup'] as readonly ProbeKind[],
 } as const;
 
+function optionalText(value: string | undefined, where: string, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where, `must be ${what}, or left unset`);
+  return value;
+}
+
 /** Apply defaults to server options and reject conflicting ones. */
 export function resolveServerOptions(input: ServerOptionsInput = {}): ServerConfig {
   const ms = (value: Duration | undefined, fallback: number, where: string) =>
@@ -97,6 +117,8 @@ export function resolveServerOptions(input: ServerOptionsInput = {}): ServerConf
     stopTimeout: ms(input.shutdown?.stopTimeout, defaults.stopTimeout, 'shutdown.stopTimeout'),
     fastStopBudget: ms(input.shutdown?.fastStopBudget, defaults.fastStopBudget, 'shutdown.fastStopBudget'),
     maxHold: ms(input.drain?.maxHold, defaults.maxHold, 'drain.maxHold'),
+    appCheck: optionalText(input.drain?.appCheck, 'drain.appCheck', 'a service name'),
+    stateFile: optionalText(input.drain?.stateFile, 'drain.stateFile', 'a file path'),
     handleSignals: input.handleSignals ?? true,
     signals: input.signals ?? process,
     exit: input.exit,

@@ -150,15 +150,22 @@ export class Server {
     } catch (err) {
       return Promise.reject(err);
     }
+    const appCheck = this.#config.appCheck;
+    if (appCheck !== undefined && !this.#supervisors.has(appCheck)) {
+      const known = [...this.#supervisors.keys()].join(', ') || 'none';
+      return Promise.reject(podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'drain.appCheck', `"${appCheck}" is not a registered service (registered: ${known}); name the service that checks the app container`));
+    }
     const finished = new Promise<ExitReport>((resolve) => (this.#resolveRun = resolve));
     // A running server keeps the process alive, as a listening socket would.
     this.#keepAlive = setInterval(() => {}, 2 ** 30);
     if (this.#config.handleSignals) this.#removeSignals = listenForSignals(this.#config.signals, (signal) => this.#onSignal(signal));
     this.#setPhase('starting', undefined);
+    // Before any service starts, so the listener's first answer already shows a restored drain.
+    this.#drain.restore();
     this.#unsettledStartup = this.#supervisors.size;
     for (const supervisor of this.#supervisors.values()) supervisor.begin();
     this.#launchReady();
-    if (this.#unsettledStartup === 0) this.#setPhase('running', undefined);
+    if (this.#unsettledStartup === 0 && this.#phase === 'starting') this.#setPhase('running', undefined);
     return finished;
   }
 

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DrainResult } from '../metrics/request-metrics.js';
+import type { SourceCheck } from './allow-from.js';
 
 /** Who may call `/drain`. */
 export interface DrainGuardOptions {
@@ -8,15 +9,24 @@ export interface DrainGuardOptions {
   readonly token: string | undefined;
   /** Without a token, let anyone drain (else 403). */
   readonly allowUnauthenticated: boolean;
+  /** Whether the source address may call `/drain` at all (`drain.allowFrom`); `undefined`: any may. */
+  readonly sourceCheck?: SourceCheck | undefined;
 }
 
 /** Why a `/drain` request is refused: the answer it gets and the result it is counted under. */
 export interface DrainRefusal {
-  readonly result: Extract<DrainResult, 'unauthorized' | 'forbidden'>;
+  readonly result: Extract<DrainResult, 'unauthorized' | 'forbidden' | 'forbidden-source'>;
   readonly status: 401 | 403;
   readonly body: string;
   readonly headers: Readonly<Record<string, string>>;
 }
+
+const forbiddenSource: DrainRefusal = {
+  result: 'forbidden-source',
+  status: 403,
+  body: 'forbidden: /drain is not accepted from this address (drain.allowFrom)\n',
+  headers: {},
+};
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 const bearer = /^Bearer +(\S+) *$/i;
@@ -36,11 +46,20 @@ const forbidden: DrainRefusal = {
 
 /**
  * The `/drain` guard: a function that returns why a request is refused, or
- * `undefined` to let it drain. It reads the headers only, so it runs before a
- * body is read or invited (`Expect: 100-continue`). The token is compared as
- * a SHA-256 digest in constant time.
+ * `undefined` to let it drain. It reads the source address and the headers
+ * only, so it runs before a body is read or invited (`Expect: 100-continue`).
+ * The source comes first (the socket's own address: a forwarded-for header is
+ * the caller's word, not a source), then the token, compared as a SHA-256
+ * digest in constant time.
  */
 export function drainGuard(options: DrainGuardOptions): (request: IncomingMessage) => DrainRefusal | undefined {
+  const callerCheck = tokenCheck(options);
+  const { sourceCheck } = options;
+  if (sourceCheck === undefined) return callerCheck;
+  return (request) => (sourceCheck(request.socket.remoteAddress) ? callerCheck(request) : forbiddenSource);
+}
+
+function tokenCheck(options: DrainGuardOptions): (request: IncomingMessage) => DrainRefusal | undefined {
   if (options.token === undefined) return options.allowUnauthenticated ? () => undefined : () => forbidden;
   const expected = digest(options.token);
   return (request) => {

@@ -17,7 +17,8 @@ export interface DrainRouteOptions extends DrainGuardOptions {
 /**
  * `/drain` (GET and POST, for kubelet's `preStop.httpGet`): joins the one
  * drain and answers 200 once the drain delay has passed; every concurrent
- * caller gets that answer. 401 without the right bearer token; 403 when no
+ * caller gets that answer. 403 from a source `sourceCheck` refuses, before
+ * the token is looked at; 401 without the right bearer token; 403 when no
  * token is configured unless `allowUnauthenticated`. A refusal is decided
  * from the headers, before a body is read, and logged at most once per
  * `refusalLogInterval` (each one is counted in `drain_requests_total`). The

@@ -5,6 +5,7 @@ import type { BackgroundService } from '../core/background-service.js';
 import type { ServiceHandle, Server } from '../core/server.js';
 import { podwardenError } from '../errors.js';
 import { logThrottle } from '../logging/log-throttle.js';
+import { sourceCheck } from './allow-from.js';
 import { drainGuard } from './drain-guard.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { type HealthListenerOptions, createHealthListener } from './health-listener.js';
@@ -58,7 +59,11 @@ export function addHttpService(serverCore: Server, input: HttpOptionsInput = {})
   metrics?.trackEventLoop(() => eventLoop.lagMs / 1000);
 
   const separateMetrics = config.metricsPort !== undefined && metrics !== undefined;
-  const drainCaller = drainGuard({ token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated });
+  const drainCaller = drainGuard({
+    token: config.drainToken,
+    allowUnauthenticated: config.allowUnauthenticated,
+    sourceCheck: sourceCheck(config.drainAllowFrom, config.hostIPs),
+  });
   const listenerOptions: HealthListenerOptions = {
     onClientError: (status) => metrics?.requests.countRequest('other', status, false),
     invitesBody: (request) => request.url === '/drain' && drainCaller(request) === undefined,
@@ -75,7 +80,7 @@ export function addHttpService(serverCore: Server, input: HttpOptionsInput = {})
     (await import('./router.js')).loadHealthRouter(server, {
       server: serverCore,
       model,
-      drain: { token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated },
+      drain: { token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated, allowFrom: config.drainAllowFrom, hostIPs: config.hostIPs },
       metrics,
       metricsRoute: !separateMetrics,
       log,

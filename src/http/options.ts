@@ -1,5 +1,6 @@
 import { type Duration, toMilliseconds } from '../core/duration.js';
 import { podwardenError } from '../errors.js';
+import { sourceCheck } from './allow-from.js';
 import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
 
 /** Where the HTTP layer writes the few things it logs (a refused `/drain`, a bind fallback). A pino logger fits. */
@@ -31,6 +32,14 @@ export interface HttpOptionsInput {
     readonly token?: string;
     /** Without a token, let anyone call `/drain` (default `false`: 403). */
     readonly allowUnauthenticated?: boolean;
+    /**
+     * Accept `/drain` only from these sources, checked before the token:
+     * IPv4/IPv6 addresses, CIDRs, or `hostIPs` (the addresses in `hostIPs`).
+     * Loopback is always allowed once the list is set. Default: empty, no restriction.
+     */
+    readonly allowFrom?: readonly string[];
+    /** The node's addresses, for the `hostIPs` entry of `allowFrom` (the CLI reads them from `PODWARDEN_HOST_IPS`). */
+    readonly hostIPs?: readonly string[];
   };
   /** Connection limits of the health server; see docs/http.md. `/drain` is exempt from `connection`. */
   readonly timeouts?: {
@@ -59,6 +68,10 @@ export interface HttpConfig {
   readonly sampleInterval: number;
   readonly drainToken: string | undefined;
   readonly allowUnauthenticated: boolean;
+  /** `drain.allowFrom` as given (checked); empty: no restriction. */
+  readonly drainAllowFrom: readonly string[];
+  /** The addresses `hostIPs` in `drainAllowFrom` stands for. */
+  readonly hostIPs: readonly string[] | undefined;
   readonly connectionTimeout: number;
   readonly requestTimeout: number;
   readonly headersTimeout: number;
@@ -105,6 +118,9 @@ export function resolveHttpOptions(input: HttpOptionsInput = {}): HttpConfig {
   if (token !== undefined && (typeof token !== 'string' || token.trim() === '')) {
     throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'drain.token', 'is empty; set a token or leave it unset');
   }
+  const drainAllowFrom = input.drain?.allowFrom ?? [];
+  // Built here only to refuse a bad entry at setup; the route builds its own.
+  sourceCheck(drainAllowFrom, input.drain?.hostIPs);
   const requestTimeout = ms(input.timeouts?.request, httpDefaults.requestTimeout, 'timeouts.request');
   const headersTimeout = ms(input.timeouts?.headers, Math.min(httpDefaults.headersTimeout, requestTimeout), 'timeouts.headers');
   if (headersTimeout > requestTimeout) throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'timeouts.headers', 'must not exceed timeouts.request');
@@ -121,6 +137,8 @@ export function resolveHttpOptions(input: HttpOptionsInput = {}): HttpConfig {
     sampleInterval,
     drainToken: token?.trim(),
     allowUnauthenticated: input.drain?.allowUnauthenticated ?? false,
+    drainAllowFrom,
+    hostIPs: input.drain?.hostIPs,
     connectionTimeout: ms(input.timeouts?.connection, httpDefaults.connectionTimeout, 'timeouts.connection'),
     requestTimeout,
     headersTimeout,

@@ -2,10 +2,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Server } from '../core/server.js';
 import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
+import { sourceCheck } from './allow-from.js';
 import { registerDrainRoute } from './drain-route.js';
 import { HealthModel } from './health-model.js';
 import { registerMetricsRoute } from './metrics-route.js';
-import { type HttpLog, httpDefaults } from './options.js';
+import { type HttpLog, type HttpOptionsInput, httpDefaults } from './options.js';
 import { registerProbeRoutes } from './probe-routes.js';
 
 /** Options of the {@link podwardenHttp} fastify plugin. */
@@ -16,7 +17,8 @@ export interface PodwardenHttpPluginOptions {
   readonly model?: HealthModel;
   /** Show failure reasons (only when the plugin makes the model; default `false`). */
   readonly exposeDetails?: boolean;
-  readonly drain?: { readonly token?: string; readonly allowUnauthenticated?: boolean };
+  /** `/drain`'s guards, as in {@link HttpOptionsInput} `drain`. */
+  readonly drain?: Pick<NonNullable<HttpOptionsInput['drain']>, 'token' | 'allowUnauthenticated' | 'allowFrom' | 'hostIPs'>;
   /** Count the plugin's requests in these metrics and, unless `metricsRoute` is false, serve them on `/metrics`. */
   readonly metrics?: PodwardenMetrics;
   /** Serve `/metrics` (default `true` when `metrics` is given). */
@@ -32,6 +34,7 @@ const plugin: FastifyPluginAsync<PodwardenHttpPluginOptions> = async (fastify, o
     server: options.server,
     token: options.drain?.token,
     allowUnauthenticated: options.drain?.allowUnauthenticated ?? false,
+    sourceCheck: sourceCheck(options.drain?.allowFrom, options.drain?.hostIPs),
     counters: options.metrics?.requests,
     log: options.log,
     bodyLimit: httpDefaults.bodyLimit,

@@ -28,7 +28,7 @@ const iso = (wall: number) => new Date(wall).toISOString();
 
 /**
  * Log one event per lifecycle change: service state (with the service name),
- * restarts, phases, signals, the drain, each service's stop duration and
+ * restarts, phases, signals, the drain and its state file, each service's stop duration and
  * overrun, the hard deadline, and the exit report with the shutdown timeline.
  * Probe requests are never logged. Returns the function that unsubscribes.
  */
@@ -62,9 +62,17 @@ export function logLifecycle(server: Server, logger: Logger, options: LifecycleL
         logger.info({ ...fields, drainDelayMs: delayMs }, `drain started by ${e.source}: /readyz fails from now`);
       } else if (e.kind === 'completed') {
         logger.info(fields, 'drain delay passed');
+      } else if (e.source === 'app-restarted') {
+        logger.warn(fields, 'drain.appCheck failed and is ready again before any SIGTERM: the app container was restarted, serving again');
       } else {
         logger.warn(fields, 'no shutdown followed the drain within drain.maxHold: serving again');
       }
+    }),
+    server.on('drain-state', (e) => {
+      const fields = { event: 'drain-state', kind: e.kind, file: e.file, detail: e.detail, at: iso(e.at.wall) };
+      if (e.kind === 'restored') logger.warn({ ...fields, holdEndsAt: e.holdEndsAt === undefined ? undefined : iso(e.holdEndsAt) }, `drain restored from ${e.file}: /readyz fails until the hold ends`);
+      else if (e.kind === 'ignored') logger.warn(fields, `drain state file ${e.file} ignored: ${e.detail}`);
+      else logger.warn(fields, `drain state not kept: ${e.detail}`);
     }),
     server.on('deadline', (e) => {
       logger.fatal({ event: 'deadline', waitingOn: e.waitingOn, at: iso(e.at.wall) }, `hard deadline passed; still waiting on ${e.waitingOn.join(', ') || 'nothing'}`);

@@ -8,9 +8,13 @@ export const requestProbes = ['livez', 'readyz', 'startupz', 'drain', 'metrics',
 export type RequestProbe = (typeof requestProbes)[number];
 
 /** The values of the `result` label of `drain_requests_total`. */
-export const drainResults = ['drained', 'unauthorized', 'forbidden', 'unavailable'] as const;
+export const drainResults = ['drained', 'unauthorized', 'forbidden', 'forbidden-source', 'unavailable'] as const;
 
-/** How a `/drain` request ended: `drained` (200), `unauthorized` (401), `forbidden` (403), `unavailable` (503, server not running). */
+/**
+ * How a `/drain` request ended: `drained` (200), `unauthorized` (401),
+ * `forbidden` (403, no token configured), `forbidden-source` (403, the source
+ * address is not in `drain.allowFrom`), `unavailable` (503, server not running).
+ */
 export type DrainResult = (typeof drainResults)[number];
 
 /** Counts requests; called on every response, so it only bumps a number: the exposition reads the counts at scrape time. */
@@ -39,7 +43,7 @@ export function requestMetrics(registry: Registry, config: { readonly prefix: st
   });
   const drains = counterFamily(registry, {
     name: `${config.prefix}drain_requests_total`,
-    help: 'Requests to /drain, by result (drained, unauthorized, forbidden, unavailable).',
+    help: 'Requests to /drain, by result (drained, unauthorized, forbidden, forbidden-source, unavailable).',
     labelNames: ['result'],
   });
   // table[probeRow[probe] + kube] maps a status code to its series.
@@ -64,6 +68,7 @@ export function requestMetrics(registry: Registry, config: { readonly prefix: st
     drained: drains.labels('drained'),
     unauthorized: drains.labels('unauthorized'),
     forbidden: drains.labels('forbidden'),
+    'forbidden-source': drains.labels('forbidden-source'),
     unavailable: drains.labels('unavailable'),
   };
 

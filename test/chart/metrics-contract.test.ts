@@ -236,7 +236,7 @@ describe('metric names and labels in the dashboard and the rules', () => {
     expect(problems).toEqual([
       'typo: podwarden_service_readiness is not exported',
       'grouping: groups by check, which none of its metrics has',
-      'value: podwarden_drain_requests_total{result="rejected"} never appears (seen: drained, unauthorized, forbidden, unavailable)',
+      'value: podwarden_drain_requests_total{result="rejected"} never appears (seen: drained, unauthorized, forbidden, forbidden-source, unavailable)',
       'label: podwarden_probe_requests_total has no label probes',
     ]);
   });

@@ -9,6 +9,10 @@ describe('config types', () => {
     expectTypeOf<PodwardenConfig['server']['eventLoop']['maxLag']>().toEqualTypeOf<number>();
     expectTypeOf<PodwardenConfig['shutdown']['drainDelay']>().toEqualTypeOf<number>();
     expectTypeOf<PodwardenConfig['drain']['token']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<PodwardenConfig['drain']['allowFrom']>().toEqualTypeOf<readonly string[]>();
+    expectTypeOf<PodwardenConfig['drain']['hostIPs']>().toEqualTypeOf<readonly string[] | undefined>();
+    expectTypeOf<PodwardenConfig['drain']['appCheck']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<PodwardenConfig['drain']['stateFile']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<PodwardenConfig['log']['level']>().toEqualTypeOf<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>();
     expectTypeOf<ServiceSpecOf<'http'>['interval']>().toEqualTypeOf<number>();
     expectTypeOf<ServiceSpecOf<'http'>['expectStatus']>().toEqualTypeOf<ReadonlyArray<readonly [number, number]>>();

@@ -30,7 +30,7 @@ describe('loadConfig: defaults and shape', () => {
     const config = await loadConfig({ env: {} });
     expect(config.server).toEqual({ port: 7654, host: '::', metricsPort: null, exposeDetails: false, eventLoop: { maxLag: 1000, livenessAfter: 10_000 } });
     expect(config.shutdown).toEqual({ drainDelay: 10_000, stopBudget: 15_000, stopTimeout: 5_000 });
-    expect(config.drain).toEqual({ tokenFile: '/var/run/podwarden/token', maxHold: 120_000, allowUnauthenticated: false });
+    expect(config.drain).toEqual({ tokenFile: '/var/run/podwarden/token', maxHold: 120_000, allowUnauthenticated: false, allowFrom: [] });
     expect(config.metrics.prefix).toBe('podwarden_');
     expect(config.log.level).toBe('info');
     expect(config.services).toEqual([]);
@@ -205,7 +205,7 @@ describe('loadConfig: environment and flag overrides', () => {
     });
     expect(config.server).toEqual({ port: 8081, host: '127.0.0.1', metricsPort: 9100, exposeDetails: true, eventLoop: { maxLag: 500, livenessAfter: 30_000 } });
     expect(config.shutdown).toEqual({ drainDelay: 3000, stopBudget: 20_000, stopTimeout: 2000 });
-    expect(config.drain).toEqual({ tokenFile: '/run/secrets/t', maxHold: 60_000, allowUnauthenticated: true });
+    expect(config.drain).toEqual({ tokenFile: '/run/secrets/t', maxHold: 60_000, allowUnauthenticated: true, allowFrom: [] });
     expect(config.metrics.prefix).toBe('pw_');
     expect(config.log.level).toBe('debug');
   });

@@ -14,13 +14,15 @@ import {
   createMetrics,
   podwardenHttp,
   type HealthModel,
+  type LifecycleEvents,
+  type ServerOptionsInput,
 } from '../../src/index.js';
 
 describe('public types of the HTTP, metrics and logging API', () => {
   it('are what the docs say', () => {
     expectTypeOf<ProbeRoute>().toEqualTypeOf<'livez' | 'readyz' | 'startupz'>();
     expectTypeOf<RequestProbe>().toEqualTypeOf<'livez' | 'readyz' | 'startupz' | 'drain' | 'metrics' | 'other'>();
-    expectTypeOf<DrainResult>().toEqualTypeOf<'drained' | 'unauthorized' | 'forbidden' | 'unavailable'>();
+    expectTypeOf<DrainResult>().toEqualTypeOf<'drained' | 'unauthorized' | 'forbidden' | 'forbidden-source' | 'unavailable'>();
     expectTypeOf<LogLevelName>().toEqualTypeOf<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>();
     expectTypeOf<ProbeAnswer['status']>().toEqualTypeOf<200 | 503 | 404>();
     expectTypeOf<ProbeReport['status']>().toEqualTypeOf<'ok' | 'failed'>();
@@ -34,5 +36,9 @@ describe('public types of the HTTP, metrics and logging API', () => {
     expectTypeOf<HttpOptionsInput>().toEqualTypeOf<Readonly<HttpOptionsInput>>();
     // Durations accept milliseconds or strings.
     expectTypeOf<{ eventLoop: { maxLag: '1s'; livenessAfter: 10_000 } }>().toMatchTypeOf<HttpOptionsInput>();
+    expectTypeOf<NonNullable<HttpOptionsInput['drain']>['allowFrom']>().toEqualTypeOf<readonly string[] | undefined>();
+    expectTypeOf<{ drain: { allowFrom: ['hostIPs', '10.0.0.0/8']; hostIPs: ['10.0.0.7'] } }>().toMatchTypeOf<HttpOptionsInput>();
+    expectTypeOf<LifecycleEvents['drain-state']['kind']>().toEqualTypeOf<'restored' | 'ignored' | 'write-failed'>();
+    expectTypeOf<{ drain: { maxHold: '2m'; appCheck: 'app'; stateFile: '/run/podwarden/drain-state' } }>().toMatchTypeOf<ServerOptionsInput>();
   });
 });

@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Server as NetServer, type Socket, createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,8 @@ const rows = {
   sigtermThenDrain: 'SIGTERM, then /drain',
   drainStorm: '/drain called many times at once',
   drainNoSigterm: '/drain with no SIGTERM after it',
+  appRestarted: 'the app container is restarted after /drain (drain.appCheck)',
+  killedDuringDrain: 'podwarden is killed during a drain (drain.stateFile)',
   checkNeverReturns: 'a check never returns',
   execLeavesChildren: 'an exec check leaves children behind',
   moduleThrowsOnImport: 'a module service throws on import',
@@ -376,6 +378,52 @@ describe.concurrent('fault matrix (the real podwarden serve)', () => {
     expect(code).toBe(0);
     expect(ms).toBeGreaterThanOrEqual(280);
     expect(pw.events('drain').filter((l) => l.kind === 'started')).toHaveLength(2);
+  });
+
+  it(rows.appRestarted, async () => {
+    const sockets = new Set<Socket>();
+    const listen = (port: number) =>
+      new Promise<NetServer>((resolve) => {
+        const server = createServer((socket) => (sockets.add(socket), socket.on('close', () => sockets.delete(socket))));
+        server.listen(port, '127.0.0.1', () => resolve(server));
+      });
+    let app = await listen(0);
+    const appPort = (app.address() as { port: number }).port;
+    const check = { name: 'app', type: 'tcp', host: '127.0.0.1', port: appPort, interval: '100ms', timeout: '200ms', failureThreshold: 2 };
+    const pw = await startPodwarden({ config: config([check], { drain: { allowUnauthenticated: true, appCheck: 'app', maxHold: '60s' } }) });
+    await pw.waitFor((l) => l.event === 'phase' && l.phase === 'running');
+    expect((await pw.get('/drain')).status).toBe(200);
+    // The kubelet kills the app container after its preStop, then starts it again.
+    await new Promise((resolve) => (app.close(resolve), sockets.forEach((s) => s.destroy())));
+    await pw.waitState('app', 'not-ready');
+    expect((await pw.get('/readyz')).status).toBe(503);
+    app = await listen(appPort);
+    const undrained = await pw.waitFor((l) => l.event === 'drain' && l.kind === 'undrained');
+    expect(undrained).toMatchObject({ source: 'app-restarted', level: 'warn' });
+    expect((await pw.get('/readyz')).status).toBe(200);
+    expect(await pw.metric('podwarden_server_phase', { phase: 'running' })).toBe(1);
+    const { code, ms } = await terminate(pw);
+    expect(code).toBe(0);
+    expect(ms).toBeGreaterThanOrEqual(180); // a later SIGTERM drains in full
+    await new Promise((resolve) => app.close(resolve));
+  });
+
+  it(rows.killedDuringDrain, async () => {
+    const stateFile = path.join(tempDir(), 'drain-state');
+    const settings = config([faulty('x', 'steady')], { drain: { allowUnauthenticated: true, stateFile } });
+    const first = await startPodwarden({ config: settings });
+    expect((await first.get('/drain')).status).toBe(200);
+    await until(() => existsSync(stateFile) && readFileSync(stateFile, 'utf8').includes('"drained"'), 2000, 'the drained record');
+    first.signal('SIGKILL');
+    await first.exited();
+    const second = await startPodwarden({ config: settings });
+    expect((await second.get('/readyz')).status).toBe(503);
+    expect((await second.get('/livez')).status).toBe(200);
+    expect(await second.metric('podwarden_server_phase', { phase: 'drained' })).toBe(1);
+    expect(second.events('drain-state')).toEqual([expect.objectContaining({ kind: 'restored', level: 'warn' })]);
+    const { code, ms } = await terminate(second);
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(1500);
   });
 
   it(rows.checkNeverReturns, async () => {

@@ -57,12 +57,15 @@ async function settledFds(): Promise<number> {
 }
 
 // Each test judges the probes of its own window.
+let windowStart = 0;
 beforeEach(async () => {
   await poller.window();
+  windowStart = performance.now();
 });
 
-/** The poller saw only 200s, no timeouts, no refused connections, since the test began. */
+/** The poller saw only 200s, no timeouts, no refused connections, since the test began (a window of at least 350 ms: a few probes). */
 async function expectPollerClean(): Promise<PollerReport> {
+  await sleep(windowStart + 350 - performance.now());
   const report = await poller.window();
   expect(report.failures).toEqual([]);
   expect(statusesOf(report, '/livez')).toEqual([200]);
@@ -311,7 +314,7 @@ describe('hostile HTTP clients (the real podwarden serve, a kubelet-like poller 
     expect(during.paths['/livez']!.errors).toEqual({});
     expect(during.paths['/readyz']!.errors).toEqual({});
     expect(statusesOf(during, '/livez')).toEqual([200]);
-    expect(statusesOf(during, '/readyz')).toEqual([200, 503]);
+    expect(statusesOf(during, '/readyz')).toContain(503);
     // Probes already on their way when the drain began may still have been answered 200.
     expect(during.paths['/readyz']!.statuses['200'] ?? 0).toBeLessThanOrEqual(2);
     expect(during.paths['/readyz']!.statuses['503']).toBeGreaterThan(50);

@@ -1,4 +1,6 @@
 import * as crypto from 'node:crypto';
+import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Harness, startHarness } from '../http/harness.js';
 
@@ -47,5 +49,24 @@ describe('the /drain token comparison', () => {
     compare.mockClear();
     expect((await h.get('/drain', { headers: { authorization: `Bearer ${token}` } })).status).toBe(403);
     expect(compare).not.toHaveBeenCalled();
+  });
+
+  const outside = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i?.family === 'IPv4' && !i.internal)?.address;
+  it.runIf(outside)('from a source outside drain.allowFrom, refuses (403) before comparing anything', async () => {
+    h = await startHarness({ server: { shutdown: { drainDelay: 50 } }, http: { host: '0.0.0.0', drain: { token, allowFrom: ['10.255.0.0/16'] } } });
+    const compare = vi.mocked(crypto.timingSafeEqual);
+    compare.mockClear();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: outside, localAddress: outside, port: h!.http.address()!.port, path: '/drain', headers: { authorization: `Bearer ${token}` }, agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject).end();
+    });
+    expect(status).toBe(403);
+    expect(compare).not.toHaveBeenCalled();
+    expect(h.server.phase).toBe('running');
   });
 });
