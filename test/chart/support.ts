@@ -5,11 +5,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdtempSync, readdirSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
+import { parseConfig } from '../../src/config/load-config.js';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Pod, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
@@ -89,6 +90,19 @@ export function promtool(args: readonly string[], cwd?: string): RunResult {
   return run(requireTool('promtool', 'install Debian\'s "prometheus" package (scripts/tools/prometheus.sh does; make test runs it)'), args, { cwd });
 }
 
+/** The drain token of the render tests (the ci/ values files carry the same); a real install makes its own. */
+export const testToken = 'ci-test-token-0123456789abcdef0123456789abcdef';
+
+let tokenFile: string | undefined;
+/** A values file with `drain.token: testToken`, given first so later files and --set win. */
+function tokenValuesFile(): string {
+  if (!tokenFile) {
+    tokenFile = path.join(mkdtempSync(path.join(tmpdir(), 'podwarden-token-')), 'token-values.yaml');
+    writeFileSync(tokenFile, `drain:\n  token: ${testToken}\n`);
+  }
+  return tokenFile;
+}
+
 /** What a render is made from: values files (absolute or under ci/) and --set pairs. */
 export interface RenderOptions {
   release?: string;
@@ -97,10 +111,13 @@ export interface RenderOptions {
   set?: Readonly<Record<string, string | number | boolean>>;
   extraArgs?: readonly string[];
   chart?: string;
+  /** Give the chart's required drain.token (testToken) first; false: render without one. Default true for this chart. */
+  withToken?: boolean;
 }
 
 export function templateArgs(options: RenderOptions = {}): string[] {
   const args = ['template', options.release ?? 'web', options.chart ?? chartDir, '--namespace', options.namespace ?? 'shop'];
+  if (options.withToken ?? options.chart === undefined) args.push('--values', tokenValuesFile());
   for (const file of options.valuesFiles ?? []) args.push('--values', path.isAbsolute(file) ? file : path.join(ciValuesDir, file));
   for (const [key, value] of Object.entries(options.set ?? {})) args.push(typeof value === 'string' ? '--set-string' : '--set', `${key}=${String(value)}`);
   args.push(...(options.extraArgs ?? []));
@@ -258,9 +275,44 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The token the chart derives: sha256("<namespace>\n<release>\n<salt>"), first 32 hex digits. */
-export function derivedToken(namespace: string, release: string, salt = 'podwarden'): string {
-  return sha256(`${namespace}\n${release}\n${salt}`).slice(0, 32);
+/**
+ * podwarden's drain options that the chart renders and that are built in parallel
+ * (issue 14, branch issue14-drain): a podwarden that does not know one yet is given the
+ * config without it, so the rest is still checked by its own loader. Once podwarden
+ * knows them all, nothing is left out.
+ */
+const parallelDrainKeys = ['allowFrom', 'appCheck', 'stateFile'] as const;
+let unknownDrainKeys: Promise<Set<string>> | undefined;
+
+/** The drain keys of {@link parallelDrainKeys} that this podwarden's config loader refuses. */
+export function drainKeysPodwardenLacks(): Promise<Set<string>> {
+  unknownDrainKeys ??= (async () => {
+    const probes: Record<(typeof parallelDrainKeys)[number], string> = {
+      allowFrom: 'drain: { allowFrom: [10.0.0.1] }\n',
+      appCheck: 'drain: { appCheck: a }\nservices: [{ name: a, type: file, path: /tmp }]\n',
+      stateFile: 'drain: { stateFile: /tmp/podwarden-probe-state }\n',
+    };
+    const lacking = new Set<string>();
+    for (const key of parallelDrainKeys) {
+      await parseConfig(probes[key], {}).catch(() => lacking.add(key));
+    }
+    return lacking;
+  })();
+  return unknownDrainKeys;
+}
+
+/** The rendered config text, less the drain keys this podwarden does not know yet (see {@link parallelDrainKeys}). */
+export async function configForThisPodwarden(configText: string): Promise<string> {
+  const lacking = await drainKeysPodwardenLacks();
+  if (lacking.size === 0) return configText;
+  const config = parseYaml(configText) as { drain?: Record<string, unknown> };
+  for (const key of lacking) delete config.drain?.[key];
+  return stringify(config);
+}
+
+/** podwarden's own loader on a rendered config, with the env the chart gives its container: what podwarden will run with. */
+export async function loadRenderedConfig(configText: string, env: NodeJS.ProcessEnv = {}) {
+  return parseConfig(await configForThisPodwarden(configText), { env, file: '/etc/podwarden/podwarden.yaml' });
 }
 
 /** Every label in `selector` is on the pod with the same value. */
