@@ -56,7 +56,7 @@ const helmHowTo = 'run `bash scripts/tools/helm.sh` (make test does)';
 
 let helmHome: string | undefined;
 /** helm's cache, config and data homes in a temp dir, so nothing outside is read or written. */
-function helmEnv(): NodeJS.ProcessEnv {
+export function helmEnv(): NodeJS.ProcessEnv {
   helmHome ??= mkdtempSync(path.join(tmpdir(), 'podwarden-helm-'));
   return {
     ...process.env,
@@ -78,8 +78,13 @@ function run(file: string, args: readonly string[], options: { cwd?: string; env
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The helm binary the tests run. */
+export function helmBinary(): string {
+  return requireTool('helm', helmHowTo);
+}
+
 export function helm(args: readonly string[], cwd?: string): RunResult {
-  return run(requireTool('helm', helmHowTo), args, { cwd, env: helmEnv() });
+  return run(helmBinary(), args, { cwd, env: helmEnv() });
 }
 
 export function kubectl(args: readonly string[], cwd?: string): RunResult {
