@@ -330,10 +330,10 @@ then the timing rule. Renders nothing.
 {{- if not (hasKey ($v.timing | default dict) "profile") -}}
 {{- fail "podwarden: these values have no timing.profile, which the values.yaml of chart 0.2.0 sets: they are the values of an older chart (helm upgrade --reuse-values keeps the old chart's defaults). Upgrade with --reset-then-reuse-values, or pass your values files again; see docs/helm.md, \"Upgrading from 0.1.0\"." -}}
 {{- end -}}
-{{- if hasKey $v.drain "tokenSalt" -}}
+{{- if not (kindIs "invalid" $v.drain.tokenSalt) -}}
 {{- fail "podwarden: drain.tokenSalt is gone since chart 0.2.0: a token derived from the namespace, the release and a salt can be computed by anyone who knows them. Remove drain.tokenSalt (--set drain.tokenSalt=null) and set drain.token to a secret of your own (openssl rand -hex 32); see docs/helm.md, \"Upgrading from 0.1.0\"." -}}
 {{- end -}}
-{{- if hasKey $v.networkPolicy "from" -}}
+{{- if not (kindIs "invalid" $v.networkPolicy.from) -}}
 {{- fail "podwarden: networkPolicy.from is networkPolicy.metricsFrom since chart 0.2.0: it admits scrapers to the metrics port only, and the health port (/drain) takes networkPolicy.healthFrom. Rename it (--set networkPolicy.from=null and set networkPolicy.metricsFrom); see docs/helm.md, \"Upgrading from 0.1.0\"." -}}
 {{- end -}}
 {{- $token := include "podwarden.drainToken" . -}}
