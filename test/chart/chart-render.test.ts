@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
-import { ciValuesFiles, customResourceKinds, helm, one, podSpecOf, podwardenContainer, render, renderError, validateObject, chartDir, ciValuesDir } from './support.js';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ciValuesFiles, customResourceKinds, helm, one, podSpecOf, podwardenContainer, render, renderError, repoRoot, validateObject, chartDir, ciValuesDir } from './support.js';
 
 const matrix = ciValuesFiles();
 
@@ -102,10 +103,12 @@ describe('without drain.token', () => {
   const message =
     'podwarden: drain.token is not set. /drain needs a token that only you know, and the chart cannot make one: every render must be the same, and whatever it derived from the release, the namespace or the chart would be public. Make one with `openssl rand -hex 32` and keep it in your values as drain.token (or --set drain.token=...); see docs/helm.md, "The drain token".';
 
-  it('the default render fails with one message that names drain.token and how to make one', () => {
+  it('the default render fails with one message that names drain.token and how to make one, as docs/helm.md shows it', () => {
     const stderr = renderError({ withToken: false });
-    expect(stderr).toContain(message);
+    const line = `Error: execution error at (podwarden/templates/validate/values.yaml:2:4): ${message}`;
+    expect(stderr.split('\n')[0]).toBe(line);
     expect(stderr.match(/podwarden: /g)).toHaveLength(1);
+    expect(readFileSync(path.join(repoRoot, 'docs/helm.md'), 'utf8')).toContain(`\n${line}\n`);
   });
 
   it('helm lint logs the same message (helm lint renders with `fail` made non-fatal, so it still exits 0)', () => {

@@ -117,7 +117,9 @@ describe('the timing profiles', () => {
 });
 
 describe('the rule refuses, naming the values and the smallest fix', () => {
-  it('drainDelay shorter than propagation + readiness detection + margin', () => {
+  it('drainDelay shorter than propagation + readiness detection + margin, as docs/helm.md shows it', () => {
+    const first = renderError({ set: { 'config.shutdown.drainDelay': '3s' } }).split('\n')[0] ?? '';
+    expect(readFileSync(path.join(repoRoot, 'docs/helm.md'), 'utf8')).toContain(`\n${first}\n`);
     expect(renderError({ set: { 'config.shutdown.drainDelay': '3s' } })).toContain(
       'podwarden: config.shutdown.drainDelay (3s) is shorter than timing.profile ingress-nginx needs: propagation 8s + readiness detection 4s (app.probes.readiness.periodSeconds 2 x failureThreshold 2) + timing.drainMarginSeconds 2s = 14s; balancers would still send requests to a pod that has begun to stop. Raise config.shutdown.drainDelay to at least 14s (or remove it: the chart then uses 14s), or choose the timing.profile of your balancers.',
     );
