@@ -85,7 +85,7 @@ beforeAll(async () => {
   const services = [{ name: 'app', type: 'http', url: `http://127.0.0.1:${appPort}/`, interval: '200ms', timeout: '1s', failureThreshold: 1 }];
   const { docs } = render({
     release: 'web',
-    set: { 'config.server.port': port, 'config.server.metricsPort': metricsPort, 'config.server.host': '127.0.0.1', 'config.drain.stateFile': path.join(dir, 'state/drain-state') },
+    set: { 'config.server.port': port, 'config.server.metricsPort': metricsPort, 'config.server.host': '127.0.0.1', 'config.drain.stateFile': path.join(dir, 'drain-state') },
     extraArgs: ['--set-json', `config.services=${JSON.stringify(services)}`],
   });
   const command = one<IPod>(docs, 'Pod').spec?.containers[0]?.command ?? [];

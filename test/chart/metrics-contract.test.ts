@@ -133,7 +133,7 @@ describe('metric names and labels in the dashboard and the rules', () => {
     ];
     const { docs } = render({
       release: 'contract',
-      set: { 'config.server.port': port, 'config.server.metricsPort': metricsPort, 'config.server.host': '127.0.0.1', 'config.drain.stateFile': path.join(dir, 'state/drain-state') },
+      set: { 'config.server.port': port, 'config.server.metricsPort': metricsPort, 'config.server.host': '127.0.0.1', 'config.drain.stateFile': path.join(dir, 'drain-state') },
       extraArgs: ['--set-json', `config.services=${JSON.stringify(services)}`],
     });
     const configMap = one<IConfigMap>(docs, 'ConfigMap', '-config');
