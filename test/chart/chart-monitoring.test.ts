@@ -39,7 +39,7 @@ describe('ServiceMonitor', () => {
     expect(selects(monitor.spec.selector.matchLabels, appService.metadata?.labels as Record<string, string>)).toBe(false);
     expect(monitor.spec.endpoints).toHaveLength(1);
     const endpoint = monitor.spec.endpoints[0];
-    expect(service.spec?.ports?.find((p) => p.name === endpoint?.port)?.port).toBe(7654);
+    expect(service.spec?.ports?.find((p) => p.name === endpoint?.port)?.port).toBe(9464);
     checkEndpoint(endpoint, true);
   });
 
@@ -78,10 +78,10 @@ describe('PodMonitor', () => {
     checkEndpoint(endpoint, false);
   });
 
-  it('uses the health port when /metrics shares it', () => {
+  it('scrapes the metrics port by default, never the health port', () => {
     const { docs } = render({ set: { 'metrics.podMonitor.enabled': true } });
     const endpoint = one<PodMonitor>(docs, 'PodMonitor').spec.podMetricsEndpoints[0];
-    expect(endpoint?.port).toBe('podwarden');
+    expect(endpoint?.port).toBe('pw-metrics');
     checkEndpoint(endpoint, true);
   });
 });

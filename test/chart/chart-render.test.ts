@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
-import { ciValuesFiles, customResourceKinds, helm, one, podSpecOf, podwardenContainer, render, renderError, validateObject, chartDir, ciValuesDir } from './support.js';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ciValuesFiles, customResourceKinds, helm, one, podSpecOf, podwardenContainer, render, renderError, repoRoot, validateObject, chartDir, ciValuesDir } from './support.js';
 
 const matrix = ciValuesFiles();
 
 describe('the values matrix', () => {
-  it('covers both sidecar modes, monitors on and off, and an existing workload', () => {
+  it('covers both sidecar modes, monitors on and off, an existing workload, and the timing profiles that change the pod', () => {
     expect(matrix).toEqual(
       expect.arrayContaining([
+        'aws-profile-values.yaml',
+        'external-traffic-local-values.yaml',
         'default-values.yaml',
         'native-monitors-values.yaml',
         'container-values.yaml',
@@ -55,7 +58,7 @@ describe('what the matrix renders', () => {
         'ConfigMap/web-podwarden-config',
         'Deployment/web-podwarden',
         'PodDisruptionBudget/web-podwarden',
-        'Pod/web-podwarden-test-readyz',
+        'Pod/web-podwarden-test-metrics',
         'Service/web-podwarden',
         'Service/web-podwarden-metrics',
         'ServiceAccount/web-podwarden',
@@ -96,7 +99,37 @@ describe('what the matrix renders', () => {
   });
 });
 
+describe('without drain.token', () => {
+  const message =
+    'podwarden: drain.token is not set. /drain needs a token that only you know, and the chart cannot make one: every render must be the same, and whatever it derived from the release, the namespace or the chart would be public. Make one with `openssl rand -hex 32` and keep it in your values as drain.token (or --set drain.token=...); see docs/helm.md, "The drain token".';
+
+  it('the default render fails with one message that names drain.token and how to make one, as docs/helm.md shows it', () => {
+    const stderr = renderError({ withToken: false });
+    const line = `Error: execution error at (podwarden/templates/validate/values.yaml:2:4): ${message}`;
+    expect(stderr.split('\n')[0]).toBe(line);
+    expect(stderr.match(/podwarden: /g)).toHaveLength(1);
+    expect(readFileSync(path.join(repoRoot, 'docs/helm.md'), 'utf8')).toContain(`\n${line}\n`);
+  });
+
+  it('helm lint logs the same message (helm lint renders with `fail` made non-fatal, so it still exits 0)', () => {
+    const result = helm(['lint', chartDir]);
+    expect(result.stdout + result.stderr).toContain(`msg="funcMap fail" message="${message.replaceAll('"', '\\"')}"`);
+  });
+
+  it('an existing workload needs it too (its pods get the preStop hook from the named templates)', () => {
+    expect(renderError({ withToken: false, set: { 'app.enabled': false, 'podSelector.app': 'shop' } })).toContain(message);
+  });
+
+  it('refuses a token shorter than 32 characters', () => {
+    expect(renderError({ set: { 'drain.token': 'changeme' } })).toContain('podwarden: drain.token has 8 characters; use at least 32 that only you know, such as the output of `openssl rand -hex 32`.');
+  });
+});
+
 describe('Chart.yaml', () => {
+  it('is chart version 0.2.0', () => {
+    expect(helm(['show', 'chart', chartDir]).stdout).toMatch(/^version: 0\.2\.0$/m);
+  });
+
   it('refuses a cluster older than Kubernetes 1.29 (native sidecars)', () => {
     expect(renderError({ extraArgs: ['--kube-version', '1.28.9'] })).toMatch(/chart requires kubeVersion: >=1\.29\.0-0 which is incompatible with Kubernetes v1\.28\.9/);
     expect(render({ extraArgs: ['--kube-version', '1.29.0'] }).docs.length).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartDir, helm, render, renderError } from './support.js';
+import { chartDir, helm, render, renderError, testToken } from './support.js';
 
 /** Bad values are refused by values.schema.json, before any template runs, with the path of the value. */
 describe('values.schema.json refuses bad values with the path and what is allowed', () => {
@@ -10,7 +10,20 @@ describe('values.schema.json refuses bad values with the path and what is allowe
     ['terminationGracePeriodSeconds on the readiness probe', { 'app.probes.readiness.terminationGracePeriodSeconds': 5 }, /at '\/app\/probes\/readiness': additional properties 'terminationGracePeriodSeconds' not allowed/],
     ['a zero periodSeconds', { 'app.probes.readiness.periodSeconds': 0 }, /at '\/app\/probes\/readiness\/periodSeconds': minimum: got 0, want 1/],
     ['a misspelt top-level value', { replicacount: 2 }, /at '': additional properties 'replicacount' not allowed/],
-    ['a drain delay that is not a duration', { 'config.shutdown.drainDelay': 'ten' }, /at '\/config\/shutdown\/drainDelay'.*\n.*'ten' does not match pattern/],
+    ['a drain delay that is not a duration', { 'config.shutdown.drainDelay': 'ten' }, /at '\/config\/shutdown\/drainDelay'.*\n.*'ten' does not match pattern '\^\[0-9\]\+\(\\\\\.\[0-9\]\+\)\?\(ms\|s\|m\|h\)\$'\n.*value must be 0/],
+    ['a duration without a unit (not milliseconds: refused)', { 'config.shutdown.stopBudget': 15000 }, /at '\/config\/shutdown\/stopBudget': 'oneOf' failed, none matched\n.*got number, want string\n.*value must be 0/],
+    ['a duration in days', { 'config.drain.maxHold': '1d' }, /at '\/config\/drain\/maxHold'.*\n.*'1d' does not match pattern/],
+    ['a misspelt key in config.shutdown (podwarden would exit 2)', { 'config.shutdown.drainDelai': '10s' }, /at '\/config\/shutdown': additional properties 'drainDelai' not allowed/],
+    ['a misspelt key in config.server', { 'config.server.prot': 1 }, /at '\/config\/server': additional properties 'prot' not allowed/],
+    ['a misspelt key in config.drain', { 'config.drain.maxhold': '20s' }, /at '\/config\/drain': additional properties 'maxhold' not allowed/],
+    ['a misspelt key in config.metrics', { 'config.metrics.prefx': 'a_' }, /at '\/config\/metrics': additional properties 'prefx' not allowed/],
+    ['a misspelt key in config.log', { 'config.log.levle': 'debug' }, /at '\/config\/log': additional properties 'levle' not allowed/],
+    ['an unknown log level', { 'config.log.level': 'loud' }, /at '\/config\/log\/level': value must be one of 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'/],
+    ['an unknown key in config', { 'config.drian.x': 1 }, /at '\/config': additional properties 'drian' not allowed/],
+    ['an unknown timing profile', { 'timing.profile': 'alb' }, /at '\/timing\/profile': value must be one of 'kube-proxy', 'ingress-nginx', 'aws-load-balancer-controller', 'gke-neg', 'custom'/],
+    ['a drain.allowFrom entry that is no address', { 'config.drain.allowFrom[0]': 'node' }, /at '\/config\/drain\/allowFrom\/0': 'node' does not match pattern/],
+    ['an unknown liveness target', { 'app.probes.liveness.target': 'sidecar' }, /at '\/app\/probes\/liveness'.*\n(.*\n)*.*value must be one of 'app', 'podwarden'/],
+    ['a readiness gate without conditionType', { 'readinessGates[0].type': 'x' }, /at '\/readinessGates\/0'/],
     ['a port out of range', { 'config.server.port': 70000 }, /at '\/config\/server\/port': maximum: got 70,000, want 65,535/],
     ['a drain token with a space', { 'drain.token': 'a b' }, /at '\/drain\/token': 'a b' does not match pattern/],
     ['a zero grace period', { terminationGracePeriodSeconds: 0 }, /at '\/terminationGracePeriodSeconds': minimum: got 0, want 1/],
@@ -36,43 +49,6 @@ describe('values.schema.json refuses bad values with the path and what is allowe
   });
 });
 
-/** The timing rules, checked at render time. */
-describe('timing rules fail the render with a message that names the values to change', () => {
-  it('terminationGracePeriodSeconds < drainDelay + stopBudget + 5 s', () => {
-    expect(renderError({ set: { terminationGracePeriodSeconds: 20 } })).toContain(
-      'podwarden: terminationGracePeriodSeconds (20) is shorter than config.shutdown.drainDelay (10s) + config.shutdown.stopBudget (15s) + 5s = 30s: the kubelet would kill the pod before it drains and stops. Raise terminationGracePeriodSeconds to at least 30, or lower config.shutdown.drainDelay or config.shutdown.stopBudget.',
-    );
-  });
-
-  it('counts a longer stopBudget in minutes', () => {
-    expect(renderError({ set: { 'config.shutdown.stopBudget': '1m' } })).toContain('config.shutdown.stopBudget (60s) + 5s = 75s');
-  });
-
-  it('drainDelay < endpointPropagationSeconds + margin', () => {
-    expect(renderError({ set: { 'config.shutdown.drainDelay': '3s' } })).toContain(
-      'podwarden: config.shutdown.drainDelay (3s) is shorter than timing.endpointPropagationSeconds (5) + timing.drainMarginSeconds (2) = 7s: load balancers would still send requests to a pod that has begun to stop. Raise config.shutdown.drainDelay to at least 7s, or lower timing.endpointPropagationSeconds if your endpoints propagate faster.',
-    );
-  });
-
-  it('reads milliseconds too', () => {
-    expect(renderError({ set: { 'config.shutdown.drainDelay': '6500ms' } })).toContain('config.shutdown.drainDelay (6.5s) is shorter than');
-    expect(render({ set: { 'config.shutdown.drainDelay': '7000ms' } }).docs.length).toBeGreaterThan(0);
-  });
-
-  it('follows a slower endpoint propagation', () => {
-    expect(renderError({ set: { 'timing.endpointPropagationSeconds': 9 } })).toContain('= 11s');
-    expect(render({ set: { 'timing.endpointPropagationSeconds': 9, 'config.shutdown.drainDelay': '11s', terminationGracePeriodSeconds: 31 } }).docs.length).toBeGreaterThan(0);
-  });
-
-  it('applies around an existing workload too (the ConfigMap checks it)', () => {
-    expect(renderError({ set: { 'app.enabled': false, 'podSelector.app': 'shop', 'config.shutdown.drainDelay': '2s' } })).toContain('podwarden: config.shutdown.drainDelay (2s) is shorter than');
-  });
-
-  it('passes at the boundary', () => {
-    expect(render({ set: { terminationGracePeriodSeconds: 30, 'config.shutdown.drainDelay': '10s', 'config.shutdown.stopBudget': '15s' } }).docs.length).toBeGreaterThan(0);
-  });
-});
-
 describe('other render-time refusals', () => {
   it('a ServiceMonitor and a PodMonitor together', () => {
     expect(renderError({ set: { 'metrics.serviceMonitor.enabled': true, 'metrics.podMonitor.enabled': true } })).toContain(
@@ -92,16 +68,39 @@ describe('other render-time refusals', () => {
     );
   });
 
-  it('PODWARDEN_DRAIN_TOKEN in sidecar.env', () => {
-    expect(renderError({ set: { 'sidecar.env[0].name': 'PODWARDEN_DRAIN_TOKEN', 'sidecar.env[0].value': 'x' } })).toContain(
-      'sidecar.env sets PODWARDEN_DRAIN_TOKEN, which the chart sets to the token of the app\'s preStop hook; set drain.token (or drain.tokenSalt) instead',
+  const reserved: Array<[string, string]> = [
+    ['PODWARDEN_PORT', 'config.server.port'],
+    ['PODWARDEN_METRICS_PORT', 'config.server.metricsPort'],
+    ['PODWARDEN_HOST_IPS', 'config.drain.allowFrom (the chart fills PODWARDEN_HOST_IPS from the downward API when it lists hostIPs)'],
+    ['PODWARDEN_DRAIN_TOKEN', 'drain.token'],
+    ['PODWARDEN_DRAIN_TOKEN_FILE', 'drain.token'],
+    ['PODWARDEN_DRAIN_DELAY', 'config.shutdown.drainDelay'],
+    ['PODWARDEN_DRAIN_MAX_HOLD', 'config.drain.maxHold'],
+    ['PODWARDEN_DRAIN_ALLOW_UNAUTHENTICATED', 'config.drain.allowUnauthenticated'],
+    ['PODWARDEN_DRAIN_SOMETHING_NEW', 'config.drain'],
+    ['PODWARDEN_STOP_BUDGET', 'config.shutdown.stopBudget'],
+    ['PODWARDEN_STOP_TIMEOUT', 'config.shutdown.stopTimeout'],
+  ];
+  it.each(reserved)('%s in sidecar.env (it would bypass what the chart wires and checks)', (name, instead) => {
+    expect(renderError({ set: { 'sidecar.env[0].name': 'PODWARDEN_LOG_LEVEL', 'sidecar.env[0].value': 'debug', 'sidecar.env[1].name': name, 'sidecar.env[1].value': '1' } })).toContain(
+      `podwarden: sidecar.env sets ${name}, which would override what the chart wires and checks (probes, ports, the preStop hook and the timing rule follow the config file). Set ${instead} instead.`,
+    );
+  });
+
+  it('keeps other podwarden variables in sidecar.env', () => {
+    expect(render({ set: { 'sidecar.env[0].name': 'PODWARDEN_LOG_LEVEL', 'sidecar.env[0].value': 'debug', 'sidecar.env[1].name': 'PODWARDEN_HOST', 'sidecar.env[1].value': '0.0.0.0' } }).text).toContain('PODWARDEN_HOST');
+  });
+
+  it('a drain.appCheck that names no service', () => {
+    expect(renderError({ set: { 'config.drain.appCheck': 'api' } })).toContain(
+      'podwarden: config.drain.appCheck is "api", which is not a service in config.services (app). Name the app\'s own check, or set it to "" to turn off un-draining when the app container comes back.',
     );
   });
 });
 
 /** NOTES.txt as `helm install` prints it (client-side dry run: no cluster needed). */
 function notes(set: Record<string, string | number | boolean> = {}): string {
-  const args = ['install', 'web', chartDir, '--namespace', 'shop', '--dry-run=client'];
+  const args = ['install', 'web', chartDir, '--namespace', 'shop', '--dry-run=client', '--set', `drain.token=${testToken}`];
   for (const [k, v] of Object.entries(set)) args.push('--set', `${k}=${String(v)}`);
   const result = helm(args);
   if (result.code !== 0) throw new Error(result.stderr);
@@ -111,19 +110,18 @@ function notes(set: Record<string, string | number | boolean> = {}): string {
 }
 
 describe('NOTES.txt', () => {
-  it('shows the probe wiring and the timing, without warnings for the defaults', () => {
+  it('shows the probe wiring and the resolved timing, without warnings for the defaults', () => {
     const text = notes();
+    expect(text).toContain('health port 7654, /metrics on 9464');
     expect(text).toContain('app readinessProbe -> :7654/readyz');
-    expect(text).toContain('podwarden startupProbe -> :7654/startupz/podwarden');
-    expect(text).toContain('app preStop        -> :7654/drain (Bearer token), then SIGTERM after 10s');
-    expect(text).toContain('Timing: drainDelay 10s, stopBudget 15s, terminationGracePeriodSeconds 30 (at least 30).');
+    expect(text).toContain('app livenessProbe  -> :8080/ (the app\'s own)');
+    expect(text).toContain('app preStop        -> :7654/drain (Bearer token), then SIGTERM after 14s');
+    expect(text).toContain('Timing profile ingress-nginx: propagation 8s + readiness detection 4s + margin 2s -> drainDelay 14s;\nterminationGracePeriodSeconds 30 (at least 21), drain.maxHold 16s, minReadySeconds 8.');
     expect(text).not.toContain('WARNING');
   });
 
-  it('warns when the readiness probe needs longer than the drain delay to see a drain', () => {
-    const text = notes({ 'app.probes.readiness.periodSeconds': 5, 'app.probes.readiness.failureThreshold': 3 });
-    expect(text).toContain('WARNING: the app\'s readinessProbe needs up to periodSeconds x failureThreshold + timeoutSeconds\n= 5 x 3 + 2 = 17s to see a drain, longer than\nconfig.shutdown.drainDelay (10s).');
-    expect(text).toContain('Lower app.probes.readiness.periodSeconds or failureThreshold, or raise config.shutdown.drainDelay.');
+  it('says how to turn on the AWS Load Balancer Controller readiness gate with that profile', () => {
+    expect(notes({ 'timing.profile': 'aws-load-balancer-controller' })).toContain('kubectl label namespace shop elbv2.k8s.aws/pod-readiness-gate-inject=enabled');
   });
 
   it('says what the regular container mode cannot guarantee', () => {

@@ -4,12 +4,10 @@ import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IConfigMap, IContainer, IPod, IService, IServiceAccount } from 'kubernetes-models/v1';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { parseConfig } from '../../src/config/load-config.js';
 import {
   type K8sObject,
   type RenderOptions,
   ciValuesFiles,
-  derivedToken,
   envValue,
   httpGetOf,
   objectsOfKind,
@@ -18,8 +16,10 @@ import {
   podwardenContainer,
   render,
   renderError,
+  loadRenderedConfig,
   selects,
   sha256,
+  testToken,
 } from './support.js';
 
 /** The pieces of one render the assertions look at. */
@@ -36,8 +36,10 @@ async function wiring(options: RenderOptions = {}) {
   // podwarden's own loader, with the env the chart gives the container: what podwarden will run with.
   const env: NodeJS.ProcessEnv = {};
   for (const e of sidecar.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
-  const config = await parseConfig(configText, { env, file: '/etc/podwarden/podwarden.yaml' });
-  return { docs, deployment, spec, sidecar, place, app, configMap, configText, config };
+  const config = await loadRenderedConfig(configText, env);
+  // The drain options as rendered.
+  const rendered = parseYaml(configText) as { drain?: { allowFrom?: string[]; appCheck?: string; stateFile?: string; maxHold?: string } };
+  return { docs, deployment, spec, sidecar, place, app, configMap, configText, config, drain: rendered.drain ?? {} };
 }
 
 function probeFields(container: IContainer, probe: 'startupProbe' | 'readinessProbe' | 'livenessProbe') {
@@ -51,26 +53,38 @@ describe.each(ciValuesFiles().filter((f) => f !== 'existing-workload-values.yaml
     expect(config.server.port).toBeGreaterThan(0);
   });
 
-  it("probes, preStop and container ports all use podwarden's configured port", async () => {
+  it("startup, readiness, preStop and podwarden's probes use podwarden's port; the app's liveness its own", async () => {
     const { sidecar, app, config } = await wiring({ valuesFiles: [valuesFile] });
     const port = config.server.port;
     expect(httpGetOf(app.startupProbe, 'app startupProbe')).toEqual({ path: '/startupz', port });
     expect(httpGetOf(app.readinessProbe, 'app readinessProbe')).toEqual({ path: '/readyz', port });
-    expect(httpGetOf(app.livenessProbe, 'app livenessProbe')).toEqual({ path: '/livez', port });
+    expect(httpGetOf(app.livenessProbe, 'app livenessProbe')).toEqual({ path: '/', port: app.ports?.[0]?.containerPort });
     expect(httpGetOf(sidecar.startupProbe, 'podwarden startupProbe')).toEqual({ path: '/startupz/podwarden', port });
     expect(httpGetOf(sidecar.livenessProbe, 'podwarden livenessProbe')).toEqual({ path: '/livez/podwarden', port });
     expect(sidecar.readinessProbe).toBeUndefined();
     expect(app.lifecycle?.preStop?.httpGet).toMatchObject({ path: '/drain', port, scheme: 'HTTP' });
-    const ports = (sidecar.ports ?? []).map((p) => p.containerPort);
-    expect(ports).toContain(port);
-    if (config.server.metricsPort !== null) expect(ports).toContain(config.server.metricsPort);
+    // The health port first (what reads the pod spec takes it as podwarden's), then /metrics on its own.
+    expect(sidecar.ports).toEqual([
+      { name: 'podwarden', containerPort: port, protocol: 'TCP' },
+      { name: 'pw-metrics', containerPort: config.server.metricsPort, protocol: 'TCP' },
+    ]);
+    expect(config.server.metricsPort).not.toBe(port);
   });
 
   it('the preStop Bearer token is the token podwarden resolves', async () => {
     const { app, config } = await wiring({ valuesFiles: [valuesFile] });
     const header = app.lifecycle?.preStop?.httpGet?.httpHeaders?.find((h) => h.name === 'Authorization');
-    expect(config.drain.token).toMatch(/^[0-9a-f]{32}$/);
+    expect(config.drain.token).toBe(testToken);
     expect(header?.value).toBe(`Bearer ${config.drain.token}`);
+  });
+
+  it('keeps the drain state on an emptyDir mounted in podwarden, and names the app check', async () => {
+    const { spec, sidecar, drain, config } = await wiring({ valuesFiles: [valuesFile] });
+    expect(drain.stateFile).toBe('/run/podwarden/drain-state');
+    const mount = sidecar.volumeMounts?.find((m) => m.name === 'podwarden-state');
+    expect(mount).toEqual({ name: 'podwarden-state', mountPath: '/run/podwarden' });
+    expect(spec.volumes?.find((v) => v.name === 'podwarden-state')).toEqual({ name: 'podwarden-state', emptyDir: { sizeLimit: '1Mi' } });
+    expect(config.services.map((s) => s.name)).toContain(drain.appCheck);
   });
 
   it('mounts the ConfigMap where --config points, and rolls the pods when it changes (checksum)', async () => {
@@ -83,10 +97,13 @@ describe.each(ciValuesFiles().filter((f) => f !== 'existing-workload-values.yaml
     expect(deployment.spec?.template.metadata?.annotations?.['checksum/podwarden-config']).toBe(sha256(configText));
   });
 
-  it('the grace period covers drainDelay + stopBudget + 5 s, and drainDelay covers endpoint propagation', async () => {
-    const { spec, config } = await wiring({ valuesFiles: [valuesFile] });
-    expect((spec.terminationGracePeriodSeconds ?? 30) * 1000).toBeGreaterThanOrEqual(config.shutdown.drainDelay + config.shutdown.stopBudget + 5000);
-    expect(config.shutdown.drainDelay).toBeGreaterThanOrEqual(7000);
+  it('the grace period covers the drain, the app and podwarden, and maxHold what the pod may still spend after the drain', async () => {
+    const { spec, config, app } = await wiring({ valuesFiles: [valuesFile] });
+    const grace = (spec.terminationGracePeriodSeconds ?? 30) * 1000;
+    expect(grace).toBeGreaterThanOrEqual(config.shutdown.drainDelay + 5000 + 2000);
+    const readiness = app.readinessProbe;
+    expect(config.shutdown.drainDelay).toBeGreaterThanOrEqual((5 + (readiness?.periodSeconds ?? 0) * (readiness?.failureThreshold ?? 0) + 2) * 1000);
+    expect(config.drain.maxHold).toBeGreaterThanOrEqual(grace - config.shutdown.drainDelay);
   });
 
   it('runs both containers non-root, read-only, without capabilities, under RuntimeDefault seccomp', async () => {
@@ -158,14 +175,18 @@ describe('probe values', () => {
           periodSeconds: n++,
           timeoutSeconds: n++,
           successThreshold: probe === 'readiness' ? n++ : 1,
-          failureThreshold: n++,
+          // Readiness detection (period x threshold) goes into drainDelay, which the liveness grace below must cover.
+          failureThreshold: probe === 'readiness' ? 1 : n++,
         };
         if (probe !== 'readiness') fields.terminationGracePeriodSeconds = n++;
         for (const [field, value] of Object.entries(fields)) set[`${who}.probes.${probe}.${field}`] = value;
         expected[`${who}.${probe}`] = fields;
       }
     }
-    const { app, sidecar } = await wiring({ set: { ...set, 'config.shutdown.drainDelay': '40s', terminationGracePeriodSeconds: 60 } });
+    // The app's liveness grace must cover drainDelay + appShutdownSeconds (the rule): a short drain for this test.
+    const { app, sidecar } = await wiring({
+      set: { ...set, 'timing.profile': 'custom', 'timing.endpointPropagationSeconds': 0, 'timing.drainMarginSeconds': 0, 'timing.appShutdownSeconds': 0, 'config.shutdown.drainDelay': `${expected['app.readiness']!.periodSeconds! * expected['app.readiness']!.failureThreshold!}s`, terminationGracePeriodSeconds: 120 },
+    });
     expect(probeFields(app, 'startupProbe')).toEqual(expected['app.startup']);
     expect(probeFields(app, 'readinessProbe')).toEqual(expected['app.readiness']);
     expect(probeFields(app, 'livenessProbe')).toEqual(expected['app.liveness']);
@@ -182,33 +203,83 @@ describe('probe values', () => {
 });
 
 describe('the drain token', () => {
-  it('is derived from the namespace, the release and the salt, and handed to podwarden in PODWARDEN_DRAIN_TOKEN', async () => {
-    const { sidecar, config } = await wiring({ release: 'shop', namespace: 'prod' });
-    expect(envValue(sidecar, 'PODWARDEN_DRAIN_TOKEN')).toBe(derivedToken('prod', 'shop'));
-    expect(config.drain.token).toBe(derivedToken('prod', 'shop'));
+  it('is drain.token, in the preStop header and in PODWARDEN_DRAIN_TOKEN', async () => {
+    const token = 'f'.repeat(64);
+    const { app, sidecar, config } = await wiring({ set: { 'drain.token': token } });
+    expect(envValue(sidecar, 'PODWARDEN_DRAIN_TOKEN')).toBe(token);
+    expect(config.drain.token).toBe(token);
+    expect(app.lifecycle?.preStop?.httpGet?.httpHeaders).toEqual([{ name: 'Authorization', value: `Bearer ${token}` }]);
   });
 
-  it('changes with the release, the namespace and the salt', async () => {
+  it('does not change with the release or the namespace: nothing is derived from them', async () => {
     const token = async (options: RenderOptions) => (await wiring(options)).config.drain.token;
-    const base = await token({ release: 'shop', namespace: 'prod' });
-    const others = [
-      await token({ release: 'shop2', namespace: 'prod' }),
-      await token({ release: 'shop', namespace: 'staging' }),
-      await token({ release: 'shop', namespace: 'prod', set: { 'drain.tokenSalt': 'rotated-2024' } }),
-    ];
-    for (const other of others) expect(other).not.toBe(base);
-    expect(others[2]).toBe(derivedToken('prod', 'shop', 'rotated-2024'));
-  });
-
-  it('can be fixed with drain.token', async () => {
-    const { app, config } = await wiring({ set: { 'drain.token': 'my-own-guard_42' } });
-    expect(config.drain.token).toBe('my-own-guard_42');
-    expect(app.lifecycle?.preStop?.httpGet?.httpHeaders).toEqual([{ name: 'Authorization', value: 'Bearer my-own-guard_42' }]);
+    expect(await token({ release: 'shop', namespace: 'prod' })).toBe(testToken);
+    expect(await token({ release: 'other', namespace: 'staging' })).toBe(testToken);
   });
 
   it('has no preStop with app.preStop=false', async () => {
     const { app } = await wiring({ set: { 'app.preStop': false } });
     expect(app.lifecycle).toBeUndefined();
+  });
+});
+
+describe('the app liveness probe', () => {
+  it("asks the app's own port by default, at app.probes.liveness.path", async () => {
+    const { app } = await wiring({ set: { 'app.port': 3000, 'app.probes.liveness.path': '/healthz' } });
+    expect(httpGetOf(app.livenessProbe, 'app livenessProbe')).toEqual({ path: '/healthz', port: 3000 });
+  });
+
+  it("asks podwarden's /livez when target is podwarden", async () => {
+    const { app, config } = await wiring({ set: { 'app.probes.liveness.target': 'podwarden' } });
+    expect(httpGetOf(app.livenessProbe, 'app livenessProbe')).toEqual({ path: '/livez', port: config.server.port });
+  });
+});
+
+describe('the drain options the chart fills in', () => {
+  it("takes the service named app, else the first that is not a module, as drain.appCheck; \"\" turns it off", async () => {
+    expect((await wiring()).drain.appCheck).toBe('app');
+    const services = [
+      { name: 'worker', type: 'module', module: './worker.mjs' },
+      { name: 'web', type: 'http', url: 'http://127.0.0.1:8080/' },
+    ];
+    expect((await wiring({ extraArgs: ['--set-json', `config.services=${JSON.stringify(services)}`] })).drain.appCheck).toBe('web');
+    expect((await wiring({ set: { 'config.drain.appCheck': '' } })).drain).not.toHaveProperty('appCheck');
+  });
+
+  it('keeps a stateFile the user sets, mounting its folder; "" turns it off with its volume', async () => {
+    const moved = await wiring({ set: { 'config.drain.stateFile': '/var/lib/podwarden/state' } });
+    expect(moved.drain.stateFile).toBe('/var/lib/podwarden/state');
+    expect(moved.sidecar.volumeMounts?.find((m) => m.name === 'podwarden-state')?.mountPath).toBe('/var/lib/podwarden');
+    const off = await wiring({ set: { 'config.drain.stateFile': '' } });
+    expect(off.drain).not.toHaveProperty('stateFile');
+    expect(off.sidecar.volumeMounts?.map((m) => m.name)).toEqual(['podwarden-config']);
+    expect(off.spec.volumes?.map((v) => v.name)).not.toContain('podwarden-state');
+  });
+
+  it('gives podwarden the node addresses from the downward API when drain.allowFrom lists hostIPs, and only then', async () => {
+    const aws = await wiring({ set: { 'timing.profile': 'aws-load-balancer-controller' } });
+    expect(aws.drain.allowFrom).toEqual(['hostIPs']);
+    expect(aws.sidecar.env?.find((e) => e.name === 'PODWARDEN_HOST_IPS')).toEqual({ name: 'PODWARDEN_HOST_IPS', valueFrom: { fieldRef: { fieldPath: 'status.hostIPs' } } });
+    const cidr = await wiring({ set: { 'config.drain.allowFrom[0]': '10.244.0.0/16' } });
+    expect(cidr.drain.allowFrom).toEqual(['10.244.0.0/16']);
+    expect(cidr.sidecar.env?.map((e) => e.name)).toEqual(['PODWARDEN_DRAIN_TOKEN']);
+    const none = await wiring();
+    expect(none.drain).not.toHaveProperty('allowFrom');
+    expect(none.sidecar.env?.map((e) => e.name)).toEqual(['PODWARDEN_DRAIN_TOKEN']);
+  });
+
+  it('keeps an empty drain.allowFrom the user sets on a profile that has one (no source restriction)', async () => {
+    const { drain, sidecar } = await wiring({ set: { 'timing.profile': 'aws-load-balancer-controller' }, extraArgs: ['--set-json', 'config.drain.allowFrom=[]'] });
+    expect(drain.allowFrom).toEqual([]);
+    expect(sidecar.env?.map((e) => e.name)).toEqual(['PODWARDEN_DRAIN_TOKEN']);
+  });
+});
+
+describe('readiness gates', () => {
+  it('renders readinessGates on the pod when set, none by default', async () => {
+    expect((await wiring()).spec.readinessGates).toBeUndefined();
+    const { spec } = await wiring({ set: { 'readinessGates[0].conditionType': 'cloud.google.com/load-balancer-neg-ready' } });
+    expect(spec.readinessGates).toEqual([{ conditionType: 'cloud.google.com/load-balancer-neg-ready' }]);
   });
 });
 
@@ -235,6 +306,11 @@ describe('the config and its checksum', () => {
     const { spec } = await wiring({ set: { terminationGracePeriodSeconds: 95 } });
     expect(spec.terminationGracePeriodSeconds).toBe(95);
   });
+
+  it('renders the drain options it fills in into the config, so the checksum follows them', async () => {
+    const checksum = async (options: RenderOptions) => (await wiring(options)).deployment.spec?.template.metadata?.annotations?.['checksum/podwarden-config'];
+    expect(await checksum({ set: { 'timing.profile': 'kube-proxy' } })).not.toBe(await checksum({}));
+  });
 });
 
 describe('mesh inbound-port exclusion', () => {
@@ -243,8 +319,8 @@ describe('mesh inbound-port exclusion', () => {
     expect(Object.keys(deployment.spec?.template.metadata?.annotations ?? {})).toEqual(['checksum/podwarden-config']);
   });
 
-  it("excludes podwarden's port(s) from Istio's inbound capture", async () => {
-    const { deployment } = await wiring({ set: { 'mesh.excludeInboundPorts': true, 'config.server.metricsPort': 9464 } });
+  it("excludes podwarden's ports from Istio's inbound capture", async () => {
+    const { deployment } = await wiring({ set: { 'mesh.excludeInboundPorts': true } });
     expect(deployment.spec?.template.metadata?.annotations?.['traffic.sidecar.istio.io/excludeInboundPorts']).toBe('7654,9464');
   });
 
@@ -256,7 +332,7 @@ describe('mesh inbound-port exclusion', () => {
         'podAnnotations.config\\.linkerd\\.io/skip-inbound-ports': '8443',
       },
     });
-    expect(deployment.spec?.template.metadata?.annotations?.['config.linkerd.io/skip-inbound-ports']).toBe('8443,7654');
+    expect(deployment.spec?.template.metadata?.annotations?.['config.linkerd.io/skip-inbound-ports']).toBe('8443,7654,9464');
   });
 });
 
@@ -266,14 +342,22 @@ describe('Services', () => {
     expect(one<IService>(docs, 'Service', 'web-podwarden').spec?.ports).toEqual([{ name: 'http', port: 8080, targetPort: 3000, protocol: 'TCP' }]);
   });
 
-  it('the metrics Service targets podwarden by port number, with a health port when /metrics has its own', async () => {
-    const same = one<IService>((await wiring()).docs, 'Service', '-metrics');
-    expect(same.spec?.ports).toEqual([{ name: 'metrics', port: 7654, targetPort: 7654, protocol: 'TCP' }]);
-    const split = one<IService>((await wiring({ set: { 'config.server.metricsPort': 9464 } })).docs, 'Service', '-metrics');
-    expect(split.spec?.ports).toEqual([
-      { name: 'metrics', port: 9464, targetPort: 9464, protocol: 'TCP' },
-      { name: 'health', port: 7654, targetPort: 7654, protocol: 'TCP' },
-    ]);
+  it('the metrics Service publishes the metrics port only, by number; no Service publishes the health port', async () => {
+    const { docs } = await wiring();
+    expect(one<IService>(docs, 'Service', '-metrics').spec?.ports).toEqual([{ name: 'metrics', port: 9464, targetPort: 9464, protocol: 'TCP' }]);
+    for (const file of ciValuesFiles()) {
+      for (const service of objectsOfKind<IService>(render({ valuesFiles: [file] }).docs, 'Service')) {
+        for (const port of service.spec?.ports ?? []) expect([port.port, port.targetPort], `${file}: Service ${service.metadata?.name}`).not.toContain(7654);
+      }
+    }
+  });
+
+  it('refuses /metrics on the health port while anything scrapes it', () => {
+    const message = 'podwarden: config.server.metricsPort is not set or equals config.server.port, but the metrics Service, a monitor or the NetworkPolicy needs /metrics on a port of its own';
+    expect(renderError({ extraArgs: ['--set', 'config.server.metricsPort=null'] })).toContain(message);
+    expect(renderError({ set: { 'config.server.metricsPort': 7654 } })).toContain(message);
+    const quiet = { 'config.server.metricsPort': 7654, 'metrics.service.enabled': false };
+    expect(one<IDeployment>(render({ set: quiet }).docs, 'Deployment').spec?.template.spec?.initContainers?.[0]?.ports).toEqual([{ name: 'podwarden', containerPort: 7654, protocol: 'TCP' }]);
   });
 });
 
@@ -301,20 +385,24 @@ describe('ServiceAccount and PodDisruptionBudget', () => {
 });
 
 describe('NetworkPolicy', () => {
-  it("lets only scrapers and the helm test reach podwarden's ports, and everyone the app port", async () => {
-    const { docs } = await wiring({ set: { 'networkPolicy.enabled': true, 'config.server.metricsPort': 9464 } });
+  it('has one rule per port: scrapers and the helm test to the metrics port, nobody but the node to the health port, everyone to the app', async () => {
+    const { docs } = await wiring({ set: { 'networkPolicy.enabled': true } });
     const policy = one<INetworkPolicy>(docs, 'NetworkPolicy');
-    const [podwardenRule, appRule] = policy.spec?.ingress ?? [];
-    expect(podwardenRule?.ports).toEqual([
-      { port: 7654, protocol: 'TCP' },
-      { port: 9464, protocol: 'TCP' },
-    ]);
     const testPod = one<IPod>(docs, 'Pod');
-    expect(podwardenRule?.from).toEqual([
-      { namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
-      { podSelector: { matchLabels: testPod.metadata?.labels } },
+    expect(policy.spec?.ingress).toEqual([
+      {
+        ports: [{ port: 9464, protocol: 'TCP' }],
+        from: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }, { podSelector: { matchLabels: testPod.metadata?.labels } }],
+      },
+      { ports: [{ port: 8080, protocol: 'TCP' }] },
     ]);
-    expect(appRule).toEqual({ ports: [{ port: 8080, protocol: 'TCP' }] });
+  });
+
+  it('admits networkPolicy.healthFrom to the health port, in a rule of its own', async () => {
+    const { docs } = await wiring({ valuesFiles: ['aws-profile-values.yaml'] });
+    const rules = one<INetworkPolicy>(docs, 'NetworkPolicy').spec?.ingress ?? [];
+    expect(rules[1]).toEqual({ ports: [{ port: 7654, protocol: 'TCP' }], from: [{ ipBlock: { cidr: '10.0.0.0/16' } }] });
+    expect(rules[0]?.ports).toEqual([{ port: 9464, protocol: 'TCP' }]);
   });
 
   it('refuses to render around an existing workload without the workload ports', () => {
@@ -323,16 +411,16 @@ describe('NetworkPolicy', () => {
 });
 
 describe('helm test', () => {
-  it("checks /readyz through the metrics Service on podwarden's port", async () => {
-    for (const set of [{}, { 'config.server.metricsPort': 9464 }] as Array<Record<string, number>>) {
-      const { docs } = await wiring({ set });
-      const pod = one<IPod>(docs, 'Pod');
-      expect(pod.metadata?.annotations?.['helm.sh/hook']).toBe('test');
-      const url = pod.spec?.containers[0]?.command?.at(-1);
-      const service = one<IService>(docs, 'Service', '-metrics');
-      expect(url).toBe(`http://${service.metadata?.name}:7654/readyz?verbose`);
-      expect(service.spec?.ports?.map((p) => p.port)).toContain(7654);
-    }
+  it('fetches /metrics through the metrics Service on the metrics port', async () => {
+    const { docs } = await wiring();
+    const pod = one<IPod>(docs, 'Pod');
+    expect(pod.metadata?.name).toBe('web-podwarden-test-metrics');
+    expect(pod.metadata?.annotations?.['helm.sh/hook']).toBe('test');
+    const command = pod.spec?.containers[0]?.command ?? [];
+    expect(command.slice(0, 2)).toEqual(['sh', '-c']);
+    const service = one<IService>(docs, 'Service', '-metrics');
+    expect(command.at(-1)).toBe(`http://${service.metadata?.name}:9464/metrics`);
+    expect(service.spec?.ports?.map((p) => p.port)).toEqual([9464]);
   });
 });
 
@@ -341,6 +429,7 @@ describe('the example values in the chart', () => {
     const { sidecar } = await wiring();
     const chart = parseYaml((await import('node:fs')).readFileSync(new URL('../../charts/podwarden/Chart.yaml', import.meta.url), 'utf8')) as { appVersion: string };
     expect(sidecar.image).toBe(`ghcr.io/podwarden/podwarden:${chart.appVersion}`);
+    expect(chart.appVersion).toBe('0.2.0');
   });
 
   it('lists every object it renders with the recommended labels', () => {

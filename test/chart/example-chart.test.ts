@@ -3,20 +3,21 @@
  * wires its own Deployment with podwarden's named templates. Built with the
  * real `helm dependency build` in a copy of the tree, so the repo stays clean.
  */
-import { cpSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IConfigMap, IService } from 'kubernetes-models/v1';
-import { parseConfig } from '../../src/config/load-config.js';
 import { type PrometheusRule, type ServiceMonitor } from './monitoring-objects.js';
-import { derivedToken, envValue, helm, httpGetOf, one, podSpecOf, podwardenContainer, render, renderError, repoRoot, selects, sha256, validateObject } from './support.js';
+import { envValue, helm, helmBinary, helmEnv, httpGetOf, loadRenderedConfig, one, podSpecOf, podwardenContainer, render, renderError, repoRoot, selects, sha256, testToken, validateObject } from './support.js';
 
 let exampleDir = '';
+let root = '';
 
 beforeAll(() => {
-  const root = mkdtempSync(path.join(tmpdir(), 'podwarden-example-'));
+  root = mkdtempSync(path.join(tmpdir(), 'podwarden-example-'));
   cpSync(path.join(repoRoot, 'charts/podwarden'), path.join(root, 'charts/podwarden'), { recursive: true });
   cpSync(path.join(repoRoot, 'examples/helm/shop'), path.join(root, 'examples/helm/shop'), { recursive: true });
   exampleDir = path.join(root, 'examples/helm/shop');
@@ -24,11 +25,11 @@ beforeAll(() => {
   if (built.code !== 0) throw new Error(`helm dependency build failed:\n${built.stderr}`);
 });
 
-const renderExample = (set: Record<string, string | number | boolean> = {}) => render({ chart: exampleDir, release: 'shop', namespace: 'store', set });
+const renderExample = (set: Record<string, string | number | boolean> = {}) => render({ chart: exampleDir, release: 'shop', namespace: 'store', set: { 'podwarden.drain.token': testToken, ...set } });
 
 describe('the example chart that depends on podwarden', () => {
   it('builds its file:// dependency offline and passes helm lint --strict', () => {
-    const result = helm(['lint', exampleDir, '--strict']);
+    const result = helm(['lint', exampleDir, '--strict', '--set', `podwarden.drain.token=${testToken}`]);
     expect(result.stdout + result.stderr).toContain('1 chart(s) linted, 0 chart(s) failed');
     expect(result.code).toBe(0);
   });
@@ -43,7 +44,7 @@ describe('the example chart that depends on podwarden', () => {
         'ConfigMap/shop-podwarden-config',
         'ConfigMap/shop-podwarden-dashboard',
         'Deployment/shop-shop',
-        'Pod/shop-podwarden-test-readyz',
+        'Pod/shop-podwarden-test-metrics',
         'PrometheusRule/shop-podwarden',
         'Service/shop-podwarden-metrics',
         'Service/shop-shop',
@@ -63,21 +64,29 @@ describe('the example chart that depends on podwarden', () => {
     if (!shop) throw new Error('no shop container');
     const configMap = one<IConfigMap>(docs, 'ConfigMap', '-config');
     const configText = configMap.data?.['podwarden.yaml'] ?? '';
-    const config = await parseConfig(configText, { env: { PODWARDEN_DRAIN_TOKEN: envValue(sidecar, 'PODWARDEN_DRAIN_TOKEN') } });
+    const config = await loadRenderedConfig(configText, { PODWARDEN_DRAIN_TOKEN: envValue(sidecar, 'PODWARDEN_DRAIN_TOKEN') });
     expect(config.services.map((s) => s.name)).toEqual(['shop', 'postgres']);
     const port = config.server.port;
     expect(httpGetOf(shop.startupProbe, 'startupProbe')).toEqual({ path: '/startupz', port });
     expect(shop.startupProbe?.failureThreshold).toBe(60);
     expect(httpGetOf(shop.readinessProbe, 'readinessProbe')).toEqual({ path: '/readyz', port });
-    expect(httpGetOf(shop.livenessProbe, 'livenessProbe')).toEqual({ path: '/livez', port });
+    // Liveness asks the shop itself: neither a podwarden restart nor podwarden's state restarts it.
+    expect(httpGetOf(shop.livenessProbe, 'livenessProbe')).toEqual({ path: '/healthz', port: 8080 });
     expect(httpGetOf(sidecar.startupProbe, 'sidecar startupProbe')).toEqual({ path: '/startupz/podwarden', port });
-    expect(config.drain.token).toBe(derivedToken('store', 'shop'));
+    expect(config.drain.token).toBe(testToken);
     expect(shop.lifecycle?.preStop?.httpGet?.httpHeaders).toEqual([{ name: 'Authorization', value: `Bearer ${config.drain.token}` }]);
+    // The AWS profile: the node's addresses from the downward API, the drain state on an emptyDir.
+    expect(sidecar.env?.find((e) => e.name === 'PODWARDEN_HOST_IPS')?.valueFrom?.fieldRef?.fieldPath).toBe('status.hostIPs');
+    expect(spec.volumes?.find((v) => v.name === 'podwarden-state')?.emptyDir).toEqual({ sizeLimit: '1Mi' });
+    expect(sidecar.volumeMounts?.find((m) => m.name === 'podwarden-state')?.mountPath).toBe('/run/podwarden');
     // The volume names the ConfigMap the dependency renders, and the checksum is of that file.
     const volume = spec.volumes?.find((v) => v.name === 'podwarden-config');
     expect(volume?.configMap?.name).toBe(configMap.metadata?.name);
     expect(deployment.spec?.template.metadata?.annotations).toEqual({ 'checksum/podwarden-config': sha256(configText), 'example.com/team': 'shop' });
-    expect(spec.terminationGracePeriodSeconds).toBe(45);
+    // aws-load-balancer-controller: drainDelay 30 + 2 x 2 + 2 = 36 s; grace 36 + 10 (the shop's shutdown) + 2 = 48 s.
+    expect(config.shutdown.drainDelay).toBe(36_000);
+    expect(spec.terminationGracePeriodSeconds).toBe(48);
+    expect(deployment.spec?.minReadySeconds).toBe(30);
   });
 
   it("points the metrics Service, the ServiceMonitor and the rules at the shop's pods", () => {
@@ -95,13 +104,31 @@ describe('the example chart that depends on podwarden', () => {
     expect(spec.containers.map((c) => c.name)).toEqual(['shop', 'podwarden']);
   });
 
-  it("enforces the timing rules on the parent's pod", () => {
-    expect(renderError({ chart: exampleDir, release: 'shop', namespace: 'store', set: { 'podwarden.terminationGracePeriodSeconds': 30 } })).toContain(
-      'podwarden: terminationGracePeriodSeconds (30) is shorter than config.shutdown.drainDelay (15s) + config.shutdown.stopBudget (20s) + 5s = 40s',
+  it("enforces the timing rule on the parent's pod", () => {
+    expect(renderError({ chart: exampleDir, release: 'shop', namespace: 'store', set: { 'podwarden.drain.token': testToken, 'podwarden.terminationGracePeriodSeconds': 30 } })).toContain(
+      "podwarden: terminationGracePeriodSeconds (30) is shorter than config.shutdown.drainDelay (36s) + timing.appShutdownSeconds (10s) + podwarden's stop (2s: checks only) = 48s",
     );
   });
 
+  it('needs a drain token of your own', () => {
+    expect(renderError({ chart: exampleDir, release: 'shop', namespace: 'store' })).toContain('podwarden: drain.token is not set.');
+  });
+
+  it('renders with the commands its README gives, run as written', () => {
+    const readme = readFileSync(path.join(repoRoot, 'examples/helm/shop/README.md'), 'utf8');
+    const script = /```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(script).toContain('--set podwarden.drain.token=$(openssl rand -hex 32)');
+    const env = { ...helmEnv(), PATH: `${path.dirname(helmBinary())}${path.delimiter}${process.env.PATH ?? ''}` };
+    const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script ?? ''], { cwd: root, encoding: 'utf8', env });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^kind: Deployment$/m);
+    expect(result.stdout).toMatch(/value: "[0-9a-f]{64}"/);
+  });
+
   it('validates the podwarden values of the parent with the schema', () => {
-    expect(renderError({ chart: exampleDir, release: 'shop', namespace: 'store', set: { 'podwarden.sidecar.mode': 'init' } })).toMatch(/podwarden:\n- at '\/sidecar\/mode': value must be one of 'native', 'container'/);
+    expect(renderError({ chart: exampleDir, release: 'shop', namespace: 'store', set: { 'podwarden.drain.token': testToken, 'podwarden.sidecar.mode': 'init' } })).toMatch(
+      /podwarden:\n- at '\/sidecar\/mode': value must be one of 'native', 'container'/,
+    );
   });
 });

@@ -123,6 +123,8 @@ describe('metric names and labels in the dashboard and the rules', () => {
     const appPort = (app.address() as AddressInfo).port;
     const closedPort = await freePort();
     const port = await freePort();
+    const metricsPort = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), 'podwarden-contract-'));
     // The config as the chart renders it, pointed at the servers of this test.
     const services = [
       { name: 'app', type: 'http', url: `http://127.0.0.1:${appPort}/`, interval: '200ms', timeout: '1s' },
@@ -131,11 +133,10 @@ describe('metric names and labels in the dashboard and the rules', () => {
     ];
     const { docs } = render({
       release: 'contract',
-      set: { 'config.server.port': port, 'config.server.host': '127.0.0.1' },
+      set: { 'config.server.port': port, 'config.server.metricsPort': metricsPort, 'config.server.host': '127.0.0.1', 'config.drain.stateFile': path.join(dir, 'drain-state') },
       extraArgs: ['--set-json', `config.services=${JSON.stringify(services)}`],
     });
     const configMap = one<IConfigMap>(docs, 'ConfigMap', '-config');
-    const dir = mkdtempSync(path.join(tmpdir(), 'podwarden-contract-'));
     const configFile = path.join(dir, 'podwarden.yaml');
     writeFileSync(configFile, configMap.data?.['podwarden.yaml'] ?? '');
     child = spawn(process.execPath, [cli, 'serve', '--config', configFile], {
@@ -160,7 +161,7 @@ describe('metric names and labels in the dashboard and the rules', () => {
     await fetch(`${base}/readyz`, { headers: { 'user-agent': 'kube-probe/1.31' } });
     await fetch(`${base}/livez/podwarden`, { headers: { 'user-agent': 'kube-probe/1.31' } });
     await fetch(`${base}/drain`, { headers: { authorization: 'Bearer wrong' } });
-    exposition = await (await fetch(`${base}/metrics`)).text();
+    exposition = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     scrape = parseExposition(exposition);
   }, 60_000);
 

@@ -5,11 +5,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdtempSync, readdirSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { parseConfig } from '../../src/config/load-config.js';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Pod, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
@@ -55,7 +56,7 @@ const helmHowTo = 'run `bash scripts/tools/helm.sh` (make test does)';
 
 let helmHome: string | undefined;
 /** helm's cache, config and data homes in a temp dir, so nothing outside is read or written. */
-function helmEnv(): NodeJS.ProcessEnv {
+export function helmEnv(): NodeJS.ProcessEnv {
   helmHome ??= mkdtempSync(path.join(tmpdir(), 'podwarden-helm-'));
   return {
     ...process.env,
@@ -77,8 +78,13 @@ function run(file: string, args: readonly string[], options: { cwd?: string; env
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The helm binary the tests run. */
+export function helmBinary(): string {
+  return requireTool('helm', helmHowTo);
+}
+
 export function helm(args: readonly string[], cwd?: string): RunResult {
-  return run(requireTool('helm', helmHowTo), args, { cwd, env: helmEnv() });
+  return run(helmBinary(), args, { cwd, env: helmEnv() });
 }
 
 export function kubectl(args: readonly string[], cwd?: string): RunResult {
@@ -89,6 +95,19 @@ export function promtool(args: readonly string[], cwd?: string): RunResult {
   return run(requireTool('promtool', 'install Debian\'s "prometheus" package (scripts/tools/prometheus.sh does; make test runs it)'), args, { cwd });
 }
 
+/** The drain token of the render tests (the ci/ values files carry the same); a real install makes its own. */
+export const testToken = 'ci-test-token-0123456789abcdef0123456789abcdef';
+
+let tokenFile: string | undefined;
+/** A values file with `drain.token: testToken`, given first so later files and --set win. */
+function tokenValuesFile(): string {
+  if (!tokenFile) {
+    tokenFile = path.join(mkdtempSync(path.join(tmpdir(), 'podwarden-token-')), 'token-values.yaml');
+    writeFileSync(tokenFile, `drain:\n  token: ${testToken}\n`);
+  }
+  return tokenFile;
+}
+
 /** What a render is made from: values files (absolute or under ci/) and --set pairs. */
 export interface RenderOptions {
   release?: string;
@@ -97,10 +116,13 @@ export interface RenderOptions {
   set?: Readonly<Record<string, string | number | boolean>>;
   extraArgs?: readonly string[];
   chart?: string;
+  /** Give the chart's required drain.token (testToken) first; false: render without one. Default true for this chart. */
+  withToken?: boolean;
 }
 
 export function templateArgs(options: RenderOptions = {}): string[] {
   const args = ['template', options.release ?? 'web', options.chart ?? chartDir, '--namespace', options.namespace ?? 'shop'];
+  if (options.withToken ?? options.chart === undefined) args.push('--values', tokenValuesFile());
   for (const file of options.valuesFiles ?? []) args.push('--values', path.isAbsolute(file) ? file : path.join(ciValuesDir, file));
   for (const [key, value] of Object.entries(options.set ?? {})) args.push(typeof value === 'string' ? '--set-string' : '--set', `${key}=${String(value)}`);
   args.push(...(options.extraArgs ?? []));
@@ -258,9 +280,9 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The token the chart derives: sha256("<namespace>\n<release>\n<salt>"), first 32 hex digits. */
-export function derivedToken(namespace: string, release: string, salt = 'podwarden'): string {
-  return sha256(`${namespace}\n${release}\n${salt}`).slice(0, 32);
+/** podwarden's own loader on a rendered config, with the env the chart gives its container: what podwarden will run with. */
+export async function loadRenderedConfig(configText: string, env: NodeJS.ProcessEnv = {}) {
+  return parseConfig(configText, { env, file: '/etc/podwarden/podwarden.yaml' });
 }
 
 /** Every label in `selector` is on the pod with the same value. */

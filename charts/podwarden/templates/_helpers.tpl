@@ -118,28 +118,14 @@ app.kubernetes.io/component: test
 {{- dig "metrics" "prefix" "podwarden_" (.values.config | default dict) -}}
 {{- end -}}
 
-{{/*
-The /drain token: drain.token, or the first 32 hex digits of
-sha256("<namespace>\n<release>\n<tokenSalt>"). The same inputs give the same token on
-every render (helm template, Argo CD, Flux), so the preStop header and podwarden agree.
-*/}}
+{{/* The /drain token: drain.token, required (podwarden.validate says how to make one). */}}
 {{- define "podwarden.drainToken" -}}
-{{- if .values.drain.token -}}
-{{- .values.drain.token -}}
-{{- else -}}
-{{- printf "%s\n%s\n%s" .context.Release.Namespace .context.Release.Name (toString .values.drain.tokenSalt) | sha256sum | trunc 32 -}}
-{{- end -}}
-{{- end -}}
-
-{{/* podwarden's config file, with string values through tpl (.Values there is podwarden's values). */}}
-{{- define "podwarden.configYaml" -}}
-{{- $tplContext := dict "Values" .values "Release" .context.Release "Chart" .context.Chart "Capabilities" .context.Capabilities "Template" .context.Template -}}
-{{- tpl (toYaml .values.config) $tplContext -}}
+{{- toString (.values.drain.token | default "") -}}
 {{- end -}}
 
 {{/*
-A duration in seconds. Takes dict "value" (a string like "10s", "1500ms", "1m", "1h",
-or a number of milliseconds, as podwarden reads it) and "where" (the value's path, for the message).
+A duration in seconds. Takes dict "value" (a decimal with a unit, "1500ms", "10s", "1.5m",
+"1h", or 0, as podwarden reads it) and "where" (the value's path, for the message).
 */}}
 {{- define "podwarden.seconds" -}}
 {{- $v := .value -}}
@@ -153,39 +139,275 @@ or a number of milliseconds, as podwarden reads it) and "where" (the value's pat
 {{- else if regexMatch "^[0-9]+(\\.[0-9]+)?h$" $v -}}
 {{- mulf (trimSuffix "h" $v) 3600 -}}
 {{- else -}}
-{{- fail (printf "podwarden: %s is %q; write a duration such as \"10s\", \"1500ms\" or \"1m\"" .where $v) -}}
+{{- fail (printf "podwarden: %s is %q; write a decimal with a unit (ms, s, m, h), such as \"10s\", \"1500ms\" or \"1m\", or 0" .where $v) -}}
 {{- end -}}
-{{- else if or (kindIs "float64" $v) (kindIs "int64" $v) (kindIs "int" $v) -}}
-{{- divf $v 1000 -}}
+{{- else if and (or (kindIs "float64" $v) (kindIs "int64" $v) (kindIs "int" $v)) (eq (float64 $v) 0.0) -}}
+0
 {{- else -}}
-{{- fail (printf "podwarden: %s is %v; write a duration such as \"10s\", \"1500ms\" or \"1m\"" .where $v) -}}
+{{- fail (printf "podwarden: %s is %v, a number without a unit; write a decimal with a unit (ms, s, m, h), such as \"10s\" or \"1500ms\", or 0" .where $v) -}}
 {{- end -}}
-{{- end -}}
-
-{{/* The timing the chart checks, as JSON: drainDelay, stopBudget, grace, minGrace, minDrain (seconds). */}}
-{{- define "podwarden.timing" -}}
-{{- $config := .values.config | default dict -}}
-{{- $drain := include "podwarden.seconds" (dict "value" (dig "shutdown" "drainDelay" "10s" $config) "where" "config.shutdown.drainDelay") | float64 -}}
-{{- $budget := include "podwarden.seconds" (dict "value" (dig "shutdown" "stopBudget" "15s" $config) "where" "config.shutdown.stopBudget") | float64 -}}
-{{- $propagation := .values.timing.endpointPropagationSeconds | float64 -}}
-{{- $margin := .values.timing.drainMarginSeconds | float64 -}}
-{{- $grace := .values.terminationGracePeriodSeconds | float64 -}}
-{{- dict "drainDelay" $drain "stopBudget" $budget "propagation" $propagation "margin" $margin "grace" $grace "minGrace" (addf $drain $budget 5) "minDrain" (addf $propagation $margin) | toJson -}}
 {{- end -}}
 
 {{/*
-The render-time timing rules. Fails with a message naming the values to change:
-  config.shutdown.drainDelay >= timing.endpointPropagationSeconds + timing.drainMarginSeconds
-  terminationGracePeriodSeconds >= config.shutdown.drainDelay + config.shutdown.stopBudget + 5
+The timing profiles: how long the balancers of each setup keep sending to a pod after its
+endpoint changed (docs/helm.md, "Choosing a timing profile", says where each figure comes
+from), and the drain.allowFrom each sets by default.
 */}}
-{{- define "podwarden.checkTiming" -}}
+{{- define "podwarden.profiles" -}}
+kube-proxy:
+  propagationSeconds: 5
+  allowFrom: []
+ingress-nginx:
+  propagationSeconds: 8
+  allowFrom: []
+aws-load-balancer-controller:
+  propagationSeconds: 30
+  allowFrom: [hostIPs]
+gke-neg:
+  propagationSeconds: 30
+  allowFrom: []
+custom:
+  allowFrom: []
+{{- end -}}
+
+{{/* True ("true") when config.services has a module service: podwarden's stop then takes up to stopBudget. */}}
+{{- define "podwarden.hasModuleService" -}}
+{{- range ((.values.config | default dict).services | default list) -}}
+{{- if eq (toString .type) "module" -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The timing, resolved from the profile and the values, as JSON (seconds), after the
+render-time rule has passed; a broken rule fails the render with the values to change:
+  drainDelay >= propagation + readiness detection (periodSeconds x failureThreshold) + margin
+  terminationGracePeriodSeconds >= drainDelay + appShutdownSeconds + podwarden's stop
+  app.probes.liveness.terminationGracePeriodSeconds >= drainDelay + appShutdownSeconds
+  config.drain.maxHold >= terminationGracePeriodSeconds - drainDelay
+  externalTrafficPolicyLocal: (failureThreshold - 1) x periodSeconds >= propagation + node health check
+*/}}
+{{- define "podwarden.timing" -}}
+{{- $v := .values -}}
+{{- $t := $v.timing -}}
+{{- $config := $v.config | default dict -}}
+{{- $shutdown := $config.shutdown | default dict -}}
+{{- $drainConfig := $config.drain | default dict -}}
+{{- $profiles := include "podwarden.profiles" . | fromYaml -}}
+{{- $profile := get $profiles $t.profile -}}
+{{- $propagation := 0.0 -}}
+{{- if eq $t.profile "custom" -}}
+{{- if kindIs "invalid" $t.endpointPropagationSeconds -}}
+{{- fail "podwarden: timing.profile is custom but timing.endpointPropagationSeconds is not set; set it to the seconds your balancers take to stop sending to a pod whose endpoint changed, or choose a named timing.profile (kube-proxy, ingress-nginx, aws-load-balancer-controller, gke-neg)" -}}
+{{- end -}}
+{{- $propagation = $t.endpointPropagationSeconds | float64 -}}
+{{- else -}}
+{{- if not (kindIs "invalid" $t.endpointPropagationSeconds) -}}
+{{- fail (printf "podwarden: timing.endpointPropagationSeconds (%v) is set, but timing.profile is %s, which has its own figure (%vs); set timing.profile=custom to use yours, or remove timing.endpointPropagationSeconds" $t.endpointPropagationSeconds $t.profile $profile.propagationSeconds) -}}
+{{- end -}}
+{{- $propagation = $profile.propagationSeconds | float64 -}}
+{{- end -}}
+{{- $margin := $t.drainMarginSeconds | float64 -}}
+{{- $appShutdown := $t.appShutdownSeconds | float64 -}}
+{{- /* Readiness: detection, and what externalTrafficPolicy: Local needs to keep a draining pod serving. */ -}}
+{{- $r := $v.app.probes.readiness -}}
+{{- $period := $r.periodSeconds | float64 -}}
+{{- $etp := $t.externalTrafficPolicyLocal -}}
+{{- $nodeCheck := mulf $etp.healthCheckIntervalSeconds $etp.unhealthyThreshold -}}
+{{- $serving := addf $propagation $nodeCheck -}}
+{{- $minThreshold := 1.0 -}}
+{{- if $etp.enabled -}}
+{{- $minThreshold = addf (ceil (divf $serving $period)) 1 -}}
+{{- end -}}
+{{- $threshold := 0.0 -}}
+{{- if kindIs "invalid" $r.failureThreshold -}}
+{{- $threshold = max 2 (int $minThreshold) | float64 -}}
+{{- else -}}
+{{- $threshold = $r.failureThreshold | float64 -}}
+{{- if lt $threshold $minThreshold -}}
+{{- fail (printf "podwarden: app.probes.readiness.failureThreshold (%v) x periodSeconds (%v) is too short for timing.externalTrafficPolicyLocal: kube-proxy sends a node's balancer traffic to its draining pod only while the pod is Ready, and the balancer takes up to propagation %vs + healthCheckIntervalSeconds %v x unhealthyThreshold %v = %vs to take the node out; (failureThreshold - 1) x periodSeconds must cover that. Raise app.probes.readiness.failureThreshold to at least %v, or set it to null (the chart then uses %v)." $r.failureThreshold $r.periodSeconds $propagation $etp.healthCheckIntervalSeconds $etp.unhealthyThreshold $serving $minThreshold $minThreshold) -}}
+{{- end -}}
+{{- end -}}
+{{- $detection := 0.0 -}}
+{{- if $r.enabled -}}
+{{- $detection = mulf $period $threshold -}}
+{{- end -}}
+{{- /* drainDelay */ -}}
+{{- $minDrain := addf $propagation $detection $margin -}}
+{{- $drainDelay := ceil $minDrain -}}
+{{- $drainSet := not (kindIs "invalid" $shutdown.drainDelay) -}}
+{{- if $drainSet -}}
+{{- $drainDelay = include "podwarden.seconds" (dict "value" $shutdown.drainDelay "where" "config.shutdown.drainDelay") | float64 -}}
+{{- if lt $drainDelay $minDrain -}}
+{{- fail (printf "podwarden: config.shutdown.drainDelay (%vs) is shorter than timing.profile %s needs: propagation %vs + readiness detection %vs (app.probes.readiness.periodSeconds %v x failureThreshold %v) + timing.drainMarginSeconds %vs = %vs; balancers would still send requests to a pod that has begun to stop. Raise config.shutdown.drainDelay to at least %vs (or remove it: the chart then uses %vs), or choose the timing.profile of your balancers." $drainDelay $t.profile $propagation $detection $r.periodSeconds $threshold $margin $minDrain $minDrain (ceil $minDrain)) -}}
+{{- end -}}
+{{- end -}}
+{{- /* podwarden's stop: its stop budget where module services need it, else 2 s to stop its checks and exit. */ -}}
+{{- $stopBudget := include "podwarden.seconds" (dict "value" ($shutdown.stopBudget | default "15s") "where" "config.shutdown.stopBudget") | float64 -}}
+{{- $stopWhy := "2s: checks only" -}}
+{{- $podwardenStop := 2.0 -}}
+{{- if include "podwarden.hasModuleService" . -}}
+{{- $podwardenStop = addf $stopBudget 1 -}}
+{{- $stopWhy = printf "config.shutdown.stopBudget %vs + 1s: module services" $stopBudget -}}
+{{- end -}}
+{{- /* terminationGracePeriodSeconds */ -}}
+{{- $minGrace := addf $drainDelay $appShutdown $podwardenStop -}}
+{{- $grace := max 30 (int (ceil $minGrace)) | float64 -}}
+{{- if not (kindIs "invalid" $v.terminationGracePeriodSeconds) -}}
+{{- $grace = $v.terminationGracePeriodSeconds | float64 -}}
+{{- if lt $grace $minGrace -}}
+{{- fail (printf "podwarden: terminationGracePeriodSeconds (%v) is shorter than config.shutdown.drainDelay (%vs) + timing.appShutdownSeconds (%vs) + podwarden's stop (%s) = %vs: the kubelet would kill the pod before it drains and stops. Raise terminationGracePeriodSeconds to at least %v (or set it to null: the chart then uses %v)." $v.terminationGracePeriodSeconds $drainDelay $appShutdown $stopWhy $minGrace (ceil $minGrace) (max 30 (int (ceil $minGrace)))) -}}
+{{- end -}}
+{{- end -}}
+{{- /* The liveness probe's own grace period: a liveness restart runs the preStop drain within it. */ -}}
+{{- $l := $v.app.probes.liveness -}}
+{{- $minLivenessGrace := addf $drainDelay $appShutdown -}}
+{{- if and $l.enabled (not (kindIs "invalid" $l.terminationGracePeriodSeconds)) -}}
+{{- if lt ($l.terminationGracePeriodSeconds | float64) $minLivenessGrace -}}
+{{- fail (printf "podwarden: app.probes.liveness.terminationGracePeriodSeconds (%v) is shorter than config.shutdown.drainDelay (%vs) + timing.appShutdownSeconds (%vs) = %vs: a liveness restart runs the preStop drain within it, so the kubelet would kill the app before the drain ends. Raise it to at least %v, or set it to null (the pod's grace period)." $l.terminationGracePeriodSeconds $drainDelay $appShutdown $minLivenessGrace (ceil $minLivenessGrace)) -}}
+{{- end -}}
+{{- end -}}
+{{- /* drain.maxHold: a drain no SIGTERM follows is let go after it; never while the pod can still be terminating. */ -}}
+{{- $minHold := subf $grace $drainDelay -}}
+{{- $maxHold := $minHold -}}
+{{- if not (kindIs "invalid" $drainConfig.maxHold) -}}
+{{- $maxHold = include "podwarden.seconds" (dict "value" $drainConfig.maxHold "where" "config.drain.maxHold") | float64 -}}
+{{- if lt $maxHold $minHold -}}
+{{- fail (printf "podwarden: config.drain.maxHold (%vs) is shorter than terminationGracePeriodSeconds (%v) - config.shutdown.drainDelay (%vs) = %vs: podwarden, a native sidecar, gets SIGTERM only after the app has exited, so it could let the drain go while the pod is still terminating. Raise config.drain.maxHold to at least %vs, or remove it (the chart then uses %vs)." $maxHold $grace $drainDelay $minHold $minHold $minHold) -}}
+{{- end -}}
+{{- end -}}
+{{- $minReady := ceil $propagation -}}
+{{- if not (kindIs "invalid" $v.minReadySeconds) -}}
+{{- $minReady = $v.minReadySeconds | float64 -}}
+{{- end -}}
+{{- dict "profile" $t.profile "propagation" $propagation "detection" $detection "margin" $margin "appShutdown" $appShutdown "readinessFailureThreshold" $threshold "minDrain" $minDrain "drainDelay" $drainDelay "drainDelaySet" $drainSet "stopBudget" $stopBudget "podwardenStop" $podwardenStop "minGrace" $minGrace "grace" $grace "minHold" $minHold "maxHold" $maxHold "minReadySeconds" $minReady "allowFrom" $profile.allowFrom | toJson -}}
+{{- end -}}
+
+{{/* The names podwarden's sidecar.env must not set, and the value to set instead. */}}
+{{- define "podwarden.reservedEnv" -}}
+PODWARDEN_PORT: config.server.port
+PODWARDEN_METRICS_PORT: config.server.metricsPort
+PODWARDEN_HOST_IPS: config.drain.allowFrom (the chart fills PODWARDEN_HOST_IPS from the downward API when it lists hostIPs)
+PODWARDEN_DRAIN_TOKEN: drain.token
+PODWARDEN_DRAIN_TOKEN_FILE: drain.token
+PODWARDEN_DRAIN_DELAY: config.shutdown.drainDelay
+PODWARDEN_DRAIN_MAX_HOLD: config.drain.maxHold
+PODWARDEN_DRAIN_ALLOW_UNAUTHENTICATED: config.drain.allowUnauthenticated
+PODWARDEN_STOP_BUDGET: config.shutdown.stopBudget
+PODWARDEN_STOP_TIMEOUT: config.shutdown.stopTimeout
+{{- end -}}
+
+{{/* The service podwarden watches to tell that the app container came back: config.drain.appCheck, else `app`, else the first that is not a module; "" when none. */}}
+{{- define "podwarden.appCheck" -}}
+{{- $config := .values.config | default dict -}}
+{{- $drain := $config.drain | default dict -}}
+{{- $services := $config.services | default list -}}
+{{- if hasKey $drain "appCheck" -}}
+{{- toString ($drain.appCheck | default "") -}}
+{{- else -}}
+{{- $names := list -}}
+{{- range $services -}}{{- if ne (toString .type) "module" -}}{{- $names = append $names (toString .name) -}}{{- end -}}{{- end -}}
+{{- if has "app" $names -}}app{{- else if $names -}}{{- first $names -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The drain state file: config.drain.stateFile, else /run/podwarden/drain-state; "" when turned off. */}}
+{{- define "podwarden.stateFile" -}}
+{{- $drain := (.values.config | default dict).drain | default dict -}}
+{{- if hasKey $drain "stateFile" -}}
+{{- toString ($drain.stateFile | default "") -}}
+{{- else -}}
+/run/podwarden/drain-state
+{{- end -}}
+{{- end -}}
+
+{{/*
+Every render-time refusal, in one order, so whichever template renders first says the same
+thing: values from an older chart, the token, sidecar.env, the metrics port, the app check,
+then the timing rule. Renders nothing.
+*/}}
+{{- define "podwarden.validate" -}}
+{{- $v := .values -}}
+{{- if not (hasKey ($v.timing | default dict) "profile") -}}
+{{- fail "podwarden: these values have no timing.profile, which the values.yaml of chart 0.2.0 sets: they are the values of an older chart (helm upgrade --reuse-values keeps the old chart's defaults). Upgrade with --reset-then-reuse-values, or pass your values files again; see docs/helm.md, \"Upgrading from 0.1.0\"." -}}
+{{- end -}}
+{{- if not (kindIs "invalid" $v.drain.tokenSalt) -}}
+{{- fail "podwarden: drain.tokenSalt is gone since chart 0.2.0: a token derived from the namespace, the release and a salt can be computed by anyone who knows them. Remove drain.tokenSalt (--set drain.tokenSalt=null) and set drain.token to a secret of your own (openssl rand -hex 32); see docs/helm.md, \"Upgrading from 0.1.0\"." -}}
+{{- end -}}
+{{- if not (kindIs "invalid" $v.networkPolicy.from) -}}
+{{- fail "podwarden: networkPolicy.from is networkPolicy.metricsFrom since chart 0.2.0: it admits scrapers to the metrics port only, and the health port (/drain) takes networkPolicy.healthFrom. Rename it (--set networkPolicy.from=null and set networkPolicy.metricsFrom); see docs/helm.md, \"Upgrading from 0.1.0\"." -}}
+{{- end -}}
+{{- $token := include "podwarden.drainToken" . -}}
+{{- if not $token -}}
+{{- fail "podwarden: drain.token is not set. /drain needs a token that only you know, and the chart cannot make one: every render must be the same, and whatever it derived from the release, the namespace or the chart would be public. Make one with `openssl rand -hex 32` and keep it in your values as drain.token (or --set drain.token=...); see docs/helm.md, \"The drain token\"." -}}
+{{- end -}}
+{{- if lt (len $token) 32 -}}
+{{- fail (printf "podwarden: drain.token has %d characters; use at least 32 that only you know, such as the output of `openssl rand -hex 32`." (len $token)) -}}
+{{- end -}}
+{{- $reserved := include "podwarden.reservedEnv" . | fromYaml -}}
+{{- range $v.sidecar.env -}}
+{{- $name := toString .name -}}
+{{- if regexMatch "^PODWARDEN_(PORT|METRICS_PORT|HOST_IPS|DRAIN_.+|STOP_.+)$" $name -}}
+{{- $instead := get $reserved $name | default (ternary "config.drain" "config.shutdown" (hasPrefix "PODWARDEN_DRAIN_" $name)) -}}
+{{- fail (printf "podwarden: sidecar.env sets %s, which would override what the chart wires and checks (probes, ports, the preStop hook and the timing rule follow the config file). Set %s instead." $name $instead) -}}
+{{- end -}}
+{{- end -}}
+{{- $m := $v.metrics -}}
+{{- if and (not (include "podwarden.hasMetricsPort" .)) (or $m.service.enabled $m.serviceMonitor.enabled $m.podMonitor.enabled $v.networkPolicy.enabled) -}}
+{{- fail "podwarden: config.server.metricsPort is not set or equals config.server.port, but the metrics Service, a monitor or the NetworkPolicy needs /metrics on a port of its own: on the health port, whoever may scrape /metrics may also call /drain. Set config.server.metricsPort (e.g. 9464), or turn off metrics.service, metrics.serviceMonitor, metrics.podMonitor and networkPolicy." -}}
+{{- end -}}
+{{- $config := $v.config | default dict -}}
+{{- $appCheck := include "podwarden.appCheck" . -}}
+{{- if $appCheck -}}
+{{- $names := list -}}
+{{- range ($config.services | default list) -}}{{- $names = append $names (toString .name) -}}{{- end -}}
+{{- if not (has $appCheck $names) -}}
+{{- fail (printf "podwarden: config.drain.appCheck is %q, which is not a service in config.services (%s). Name the app's own check, or set it to \"\" to turn off un-draining when the app container comes back." $appCheck (join ", " $names)) -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := include "podwarden.timing" . -}}
+{{- end -}}
+
+{{/*
+podwarden's config as it is mounted: values.config, with what the chart fills in where it is
+not set (shutdown.drainDelay, drain.maxHold, drain.appCheck, drain.stateFile, drain.allowFrom),
+string values through tpl (.Values there is podwarden's values).
+*/}}
+{{- define "podwarden.configYaml" -}}
 {{- $t := include "podwarden.timing" . | fromJson -}}
-{{- if lt $t.drainDelay $t.minDrain -}}
-{{- fail (printf "podwarden: config.shutdown.drainDelay (%vs) is shorter than timing.endpointPropagationSeconds (%v) + timing.drainMarginSeconds (%v) = %vs: load balancers would still send requests to a pod that has begun to stop. Raise config.shutdown.drainDelay to at least %vs, or lower timing.endpointPropagationSeconds if your endpoints propagate faster." $t.drainDelay $t.propagation $t.margin $t.minDrain $t.minDrain) -}}
+{{- $config := deepCopy (.values.config | default dict) -}}
+{{- $shutdown := $config.shutdown | default dict -}}
+{{- if kindIs "invalid" $shutdown.drainDelay -}}
+{{- $_ := set $shutdown "drainDelay" (printf "%ds" (int $t.drainDelay)) -}}
 {{- end -}}
-{{- if lt $t.grace $t.minGrace -}}
-{{- fail (printf "podwarden: terminationGracePeriodSeconds (%v) is shorter than config.shutdown.drainDelay (%vs) + config.shutdown.stopBudget (%vs) + 5s = %vs: the kubelet would kill the pod before it drains and stops. Raise terminationGracePeriodSeconds to at least %v, or lower config.shutdown.drainDelay or config.shutdown.stopBudget." $t.grace $t.drainDelay $t.stopBudget $t.minGrace (ceil $t.minGrace)) -}}
+{{- $_ := set $config "shutdown" $shutdown -}}
+{{- $drain := $config.drain | default dict -}}
+{{- if kindIs "invalid" $drain.maxHold -}}
+{{- $_ := set $drain "maxHold" (printf "%vs" $t.maxHold) -}}
 {{- end -}}
+{{- $appCheck := include "podwarden.appCheck" . -}}
+{{- if $appCheck -}}
+{{- $_ := set $drain "appCheck" $appCheck -}}
+{{- else -}}
+{{- $_ := unset $drain "appCheck" -}}
+{{- end -}}
+{{- $stateFile := include "podwarden.stateFile" . -}}
+{{- if $stateFile -}}
+{{- $_ := set $drain "stateFile" $stateFile -}}
+{{- else -}}
+{{- $_ := unset $drain "stateFile" -}}
+{{- end -}}
+{{- if and (not (hasKey $drain "allowFrom")) $t.allowFrom -}}
+{{- $_ := set $drain "allowFrom" $t.allowFrom -}}
+{{- end -}}
+{{- $_ := set $config "drain" $drain -}}
+{{- $tplContext := dict "Values" .values "Release" .context.Release "Chart" .context.Chart "Capabilities" .context.Capabilities "Template" .context.Template -}}
+{{- tpl (toYaml $config) $tplContext -}}
+{{- end -}}
+
+{{/* True ("true") when the rendered config's drain.allowFrom lists hostIPs: podwarden then reads the node's addresses from PODWARDEN_HOST_IPS. */}}
+{{- define "podwarden.usesHostIPs" -}}
+{{- $drain := (include "podwarden.configYaml" . | fromYaml).drain | default dict -}}
+{{- if has "hostIPs" ($drain.allowFrom | default list) -}}true{{- end -}}
 {{- end -}}
 
 {{/* The fields every probe takes. Takes the probe's values. */}}
@@ -198,10 +420,4 @@ failureThreshold: {{ .failureThreshold | int }}
 {{- if not (kindIs "invalid" .terminationGracePeriodSeconds) }}
 terminationGracePeriodSeconds: {{ .terminationGracePeriodSeconds | int }}
 {{- end }}
-{{- end -}}
-
-{{/* The readiness detection time (periodSeconds x failureThreshold + timeoutSeconds) of the app's readinessProbe. */}}
-{{- define "podwarden.readinessDetectSeconds" -}}
-{{- $r := .values.app.probes.readiness -}}
-{{- add (mul $r.periodSeconds $r.failureThreshold) $r.timeoutSeconds -}}
 {{- end -}}

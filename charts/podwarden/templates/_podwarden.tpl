@@ -9,19 +9,18 @@ In this chart they are called with (dict "context" $ "values" .Values).
   podwarden.sidecarContainer       podwarden as a list item, whatever the mode
   podwarden.appProbes              startupProbe / readinessProbe / livenessProbe for the app container
   podwarden.appPreStop             the preStop hook (under lifecycle:) that calls /drain
-  podwarden.volumes                the config volume, as a list item
+  podwarden.volumes                the config volume and the drain state emptyDir, as list items
   podwarden.podAnnotations         config checksum (+ mesh exclusion); pass "annotations" to merge yours
-  podwarden.terminationGracePeriodSeconds   the grace period, after the timing rules pass
+  podwarden.terminationGracePeriodSeconds   the grace period, after the timing rule passes
+  podwarden.minReadySeconds        the Deployment's minReadySeconds (the profile's, unless set)
+Each runs podwarden.validate first, so a refused value fails the render wherever it is used.
 */}}
 
 {{- define "podwarden.sidecarContainer" -}}
+{{- include "podwarden.validate" . -}}
 {{- $s := .values.sidecar -}}
-{{- range $s.env -}}
-{{- if eq .name "PODWARDEN_DRAIN_TOKEN" -}}
-{{- fail "podwarden: sidecar.env sets PODWARDEN_DRAIN_TOKEN, which the chart sets to the token of the app's preStop hook; set drain.token (or drain.tokenSalt) instead" -}}
-{{- end -}}
-{{- end -}}
 {{- $port := include "podwarden.port" . | int -}}
+{{- $stateFile := include "podwarden.stateFile" . -}}
 - name: {{ $s.name }}
   image: {{ include "podwarden.imageRef" (dict "image" $s.image) | quote }}
   imagePullPolicy: {{ $s.image.pullPolicy }}
@@ -35,6 +34,12 @@ In this chart they are called with (dict "context" $ "values" .Values).
   env:
     - name: PODWARDEN_DRAIN_TOKEN
       value: {{ include "podwarden.drainToken" . | quote }}
+    {{- if include "podwarden.usesHostIPs" . }}
+    - name: PODWARDEN_HOST_IPS
+      valueFrom:
+        fieldRef:
+          fieldPath: status.hostIPs
+    {{- end }}
     {{- with $s.env }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -73,6 +78,10 @@ In this chart they are called with (dict "context" $ "values" .Values).
     - name: podwarden-config
       mountPath: {{ $s.configDir }}
       readOnly: true
+    {{- if $stateFile }}
+    - name: podwarden-state
+      mountPath: {{ dir $stateFile }}
+    {{- end }}
     {{- with $s.volumeMounts }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -95,7 +104,9 @@ In this chart they are called with (dict "context" $ "values" .Values).
 {{- end -}}
 
 {{- define "podwarden.appProbesUntrimmed" -}}
+{{- include "podwarden.validate" . -}}
 {{- $p := .values.app.probes -}}
+{{- $t := include "podwarden.timing" . | fromJson -}}
 {{- $port := include "podwarden.port" . | int -}}
 {{- if $p.startup.enabled }}
 startupProbe:
@@ -109,18 +120,24 @@ readinessProbe:
   httpGet:
     path: /readyz
     port: {{ $port }}
-  {{- include "podwarden.probeFields" (omit $p.readiness "terminationGracePeriodSeconds") | nindent 2 }}
+  {{- include "podwarden.probeFields" (merge (dict "failureThreshold" $t.readinessFailureThreshold) (omit $p.readiness "terminationGracePeriodSeconds" "failureThreshold")) | nindent 2 }}
 {{- end }}
 {{- if $p.liveness.enabled }}
 livenessProbe:
   httpGet:
+    {{- if eq $p.liveness.target "podwarden" }}
     path: /livez
     port: {{ $port }}
+    {{- else }}
+    path: {{ $p.liveness.path | quote }}
+    port: {{ .values.app.port | int }}
+    {{- end }}
   {{- include "podwarden.probeFields" $p.liveness | nindent 2 }}
 {{- end }}
 {{- end -}}
 
 {{- define "podwarden.appPreStop" -}}
+{{- include "podwarden.validate" . -}}
 preStop:
   httpGet:
     path: /drain
@@ -135,9 +152,15 @@ preStop:
 - name: podwarden-config
   configMap:
     name: {{ include "podwarden.configMapName" . }}
+{{- if include "podwarden.stateFile" . }}
+- name: podwarden-state
+  emptyDir:
+    sizeLimit: 1Mi
+{{- end }}
 {{- end -}}
 
 {{- define "podwarden.podAnnotations" -}}
+{{- include "podwarden.validate" . -}}
 {{- $annotations := deepCopy (.annotations | default dict) -}}
 {{- /* sha256 of the file as mounted (the ConfigMap's block scalar ends with a newline). */ -}}
 {{- $_ := set $annotations "checksum/podwarden-config" (printf "%s\n" (include "podwarden.configYaml" .) | sha256sum) -}}
@@ -156,6 +179,11 @@ preStop:
 {{- end -}}
 
 {{- define "podwarden.terminationGracePeriodSeconds" -}}
-{{- include "podwarden.checkTiming" . -}}
-{{- .values.terminationGracePeriodSeconds | int -}}
+{{- include "podwarden.validate" . -}}
+{{- (include "podwarden.timing" . | fromJson).grace | int -}}
+{{- end -}}
+
+{{- define "podwarden.minReadySeconds" -}}
+{{- include "podwarden.validate" . -}}
+{{- (include "podwarden.timing" . | fromJson).minReadySeconds | int -}}
 {{- end -}}

@@ -1,0 +1,138 @@
+/**
+ * The `helm test` pod's script, run by `sh` against the real podwarden CLI started with
+ * the config the chart renders: it passes while podwarden runs and every service is ready,
+ * and fails, saying why, when a service is not ready or nothing answers. `wget` is a small
+ * stand-in that accepts exactly the arguments busybox's wget gets in the pod. Also: the
+ * port the metrics Service publishes cannot drain the pod.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IConfigMap, IPod } from 'kubernetes-models/v1';
+import { one, render, repoRoot, testToken } from './support.js';
+
+const cli = path.join(repoRoot, 'dist/cli/main.js');
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A directory with a `wget` that does what `wget -q -O - -T <s> <url>` does in busybox, and refuses other arguments. */
+function wgetShim(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'podwarden-wget-'));
+  const file = path.join(dir, 'wget');
+  writeFileSync(
+    file,
+    `#!${process.execPath}
+const args = process.argv.slice(2);
+if (args.length !== 6 || args.slice(0, 4).join(' ') !== '-q -O - -T') {
+  console.error('wget stand-in: unexpected arguments: ' + args.join(' '));
+  process.exit(2);
+}
+fetch(args[5], { signal: AbortSignal.timeout(Number(args[4]) * 1000) }).then(
+  async (res) => {
+    if (!res.ok) { console.error('wget: server returned error: HTTP/1.1 ' + res.status); process.exit(1); }
+    process.stdout.write(await res.text());
+  },
+  (err) => { console.error('wget: ' + err.message); process.exit(1); },
+);
+`,
+  );
+  chmodSync(file, 0o755);
+  return dir;
+}
+
+let child: ChildProcess | undefined;
+let app: HttpServer | undefined;
+let script = '';
+let metricsUrl = '';
+let healthBase = '';
+let metricsBase = '';
+let log = '';
+let shimDir = '';
+
+function runTestPod(url: string): { code: number | null; out: string } {
+  const result = spawnSync('sh', ['-c', script, 'helm-test', url], { encoding: 'utf8', env: { ...process.env, PATH: `${shimDir}${path.delimiter}${process.env.PATH ?? ''}` } });
+  return { code: result.status, out: result.stdout + result.stderr };
+}
+
+async function waitFor(what: string, ok: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await ok())) {
+    if (child?.exitCode !== null) throw new Error(`podwarden exited with ${child?.exitCode}:\n${log}`);
+    if (Date.now() > deadline) throw new Error(`${what} within 20 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const status = (url: string, init?: RequestInit) => fetch(url, init).then((r) => r.status, () => 0);
+
+beforeAll(async () => {
+  shimDir = wgetShim();
+  app = createHttpServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => app?.listen(0, '127.0.0.1', resolve));
+  const appPort = (app.address() as AddressInfo).port;
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const dir = mkdtempSync(path.join(tmpdir(), 'podwarden-helm-test-'));
+  const services = [{ name: 'app', type: 'http', url: `http://127.0.0.1:${appPort}/`, interval: '200ms', timeout: '1s', failureThreshold: 1 }];
+  const { docs } = render({
+    release: 'web',
+    set: { 'config.server.port': port, 'config.server.metricsPort': metricsPort, 'config.server.host': '127.0.0.1', 'config.drain.stateFile': path.join(dir, 'drain-state') },
+    extraArgs: ['--set-json', `config.services=${JSON.stringify(services)}`],
+  });
+  const command = one<IPod>(docs, 'Pod').spec?.containers[0]?.command ?? [];
+  expect(command.slice(0, 2)).toEqual(['sh', '-c']);
+  script = command[2] ?? '';
+  metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  healthBase = `http://127.0.0.1:${port}`;
+  metricsBase = `http://127.0.0.1:${metricsPort}`;
+  const configFile = path.join(dir, 'podwarden.yaml');
+  writeFileSync(configFile, one<IConfigMap>(docs, 'ConfigMap', '-config').data?.['podwarden.yaml'] ?? '');
+  child = spawn(process.execPath, [cli, 'serve', '--config', configFile], { env: { ...process.env, PODWARDEN_DRAIN_TOKEN: testToken }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  await waitFor('podwarden did not report app ready', async () => (await status(`${healthBase}/readyz`)) === 200);
+}, 60_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child?.once('exit', resolve));
+    child.kill('SIGINT');
+    await exited;
+  }
+  await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
+});
+
+describe('the helm test pod', () => {
+  it('passes while podwarden runs and every service is ready', () => {
+    const { code, out } = runTestPod(metricsUrl);
+    expect(out).toBe(`ok: podwarden answers at ${metricsUrl}, running, every service ready\n`);
+    expect(code).toBe(0);
+  });
+
+  it('fails when nothing answers, or on the health port (no /metrics there)', () => {
+    expect(runTestPod(`${healthBase}/metrics`)).toEqual({ code: 1, out: expect.stringContaining(`FAIL: no answer from ${healthBase}/metrics`) });
+  });
+
+  it('cannot drain through the metrics port, which is all the metrics Service publishes', async () => {
+    expect(await status(`${metricsBase}/drain`, { headers: { authorization: `Bearer ${testToken}` } })).toBe(404);
+    expect(await status(`${healthBase}/readyz`)).toBe(200);
+  });
+
+  it('fails, naming the service, when one is not ready', async () => {
+    await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
+    app = undefined;
+    await waitFor('podwarden did not report app not ready', async () => (await status(`${healthBase}/readyz/app`)) === 503);
+    const { code, out } = runTestPod(metricsUrl);
+    expect(out).toMatch(/^podwarden_service_ready\{name="app"\} 0\nFAIL: the services above are not ready\n$/);
+    expect(code).toBe(1);
+  });
+});
