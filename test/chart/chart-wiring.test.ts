@@ -5,6 +5,7 @@ import type { IConfigMap, IContainer, IPod, IService, IServiceAccount } from 'ku
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import {
+  containerEnv,
   type K8sObject,
   type RenderOptions,
   ciValuesFiles,
@@ -34,9 +35,7 @@ async function wiring(options: RenderOptions = {}) {
   const configText = configMap.data?.['podwarden.yaml'];
   if (configText === undefined) throw new Error('ConfigMap has no podwarden.yaml');
   // podwarden's own loader, with the env the chart gives the container: what podwarden will run with.
-  const env: NodeJS.ProcessEnv = {};
-  for (const e of sidecar.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
-  const config = await loadRenderedConfig(configText, env);
+  const config = await loadRenderedConfig(configText, containerEnv(sidecar));
   // The drain options as rendered.
   const rendered = parseYaml(configText) as { drain?: { allowFrom?: string[]; appCheck?: string; stateFile?: string; maxHold?: string } };
   return { docs, deployment, spec, sidecar, place, app, configMap, configText, config, drain: rendered.drain ?? {} };

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IConfigMap, IService } from 'kubernetes-models/v1';
 import { type PrometheusRule, type ServiceMonitor } from './monitoring-objects.js';
-import { envValue, helm, helmBinary, helmEnv, httpGetOf, loadRenderedConfig, one, podSpecOf, podwardenContainer, render, renderError, repoRoot, selects, sha256, testToken, validateObject } from './support.js';
+import { containerEnv, helm, helmBinary, helmEnv, httpGetOf, loadRenderedConfig, one, podSpecOf, podwardenContainer, render, renderError, repoRoot, selects, sha256, testToken, validateObject } from './support.js';
 
 let exampleDir = '';
 let root = '';
@@ -64,7 +64,7 @@ describe('the example chart that depends on podwarden', () => {
     if (!shop) throw new Error('no shop container');
     const configMap = one<IConfigMap>(docs, 'ConfigMap', '-config');
     const configText = configMap.data?.['podwarden.yaml'] ?? '';
-    const config = await loadRenderedConfig(configText, { PODWARDEN_DRAIN_TOKEN: envValue(sidecar, 'PODWARDEN_DRAIN_TOKEN') });
+    const config = await loadRenderedConfig(configText, containerEnv(sidecar));
     expect(config.services.map((s) => s.name)).toEqual(['shop', 'postgres']);
     const port = config.server.port;
     expect(httpGetOf(shop.startupProbe, 'startupProbe')).toEqual({ path: '/startupz', port });

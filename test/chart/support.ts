@@ -272,6 +272,19 @@ export function httpGetOf(probe: IProbe | undefined, what: string): { path: stri
   return { path: get.path ?? '/', port: get.port };
 }
 
+/** Downward-API fields as the kubelet fills them, for a dual-stack node. */
+const downwardFields: Readonly<Record<string, string>> = { 'status.hostIPs': '10.0.3.7,fd00::3:7', 'status.hostIP': '10.0.3.7' };
+
+/** The environment `container` runs with: its values, and its downward-API fields as a node would fill them. */
+export function containerEnv(container: IContainer): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const e of container.env ?? []) {
+    const value = e.value ?? downwardFields[e.valueFrom?.fieldRef?.fieldPath ?? ''];
+    if (value !== undefined) env[e.name] = value;
+  }
+  return env;
+}
+
 export function envValue(container: IContainer, name: string): string | undefined {
   return container.env?.find((e) => e.name === name)?.value;
 }
