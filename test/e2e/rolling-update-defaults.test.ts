@@ -8,7 +8,7 @@ const missing = missingPieces();
 if (missing) throw new Error(`rolling-update needs ${missing}: run make test, which installs and builds them`);
 
 const minRequests = form === 'full' ? 10_000 : 1000;
-const shortDrain = '3s';
+const shortDrain = '1s';
 
 const renderWithDrainDelay = (drainDelay: string) => renderChart({ ...installValues, set: [...installValues.set, `config.shutdown.drainDelay=${drainDelay}`] });
 
@@ -109,7 +109,7 @@ describe.concurrent('rolling update with the chart defaults', () => {
     const render = await renderWithDrainDelay(shortDrain);
     expect(render.ok).toBe(false);
     expect(render.ok ? '' : render.error).toContain(
-      'podwarden: config.shutdown.drainDelay (3s) is shorter than timing.profile ingress-nginx needs: propagation 8s + readiness detection 4s ' +
+      'podwarden: config.shutdown.drainDelay (1s) is shorter than timing.profile ingress-nginx needs: propagation 8s + readiness detection 4s ' +
         '(app.probes.readiness.periodSeconds 2 x failureThreshold 2) + timing.drainMarginSeconds 2s = 14s',
     );
     // The chart's default drain delay is the shortest it accepts: what scenario 2 runs with.

@@ -60,7 +60,11 @@ export class Deployment {
     await this.#until('every pod available', () => created.every((pod) => this.available(pod)));
   }
 
-  /** Roll every pod to `revision`; resolves when the last old pod has been deleted (not terminated). */
+  /**
+   * Roll every pod to `revision`; resolves when the last old pod has been
+   * deleted (not terminated) and every new pod is available: the rollout is
+   * complete (`kubectl rollout status`), so the next one starts from there.
+   */
   async rollout(revision: number): Promise<void> {
     this.#revision = revision;
     this.timeline.mark('rollout-start', { revision });
@@ -88,6 +92,7 @@ export class Deployment {
       }
       if (deleted === 0 && toCreate <= 0) await this.#someoneAvailable();
     }
+    await this.#until(`every pod of revision ${revision} available`, () => this.pods.every((p) => this.available(p.pod)));
     this.timeline.mark('rollout-done', { revision });
   }
 
