@@ -7,7 +7,7 @@ import { baseOptions, form, install, installValues, missingPieces, profileBalanc
 const missing = missingPieces();
 if (missing) throw new Error(`rolling-update needs ${missing}: run make test, which installs and builds them`);
 
-const minRequests = form === 'full' ? 10_000 : 1000;
+const minRequests = form === 'full' ? 10_000 : 800;
 const shortDrain = '1s';
 
 const renderWithDrainDelay = (drainDelay: string) => renderChart({ ...installValues, set: [...installValues.set, `config.shutdown.drainDelay=${drainDelay}`] });

@@ -34,8 +34,8 @@ import { type ContainerSpec, type PodTemplate, type ProbeSpec, type RolloutSpec,
  * every ratio stay as at full scale. The real parts become relatively 5×
  * larger, which makes the short form stricter, not looser: an app's shutdown
  * or a slow process start eats five times more of each margin. The smallest
- * scaled margin is `timing.drainMarginSeconds` (2 s → 400 ms), far above the
- * harness's timer jitter (milliseconds).
+ * scaled margin is `timing.drainMarginSeconds` (2 s → 400 ms); every
+ * scenario reports how late the harness's own timers ran (harnessDelayMs).
  */
 
 /** podwarden config keys (by section) that are durations of the model; event-loop thresholds are left alone. */
