@@ -148,7 +148,7 @@ export function baseOptions(): Pick<ScenarioOptions, 'timeScale' | 'ratePerSecon
 export async function runAndRecord(options: ScenarioOptions): Promise<ScenarioResult> {
   const result = await slot(() => runScenario(options));
   mkdirSync(resultsDir, { recursive: true });
-  const { timeline, describe: _describe, ...figures } = result;
+  const { timeline, describe: _describe, output: _output, ...figures } = result;
   writeFileSync(join(resultsDir, `${options.name}.json`), JSON.stringify({ form, ...figures, events: timeline.events }, null, 2));
   console.log(summary(result));
   return result;

@@ -68,6 +68,8 @@ export interface ScenarioResult {
   readonly timeline: Timeline;
   /** The pods' recent output and events, by pod, for failure messages. */
   describe(pod: string): string;
+  /** What a pod's container printed (its last 32 KiB): `app`, or `podwarden` (its last instance). */
+  output(pod: string, container: 'app' | 'podwarden'): string;
 }
 
 async function waitUntil(what: string, timeoutMs: number, done: () => boolean): Promise<void> {
@@ -139,6 +141,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       harnessDelayMs: { p99: Math.round(delay.percentile(99) / 1e6), max: Math.round(delay.max / 1e6) },
       timeline,
       describe: (name) => deployment.all.find((pod) => pod.name === name)?.describe() ?? timeline.describe(name),
+      output: (name, container) => {
+        const pod = deployment.all.find((p) => p.name === name);
+        return (container === 'app' ? pod?.app : pod?.sidecar)?.process?.output ?? '';
+      },
     };
   } finally {
     delay.disable();
