@@ -32,7 +32,8 @@ test: build lint tools
 test-under-load: build lint tools
 	bash scripts/with-busy-core.sh bash scripts/run-tests.sh
 
-# The rolling-update simulation in its full form (more rollouts; see docs/rolling-update.md).
+# The rolling-update simulation in its full form: real time instead of the short form's clock
+# scaled x0.2, more rollouts, 350 requests/s (about 18 minutes; see docs/rolling-update.md).
 # `make test` runs the short form. Figures go to .cache/rolling-update/.
 rolling-update: build
 	bash scripts/tools/helm.sh

@@ -1,6 +1,7 @@
 // A small HTTP app that shuts down the way an app next to podwarden should.
 //
-//   GET /health   200 "ok" while the process is up (podwarden's `http` check polls it)
+//   GET /health   200 "ok" while the process is up (podwarden's `http` check polls it);
+//                 500 "broken" after SIGUSR2 (the app's liveness fails; other paths still serve)
 //   GET /*        200 with the pod's name, after ?work=<ms> of simulated work (at most 10 s)
 //
 // On SIGTERM (or SIGINT) it stops accepting connections, answers every request
@@ -27,6 +28,9 @@ const maxWork = 10_000;
 const log = (msg, fields = {}) => console.log(JSON.stringify({ t: Date.now(), msg, pod: podName, ...fields }));
 
 let stopping = false;
+// Set by SIGUSR2: the state a liveness probe exists for (a wedged worker, a poisoned pool)
+// in a process that still serves and still shuts down on SIGTERM.
+let broken = false;
 let inFlight = 0;
 let served = 0;
 let onIdle = () => {};
@@ -50,13 +54,20 @@ const server = createServer((req, res) => {
     if (inFlight === 0) onIdle();
   });
   if (req.url === '/health' || req.url?.startsWith('/health?')) {
-    reply(res, 200, 'ok\n');
+    if (broken) reply(res, 500, 'broken\n');
+    else reply(res, 200, 'ok\n');
     return;
   }
   const work = workOf(req.url ?? '/');
   if (work === 0) reply(res, 200, `hello from ${podName}\n`);
   else setTimeout(() => reply(res, 200, `hello from ${podName}\n`), work);
 });
+
+// Balancers keep idle upstream connections open (ALB 60 s, ingress-nginx 60 s) and reuse them. If the
+// app closed an idle one first (Node's default: after 5 s), a request the balancer sends on it at that
+// moment is reset. Keep idle connections longer than any balancer does; SIGTERM closes them at once.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 
 function shutdown(signal) {
   if (stopping) return;
@@ -86,6 +97,10 @@ function shutdown(signal) {
 
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGUSR2', () => {
+  broken = true;
+  log('broken', { signal: 'SIGUSR2' });
+});
 
 setTimeout(() => {
   server.listen(port, host, () => log('listening', { port: server.address().port }));

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chartAvailable, chartValues, podTemplateOf, renderChart, rolloutOf } from './sim/chart.js';
+import type { BalancerSpec } from './sim/balancer-models.js';
+import { type ChartTiming, chartAvailable, podTemplateOf, renderChart, rolloutOf, timingOf } from './sim/chart.js';
 import type { PodTemplate, RolloutSpec } from './sim/pod-template.js';
-import { type ScenarioOptions, type ScenarioResult, runScenario } from './sim/scenario.js';
+import { type ScenarioOptions, type ScenarioResult, type ScenarioRun, runScenario } from './sim/scenario.js';
 
 /**
  * Shared setup of the rolling-update scenarios: the chart render they take
@@ -19,11 +20,48 @@ export const resultsDir = join(root, '.cache/rolling-update');
 /** `full` (ROLLING_UPDATE=full, `make rolling-update`) or `short` (the default in `make test`). */
 export const form = process.env.ROLLING_UPDATE === 'full' ? 'full' : 'short';
 
-/** Rollouts per scenario; each replaces all 3 pods. */
-export const rounds = form === 'full' ? { before: 5, podwarden: 20, drainDelay: 5 } : { before: 1, podwarden: 4, drainDelay: 1 };
+/**
+ * The clock scale (sim/time-scale.ts): the short form runs every duration of
+ * the chart and of the balancer models at a fifth of real time, the full form
+ * at real time.
+ */
+export const timeScale = form === 'full' ? 1 : 0.2;
 
-/** Client requests per second, through the balancers together. */
-export const ratePerSecond = 350;
+/** Rollouts per scenario; each replaces all 3 pods. */
+export const rounds = form === 'full' ? { before: 3, podwarden: 5, profile: 2, other: 2 } : { before: 1, podwarden: 1, profile: 1, other: 1 };
+
+/**
+ * Scenarios of one test file that run at once in this harness process, whose
+ * event loop runs every simulated timer: a late timer is a late kubelet,
+ * controller or balancer, and on the short form's clock 100 ms late is 500 ms
+ * of simulated time. The full form sends 350 requests/s per scenario, two at
+ * a time; the short form 100, four at a time.
+ */
+const parallel = form === 'full' ? 2 : 4;
+let running = 0;
+const queue: Array<() => void> = [];
+
+async function slot<T>(run: () => Promise<T>): Promise<T> {
+  if (running >= parallel) await new Promise<void>((resolve) => queue.push(resolve));
+  running += 1;
+  try {
+    return await run();
+  } finally {
+    running -= 1;
+    queue.shift()?.();
+  }
+}
+
+/** A scenario's test timeout: in the full form it may wait for a slot behind the file's other scenarios. */
+export const scenarioTimeout = form === 'full' ? 90 * 60_000 : 10 * 60_000;
+
+/**
+ * Client requests per second, through the balancers together. The short form
+ * runs up to six scenarios side by side in one harness process, whose event
+ * loop runs every simulated timer: at 100 each it stays prompt (the figures
+ * report its delay) on a 2-core machine that also runs the rest of the suite.
+ */
+export const ratePerSecond = form === 'full' ? 350 : 100;
 
 /** What is missing for the podwarden scenarios to run, or undefined when everything is there. */
 export function missingPieces(): string | undefined {
@@ -33,76 +71,103 @@ export function missingPieces(): string | undefined {
   return missing.length > 0 ? missing.join(' and ') : undefined;
 }
 
+/** The /drain token of the simulated install (the chart requires one of at least 32 characters). */
+export const drainToken = 'rolling-update-simulation-drain-token-0123456789';
+
 /**
- * The values the simulated install uses on top of the chart's defaults: three
- * replicas, and podwarden's `app` check aimed at the example app's /health
- * once a second. Everything else (probes, timings, grace period, drain token,
- * strategy) is the chart's default.
+ * The values the simulated install sets on top of the chart's defaults, the
+ * ones a user of the example app would set: three replicas, the drain token,
+ * the app's liveness path, and the chart's default `app` check aimed at the
+ * example app's /health. Everything else (probes, timing profile, grace
+ * period, strategy) is the chart's default unless a scenario says otherwise.
  */
 export const installValues = {
-  set: ['replicaCount=3'],
-  setJson: ['config.services=[{"name":"app","type":"http","url":"http://127.0.0.1:{{ .Values.app.port }}/health","interval":"1s"}]'],
+  set: ['replicaCount=3', `drain.token=${drainToken}`, 'app.probes.liveness.path=/health'],
+  setJson: ['config.services=[{"name":"app","type":"http","url":"http://127.0.0.1:{{ .Values.app.port }}/health","interval":"2s","timeout":"1s","failureThreshold":3}]'],
+};
+
+/** The timing profiles of the chart (docs/helm.md, "Choosing a timing profile"). */
+export type Profile = 'kube-proxy' | 'ingress-nginx' | 'aws-load-balancer-controller' | 'gke-neg';
+
+/**
+ * The balancers a profile is meant for, as the simulation models them
+ * (sim/balancer-models.ts). In-cluster clients reach the pods through
+ * kube-proxy in every case; the ingress or cloud balancer of the profile
+ * carries the other half of the traffic.
+ */
+export const profileBalancers: Record<Profile, BalancerSpec[]> = {
+  'kube-proxy': [{ model: 'kube-proxy' }],
+  'ingress-nginx': [{ model: 'kube-proxy' }, { model: 'ingress-nginx' }],
+  'aws-load-balancer-controller': [{ model: 'kube-proxy' }, { model: 'aws-alb' }],
+  'gke-neg': [{ model: 'kube-proxy' }, { model: 'gke-neg' }],
 };
 
 export interface Install {
   readonly template: PodTemplate;
   readonly rollout: RolloutSpec;
-  /** timing.endpointPropagationSeconds of the chart's values, in ms: the simulated kube-proxy's propagation delay. */
-  readonly propagationMs: number;
-  /** timing.drainMarginSeconds of the chart's values, in ms. */
-  readonly marginMs: number;
+  /** The chart's derived timing (the rendered ConfigMap's podwarden/timing annotation). */
+  readonly timing: ChartTiming;
 }
 
-/** Render the chart (`helm template`) in a sidecar mode and read the pod template, strategy and propagation from it. */
-export async function install(mode: 'native' | 'container' = 'native'): Promise<Install> {
-  const render = await renderChart({ ...installValues, set: [...installValues.set, `sidecar.mode=${mode}`] });
+/** Extra values of one scenario's render. */
+export interface InstallOptions {
+  readonly mode?: 'native' | 'container';
+  readonly set?: readonly string[];
+}
+
+/** Render the chart (`helm template`) with the install's values and read the pod template, strategy and timing from it. */
+export async function install(options: InstallOptions = {}): Promise<Install> {
+  const set = [...installValues.set, `sidecar.mode=${options.mode ?? 'native'}`, ...(options.set ?? [])];
+  const render = await renderChart({ ...installValues, set });
   if (!render.ok) throw new Error(`helm template failed:\n${render.error}`);
-  const values = await chartValues();
-  const timing = (values.timing ?? {}) as Record<string, unknown>;
-  return {
-    template: podTemplateOf(render.manifests),
-    rollout: rolloutOf(render.manifests),
-    propagationMs: Number(timing.endpointPropagationSeconds ?? 5) * 1000,
-    marginMs: Number(timing.drainMarginSeconds ?? 2) * 1000,
+  return { template: podTemplateOf(render.manifests), rollout: rolloutOf(render.manifests), timing: timingOf(render.manifests) };
+}
+
+/** `rounds` rollouts, one after the other. */
+export function rollouts(count: number): (run: ScenarioRun) => Promise<void> {
+  return async ({ deployment }) => {
+    for (let round = 1; round <= count; round += 1) await deployment.rollout(round);
   };
 }
 
-/**
- * The external load balancer: registers pods from the endpoints after 1 s and
- * takes them out of rotation only by its own health check of podwarden's
- * /readyz (the app's /health without podwarden): every 1 s, 2 failures out,
- * 2 successes in. Its removal time (≤ 3 s) is inside the chart's
- * endpointPropagationSeconds + drainMarginSeconds.
- */
-export function externalBalancer(withPodwarden: boolean): NonNullable<ScenarioOptions['external']> {
-  return { path: withPodwarden ? '/readyz' : '/health', intervalMs: 1000, timeoutMs: 1000, unhealthyThreshold: 2, healthyThreshold: 2, propagationMs: 1000 };
+/** Poll `done` every 20 ms until it holds; throws after `timeoutMs`, naming `what`. */
+export async function waitFor(what: string, timeoutMs: number, done: () => boolean): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Options every scenario shares. */
-export function baseOptions(): Pick<ScenarioOptions, 'ratePerSecond' | 'workMs' | 'requestTimeoutMs' | 'readyTimeoutMs' | 'appArgs' | 'podwardenArgs'> {
-  return { ratePerSecond, workMs: 10, requestTimeoutMs: 5000, readyTimeoutMs: 60_000, appArgs: [appScript], podwardenArgs: [podwardenCli, 'serve'] };
+export function baseOptions(): Pick<ScenarioOptions, 'timeScale' | 'ratePerSecond' | 'workMs' | 'requestTimeoutMs' | 'readyTimeoutMs' | 'appArgs' | 'podwardenArgs'> {
+  return { timeScale, ratePerSecond, workMs: 10, requestTimeoutMs: 5000, readyTimeoutMs: 60_000, appArgs: [appScript], podwardenArgs: [podwardenCli, 'serve'] };
 }
 
 /** Run a scenario, write its figures to .cache/rolling-update/<name>.json and print a one-line summary. */
 export async function runAndRecord(options: ScenarioOptions): Promise<ScenarioResult> {
-  const result = await runScenario(options);
+  const result = await slot(() => runScenario(options));
   mkdirSync(resultsDir, { recursive: true });
-  const { timeline, ...figures } = result;
+  const { timeline, describe: _describe, output: _output, ...figures } = result;
   writeFileSync(join(resultsDir, `${options.name}.json`), JSON.stringify({ form, ...figures, events: timeline.events }, null, 2));
   console.log(summary(result));
   return result;
 }
 
-/** One line: scenario, requests, failures by kind, pods replaced, duration. */
+/** One line: scenario, requests, failures by kind and by balancer, pods stopped, duration. */
 export function summary(result: ScenarioResult): string {
   const t = result.traffic;
   const kinds = Object.entries(t.byOutcome)
     .filter(([kind]) => kind !== 'ok')
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
+  const through = Object.entries(t.failedByBalancer)
+    .map(([name, n]) => `${name} ${n}`)
+    .join(', ');
   return (
-    `[rolling-update ${form}] ${result.name} (${result.mode}): ${t.failed} failed of ${t.requests} requests` +
-    `${kinds ? ` (${kinds})` : ''}, ${result.podsReplaced} pods replaced in ${result.rounds} rollouts, ` +
-    `${(t.durationMs / 1000).toFixed(1)} s of traffic at ${t.ratePerSecond.toFixed(0)} req/s, p99 ${t.latencyMs.p99.toFixed(0)} ms`
+    `[rolling-update ${form}] ${result.name} (${result.mode}, clock ×${result.timeScale}): ${t.failed} failed of ${t.requests} requests` +
+    `${kinds ? ` (${kinds}; through ${through})` : ''}, ${result.podsStopped} pods stopped, ${result.restarts.length} container restarts, ` +
+    `${(t.durationMs / 1000).toFixed(1)} s of traffic at ${t.ratePerSecond.toFixed(0)} req/s, p99 ${t.latencyMs.p99.toFixed(0)} ms, ` +
+    `harness delay p99 ${result.harnessDelayMs.p99} ms, max ${result.harnessDelayMs.max} ms`
   );
 }

@@ -63,11 +63,6 @@ export async function renderChart(values: RenderValues = {}): Promise<Render> {
   }
 }
 
-/** The chart's default values (`helm show values`), for the inputs that do not reach a manifest (timing.*). */
-export async function chartValues(): Promise<Obj> {
-  return parse(await helm(['show', 'values', chartDir])) as Obj;
-}
-
 function obj(value: unknown, what: string): Obj {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`rendered chart: ${what} is missing`);
   return value as Obj;
@@ -106,6 +101,7 @@ function probeOf(value: unknown, own: Obj, ports: { app: number; podwarden?: num
     timeoutSeconds: Number(probe.timeoutSeconds ?? probeDefaults.timeoutSeconds),
     successThreshold: Number(probe.successThreshold ?? probeDefaults.successThreshold),
     failureThreshold: Number(probe.failureThreshold ?? probeDefaults.failureThreshold),
+    ...(typeof probe.terminationGracePeriodSeconds === 'number' && { terminationGracePeriodSeconds: probe.terminationGracePeriodSeconds }),
   };
 }
 
@@ -167,7 +163,40 @@ export function podTemplateOf(manifests: readonly Manifest[], names = { app: 'ap
     podwardenPort,
     ...(drainToken !== undefined && { drainToken }),
     sidecarEnv: Object.fromEntries(list(sidecar.env).filter((e) => typeof e.value === 'string').map((e) => [String(e.name), String(e.value)])),
+    sidecarFieldEnv: Object.fromEntries(
+      list(sidecar.env)
+        .map((e) => [String(e.name), ((e.valueFrom as Obj | undefined)?.fieldRef as Obj | undefined)?.fieldPath] as const)
+        .filter((entry): entry is readonly [string, string] => typeof entry[1] === 'string'),
+    ),
   };
+}
+
+/**
+ * The figures the chart derived for its timing rule, from the rendered
+ * ConfigMap's `podwarden/timing` annotation (seconds): propagation of the
+ * chosen profile, readiness detection, margin, drain delay, grace period,
+ * maxHold, minReadySeconds.
+ */
+export interface ChartTiming {
+  readonly profile: string;
+  readonly propagationSeconds: number;
+  readonly readinessDetectionSeconds: number;
+  readonly drainMarginSeconds: number;
+  readonly drainDelaySeconds: number;
+  readonly terminationGracePeriodSeconds: number;
+  readonly maxHoldSeconds: number;
+  readonly minReadySeconds: number;
+  readonly appShutdownSeconds: number;
+}
+
+/** The `podwarden/timing` annotation of the rendered ConfigMap. */
+export function timingOf(manifests: readonly Manifest[]): ChartTiming {
+  for (const m of manifests) {
+    if (m.kind !== 'ConfigMap') continue;
+    const raw = ((m.metadata as Obj | undefined)?.annotations as Obj | undefined)?.['podwarden/timing'];
+    if (typeof raw === 'string') return JSON.parse(raw) as ChartTiming;
+  }
+  throw new Error('rendered chart: no ConfigMap with the podwarden/timing annotation');
 }
 
 /** maxSurge / maxUnavailable as a pod count: an integer, or a percentage of replicas (surge rounds up, unavailable down). */

@@ -9,11 +9,16 @@ export interface EndpointConditions {
   readonly terminating: boolean;
 }
 
-/** One pod's endpoint: where its app listens and where podwarden does (for health-checking balancers). */
-export interface Endpoint {
-  readonly pod: string;
+/** Where a pod listens: its app, podwarden (for health-checking balancers), and the node it runs on. */
+export interface EndpointAddress {
   readonly appPort: number;
   readonly healthPort: number | undefined;
+  readonly node: string;
+}
+
+/** One pod's endpoint. */
+export interface Endpoint extends EndpointAddress {
+  readonly pod: string;
   readonly conditions: EndpointConditions;
 }
 
@@ -27,8 +32,14 @@ export interface Endpoint {
 export class Endpoints extends EventEmitter<{ change: [Endpoint]; remove: [string] }> {
   readonly #byPod = new Map<string, Endpoint>();
 
+  constructor() {
+    super();
+    // Every balancer, and every simulated node's kube-proxy, watches.
+    this.setMaxListeners(0);
+  }
+
   /** The pod's Ready condition or its deletion changed. */
-  update(pod: string, address: { appPort: number; healthPort: number | undefined }, podReady: boolean, terminating: boolean): void {
+  update(pod: string, address: EndpointAddress, podReady: boolean, terminating: boolean): void {
     const conditions: EndpointConditions = { ready: podReady && !terminating, serving: podReady, terminating };
     const previous = this.#byPod.get(pod)?.conditions;
     if (previous && previous.ready === conditions.ready && previous.serving === conditions.serving && previous.terminating === conditions.terminating) return;

@@ -7,7 +7,10 @@
 /** Which process of the pod a probe or hook reaches. */
 export type PortOwner = 'app' | 'podwarden';
 
-/** A kubelet httpGet probe (field meanings and defaults as in the Kubernetes API). */
+/**
+ * A kubelet httpGet probe (field meanings and defaults as in the Kubernetes API).
+ * Seconds may be fractional here: the simulation's clock is scaled (time-scale.ts).
+ */
 export interface ProbeSpec {
   readonly path: string;
   readonly port: PortOwner;
@@ -17,6 +20,8 @@ export interface ProbeSpec {
   readonly timeoutSeconds: number;
   readonly successThreshold: number;
   readonly failureThreshold: number;
+  /** The probe-level grace period a failed liveness or startup probe's restart uses; absent: the pod's. */
+  readonly terminationGracePeriodSeconds?: number;
 }
 
 /** A preStop httpGet hook. */
@@ -56,6 +61,8 @@ export interface PodTemplate {
   readonly drainToken?: string;
   /** The literal env of the podwarden container (PODWARDEN_DRAIN_TOKEN, …). */
   readonly sidecarEnv?: Readonly<Record<string, string>>;
+  /** The podwarden container's env from the downward API: name → fieldPath (`status.hostIPs`, …). */
+  readonly sidecarFieldEnv?: Readonly<Record<string, string>>;
 }
 
 /** The rolling-update parameters of a Deployment. */
@@ -63,6 +70,7 @@ export interface RolloutSpec {
   readonly replicas: number;
   readonly maxSurge: number;
   readonly maxUnavailable: number;
+  /** Seconds a new pod must be ready before it counts as available (fractional when scaled). */
   readonly minReadySeconds: number;
 }
 
@@ -87,7 +95,7 @@ export function shutdownTiming(template: PodTemplate): { drainDelayMs: number; s
   return { drainDelayMs: durationMs(shutdown.drainDelay ?? '10s'), stopBudgetMs: durationMs(shutdown.stopBudget ?? '15s') };
 }
 
-/** The same pod with another drain delay in podwarden's config (scenario 3). */
+/** The same pod with another drain delay in podwarden's config (the refused short drain). */
 export function withDrainDelay(template: PodTemplate, drainDelay: string): PodTemplate {
   const config = template.podwardenConfig ?? {};
   const shutdown = (config.shutdown ?? {}) as Record<string, unknown>;

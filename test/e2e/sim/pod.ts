@@ -5,6 +5,7 @@ import type { Endpoints } from './endpoints.js';
 import type { ContainerSpec, PodTemplate, PortOwner } from './pod-template.js';
 import { ManagedProcess, freePort } from './processes.js';
 import { type ProbeKind, type ProbeResult, ProbeWorker } from './prober.js';
+import { type ContainerStop, killContainer } from './termination.js';
 import type { Timeline } from './timeline.js';
 
 /** What every pod of a run shares. */
@@ -17,14 +18,34 @@ export interface PodContext {
   readonly podwardenArgs: readonly string[];
   /** Extra env for the app (WORK_MS, …). */
   readonly appEnv: Readonly<Record<string, string>>;
-  /** Where each pod's podwarden.yaml is written. */
+  /** Where each pod's folder (podwarden.yaml, the drain state emptyDir) is made. */
   readonly workDir: string;
+  /** The clock scale the template was scaled with (time-scale.ts); kubelet's own constants scale with it. */
+  readonly timeScale: number;
 }
+
+/** A container restart kubelet made after a failed liveness (or startup) probe. */
+export interface ContainerRestart {
+  readonly pod: string;
+  readonly container: string;
+  readonly reason: string;
+  /** When the probe failed (harness ms). */
+  readonly at: number;
+  /** How the old container was stopped (preStop, SIGTERM, exit). */
+  stop?: ContainerStop;
+  /** When the new container started. */
+  restartedAt?: number;
+}
+
+/** The node's address as the downward API gives it: every simulated pod and node is this host. */
+const hostAddress = '127.0.0.1';
 
 /** One container of a pod: its process, its probe workers, its kubelet-side status. */
 export class Container {
   process: ManagedProcess | undefined;
   startedAt: number | undefined;
+  /** kubelet is killing it to restart it. */
+  restarting = false;
   readonly workers = new Map<ProbeKind, ProbeWorker>();
 
   constructor(
@@ -57,21 +78,29 @@ const probeKinds: ReadonlyArray<[ProbeKind, 'startupProbe' | 'readinessProbe' | 
 
 /**
  * A pod: the app process and (unless the mode is `none`) a podwarden process,
- * each on its own loopback port, started in the order the mode gives (a
+ * each on its own loopback ports, started in the order the mode gives (a
  * native sidecar first, the app once the sidecar's startup probe passed;
  * regular containers together), probed like kubelet does, its Ready condition
- * published to the endpoints.
+ * published to the endpoints. A failed liveness probe (or a startup probe at
+ * its threshold) restarts the container as kubelet does: its preStop hook,
+ * SIGTERM, SIGKILL at the probe's grace period, then a new process.
  */
 export class Pod {
   readonly app: Container;
   readonly sidecar: Container | undefined;
-  readonly ports = { app: 0, podwarden: 0 };
-  /** Probe failures that would have made kubelet restart a container (liveness, or startup past its threshold). */
-  readonly restartsWanted: string[] = [];
+  readonly ports = { app: 0, podwarden: 0, metrics: 0 };
+  /** The node it runs on: one node per pod (node-local.ts). */
+  readonly node: string;
+  /** Containers kubelet restarted. */
+  readonly restarts: ContainerRestart[] = [];
+  /** Deleted through the API (a deletion timestamp): endpoints mark it terminating. */
   terminating = false;
+  /** kubelet is stopping every container (termination, eviction, node shutdown): no restarts. */
+  killing = false;
+  /** When the Ready condition last turned true (harness ms); undefined while not ready. */
+  readySince: number | undefined;
   #ready = false;
   #readyWaiters: Array<() => void> = [];
-  #appStarting = false;
 
   constructor(
     readonly name: string,
@@ -80,10 +109,24 @@ export class Pod {
   ) {
     this.app = new Container('app', template.app);
     this.sidecar = template.mode === 'none' || !template.sidecar ? undefined : new Container('podwarden', template.sidecar);
+    this.node = `node-${name}`;
   }
 
   get ready(): boolean {
     return this.#ready;
+  }
+
+  get timeScale(): number {
+    return this.ctx.timeScale;
+  }
+
+  get timeline(): Timeline {
+    return this.ctx.timeline;
+  }
+
+  /** The pod's folder: podwarden.yaml and the drain state (an emptyDir lives as long as the pod). */
+  get dir(): string {
+    return join(this.ctx.workDir, this.name);
   }
 
   get containers(): Container[] {
@@ -94,6 +137,8 @@ export class Pod {
   async create(): Promise<void> {
     this.ports.app = await freePort();
     if (this.sidecar) this.ports.podwarden = await freePort();
+    if (this.sidecar && (this.template.podwardenConfig?.server as Record<string, unknown> | undefined)?.metricsPort) this.ports.metrics = await freePort();
+    mkdirSync(this.dir, { recursive: true });
     this.ctx.timeline.mark('pod-created', { pod: this.name, appPort: this.ports.app, podwardenPort: this.ports.podwarden || undefined });
     for (const container of this.containers) this.#addWorkers(container);
     for (const container of this.containers) for (const worker of container.workers.values()) worker.start();
@@ -176,7 +221,7 @@ export class Pod {
   #onProbe(container: Container, kind: ProbeKind, result: ProbeResult, detail: string): void {
     this.ctx.timeline.mark('probe', { pod: this.name, container: container.spec.name, probe: kind, result, detail });
     if (result === 'failure' && (kind === 'liveness' || (kind === 'startup' && !container.started))) {
-      this.restartsWanted.push(`${container.spec.name} ${kind} ${detail}`);
+      void this.#restart(container, kind, `${kind} probe failed: ${detail}`);
     }
     if (kind === 'startup' && result === 'success') {
       // kubelet runs the readiness probe at once when a container has started (prober_manager UpdatePodStatus).
@@ -186,22 +231,51 @@ export class Pod {
     this.#publish();
   }
 
+  /**
+   * kubelet restarts a container whose liveness probe failed (or whose
+   * startup probe reached its threshold): killContainer with the probe's own
+   * grace period (the pod's when unset), then a new container at once (the
+   * first restart has no back-off); its probes start over. Not while the
+   * pod is being killed.
+   */
+  async #restart(container: Container, kind: ProbeKind, reason: string): Promise<void> {
+    if (this.killing || this.terminating || container.restarting) return;
+    container.restarting = true;
+    const restart: ContainerRestart = { pod: this.name, container: container.spec.name, reason, at: this.ctx.timeline.now() };
+    this.restarts.push(restart);
+    this.ctx.timeline.mark('container-restart', { pod: this.name, container: container.spec.name, reason });
+    const probe = kind === 'liveness' ? container.spec.livenessProbe : container.spec.startupProbe;
+    const graceSeconds = probe?.terminationGracePeriodSeconds ?? this.template.terminationGracePeriodSeconds;
+    restart.stop = await killContainer(this, container, graceSeconds * 1000, this.ctx.timeline);
+    container.restarting = false;
+    if (this.killing || this.terminating) return;
+    for (const worker of container.workers.values()) worker.reset();
+    this.#publish();
+    if (container === this.app) this.#startApp();
+    else this.#startPodwarden();
+    restart.restartedAt = container.startedAt;
+  }
+
   #publish(): void {
-    const ready = !this.terminating && this.containers.every((c) => c.ready);
-    const podReady = this.containers.every((c) => c.ready);
+    const podReady = this.containers.every((c) => c.ready && !c.restarting);
+    const ready = !this.terminating && podReady;
     if (ready && !this.#ready) {
+      this.readySince = this.ctx.timeline.now();
       this.ctx.timeline.mark('pod-ready', { pod: this.name });
       for (const wake of this.#readyWaiters.splice(0)) wake();
+    } else if (!ready && this.#ready) {
+      this.readySince = undefined;
+      if (!this.terminating) this.ctx.timeline.mark('pod-not-ready', { pod: this.name });
     }
     this.#ready = ready;
     if (podReady || this.terminating || this.ctx.endpoints.list().some((e) => e.pod === this.name)) {
-      this.ctx.endpoints.update(this.name, { appPort: this.ports.app, healthPort: this.sidecar ? this.ports.podwarden : undefined }, podReady, this.terminating);
+      const address = { appPort: this.ports.app, healthPort: this.sidecar ? this.ports.podwarden : undefined, node: this.node };
+      this.ctx.endpoints.update(this.name, address, podReady, this.terminating);
     }
   }
 
   #startApp(): void {
-    if (this.#appStarting) return;
-    this.#appStarting = true;
+    if (this.app.process?.alive || this.killing || this.terminating) return;
     const env = { ...this.ctx.appEnv, PORT: String(this.ports.app), HOST: '127.0.0.1', POD_NAME: this.name };
     this.app.process = new ManagedProcess(`${this.name}/app`, this.ctx.appArgs, env, () => this.ctx.timeline.now());
     this.app.startedAt = this.ctx.timeline.now();
@@ -214,12 +288,10 @@ export class Pod {
 
   #startPodwarden(): void {
     const sidecar = this.sidecar!;
-    const config = this.#podwardenConfig();
-    const dir = join(this.ctx.workDir, this.name);
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'podwarden.yaml');
-    writeFileSync(file, stringify(config));
-    sidecar.process = new ManagedProcess(`${this.name}/podwarden`, [...this.ctx.podwardenArgs, '--config', file], { ...this.template.sidecarEnv }, () => this.ctx.timeline.now());
+    const file = join(this.dir, 'podwarden.yaml');
+    writeFileSync(file, stringify(this.#podwardenConfig()));
+    const env = { ...this.template.sidecarEnv, ...this.#fieldEnv() };
+    sidecar.process = new ManagedProcess(`${this.name}/podwarden`, [...this.ctx.podwardenArgs, '--config', file], env, () => this.ctx.timeline.now());
     sidecar.startedAt = this.ctx.timeline.now();
     this.ctx.timeline.mark('container-started', { pod: this.name, container: sidecar.spec.name });
     void sidecar.process.exited.then((exit) => {
@@ -228,15 +300,39 @@ export class Pod {
     });
   }
 
+  /** The downward API's values for the podwarden container's `valueFrom.fieldRef` env. */
+  #fieldEnv(): Record<string, string> {
+    const values: Record<string, string> = {
+      'status.hostIP': hostAddress,
+      'status.hostIPs': hostAddress,
+      'status.podIP': hostAddress,
+      'status.podIPs': hostAddress,
+      'metadata.name': this.name,
+      'metadata.namespace': 'e2e',
+      'spec.nodeName': this.node,
+    };
+    return Object.fromEntries(
+      Object.entries(this.template.sidecarFieldEnv ?? {}).map(([name, path]) => {
+        const value = values[path];
+        if (value === undefined) throw new Error(`rendered chart: env ${name} from fieldRef ${path}, which the simulation does not provide`);
+        return [name, value];
+      }),
+    );
+  }
+
   /**
-   * The rendered config with the pod's ports: podwarden's port, loopback
-   * instead of `::`, and service URLs aimed at the app's port moved to this
-   * pod's app port (each simulated pod shares the host's network namespace).
+   * The rendered config with the pod's own ports and files (every simulated
+   * pod shares the host's network namespace and file system): podwarden's
+   * port and metrics port, loopback instead of `::`, the drain state file in
+   * the pod's folder, and service URLs aimed at the app's port moved to this
+   * pod's app port.
    */
   #podwardenConfig(): Record<string, unknown> {
     const rendered = structuredClone(this.template.podwardenConfig ?? {});
     const server = (rendered.server ?? {}) as Record<string, unknown>;
-    rendered.server = { ...server, port: this.ports.podwarden, host: '127.0.0.1', metricsPort: null };
+    rendered.server = { ...server, port: this.ports.podwarden, host: '127.0.0.1', metricsPort: this.ports.metrics || null };
+    const drain = rendered.drain as Record<string, unknown> | undefined;
+    if (typeof drain?.stateFile === 'string' && drain.stateFile !== '') rendered.drain = { ...drain, stateFile: join(this.dir, 'drain-state') };
     const appAddress = new RegExp(`^(https?://)(127\\.0\\.0\\.1|localhost):${this.template.appPort}(?=/|$)`);
     const services = Array.isArray(rendered.services) ? (rendered.services as Array<Record<string, unknown>>) : [];
     rendered.services = services.map((service) => {

@@ -67,6 +67,13 @@ export class ProbeWorker {
     clearInterval(this.#timer);
   }
 
+  /** The container was restarted: kubelet starts its probe results over (readiness failure, liveness success, startup unknown). */
+  reset(): void {
+    this.#result = this.kind === 'readiness' ? 'failure' : this.kind === 'liveness' ? 'success' : 'unknown';
+    this.#lastRaw = undefined;
+    this.#run = 0;
+  }
+
   async #doProbe(): Promise<void> {
     const port = this.target.port();
     const startedAt = this.target.startedAt();
@@ -82,7 +89,8 @@ export class ProbeWorker {
       timeoutMs: this.spec.timeoutSeconds * 1000,
     });
     this.#inFlight = false;
-    if (this.#stopped) return;
+    // A result from before a restart (the container started after this probe began) is dropped.
+    if (this.#stopped || this.target.startedAt() !== startedAt) return;
     const ok = outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 400;
     const raw = ok ? 'success' : 'failure';
     const detail = outcome.kind === 'response' ? `HTTP ${outcome.status}` : `${outcome.kind} (${outcome.detail})`;

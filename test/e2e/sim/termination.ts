@@ -3,7 +3,7 @@ import type { Container, Pod } from './pod.js';
 import type { ProcessExit } from './processes.js';
 import type { Timeline } from './timeline.js';
 
-/** kubelet's floor on the time between SIGTERM and SIGKILL (kuberuntime minimumGracePeriodInSeconds). */
+/** kubelet's floor on the time between SIGTERM and SIGKILL (kuberuntime minimumGracePeriodInSeconds), at full scale. */
 export const minimumGraceMs = 2000;
 
 /** kubelet's User-Agent for lifecycle hooks. */
@@ -23,6 +23,9 @@ export interface ContainerStop {
 /** How a pod was terminated (harness ms). */
 export interface TerminationReport {
   readonly pod: string;
+  /** `deleted`: through the API (deletion timestamp, endpoint terminating at once); `shutdown`: graceful node shutdown or kubelet eviction (no deletion timestamp: the endpoint changes by readiness only). */
+  readonly how: 'deleted' | 'shutdown';
+  /** When the pod was deleted, or its node began shutting down. */
   readonly deletedAt: number;
   readonly app: ContainerStop;
   readonly sidecar?: ContainerStop;
@@ -34,9 +37,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * kubelet's killContainer: run the preStop hook (an HTTP GET that blocks until
  * answered, at most the grace period), then SIGTERM, then SIGKILL when the
- * grace period left after the hook (at least 2 s) has passed.
+ * grace period left after the hook (at least 2 s, scaled) has passed.
  */
-async function killContainer(pod: Pod, container: Container, graceMs: number, timeline: Timeline): Promise<ContainerStop> {
+export async function killContainer(pod: Pod, container: Container, graceMs: number, timeline: Timeline): Promise<ContainerStop> {
   const name = container.spec.name;
   const proc = container.process;
   if (!proc?.alive) return { container: name, sigtermAt: undefined, exit: proc?.exit, killed: false };
@@ -56,7 +59,7 @@ async function killContainer(pod: Pod, container: Container, graceMs: number, ti
     // Any answer ends the hook; a failed hook is an event (FailedPreStopHook), and the container is stopped anyway.
     timeline.mark('prestop-end', { pod: pod.name, container: name, result });
   }
-  const remaining = Math.max(graceMs - (timeline.now() - begin), minimumGraceMs);
+  const remaining = Math.max(graceMs - (timeline.now() - begin), minimumGraceMs * pod.timeScale);
   const sigtermAt = timeline.now();
   proc.signal('SIGTERM');
   timeline.mark('sigterm', { pod: pod.name, container: name, killIn: Math.round(remaining) });
@@ -67,21 +70,11 @@ async function killContainer(pod: Pod, container: Container, graceMs: number, ti
   return { container: name, ...(preStop && { preStop }), sigtermAt, exit: await proc.exited, killed: true };
 }
 
-/**
- * Delete a pod as the API server and kubelet do: the pod is marked terminating
- * (its endpoint turns not-ready at once; balancers learn it after their
- * propagation delay), liveness and startup probes stop, and the containers are
- * killed within terminationGracePeriodSeconds:
- * - `native`: the app first (preStop, SIGTERM); podwarden, a sidecar, once the app has exited, with the grace period left;
- * - `container`: both at once; podwarden has no preStop, so it gets SIGTERM as the app's preStop starts;
- * - `none`: the app alone, SIGTERM at once.
- */
-export async function terminatePod(pod: Pod, timeline: Timeline): Promise<TerminationReport> {
+/** Stop the pod's containers in kubelet's order, within the grace period; the pod then leaves the endpoints. */
+async function killPod(pod: Pod, how: TerminationReport['how'], timeline: Timeline): Promise<TerminationReport> {
   const deletedAt = timeline.now();
   const graceMs = pod.template.terminationGracePeriodSeconds * 1000;
-  timeline.mark('pod-deleted', { pod: pod.name, graceMs });
-  pod.markTerminating();
-  pod.stopLivenessAndStartup();
+  pod.killing = true;
   let app: ContainerStop;
   let sidecar: ContainerStop | undefined;
   if (pod.sidecar && pod.template.mode === 'native') {
@@ -95,5 +88,36 @@ export async function terminatePod(pod: Pod, timeline: Timeline): Promise<Termin
   pod.gone();
   const endedAt = timeline.now();
   timeline.mark('pod-gone', { pod: pod.name });
-  return { pod: pod.name, deletedAt, app, ...(sidecar && { sidecar }), endedAt };
+  return { pod: pod.name, how, deletedAt, app, ...(sidecar && { sidecar }), endedAt };
+}
+
+/**
+ * Delete a pod as the API server and kubelet do: the pod is marked terminating
+ * (its endpoint turns not-ready at once; balancers learn it after their
+ * propagation delay), liveness and startup probes stop, and the containers are
+ * killed within terminationGracePeriodSeconds:
+ * - `native`: the app first (preStop, SIGTERM); podwarden, a sidecar, once the app has exited, with the grace period left;
+ * - `container`: both at once; podwarden has no preStop, so it gets SIGTERM as the app's preStop starts;
+ * - `none`: the app alone, SIGTERM at once.
+ */
+export async function terminatePod(pod: Pod, timeline: Timeline): Promise<TerminationReport> {
+  timeline.mark('pod-deleted', { pod: pod.name, graceMs: pod.template.terminationGracePeriodSeconds * 1000 });
+  pod.markTerminating();
+  pod.stopLivenessAndStartup();
+  return killPod(pod, 'deleted', timeline);
+}
+
+/**
+ * A graceful node shutdown or a kubelet (node-pressure) eviction: kubelet
+ * kills the pod's containers as above, with no deletion timestamp first, so
+ * the endpoint is not marked terminating; it turns not-ready only when the
+ * readiness probe has failed `failureThreshold` times. Every probe goes on
+ * (kubelet stops liveness and startup probes only for a pod with a deletion
+ * timestamp), but no container is restarted. The grace period is the pod's
+ * (a kubelet whose shutdownGracePeriod or evictionMaxPodGracePeriod is at
+ * least that long).
+ */
+export async function shutDownPod(pod: Pod, timeline: Timeline): Promise<TerminationReport> {
+  timeline.mark('pod-shutdown', { pod: pod.name, graceMs: pod.template.terminationGracePeriodSeconds * 1000 });
+  return killPod(pod, 'shutdown', timeline);
 }
