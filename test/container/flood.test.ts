@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import type { StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { sleep } from '../helpers/core.js';
 import { Poller } from '../reliability/support/poller.js';
 import { acquireEngine, buildImage, releaseEngine, repoRoot } from './helpers/engine.js';
 import { PodwardenContainer, freePort, inspect, removeContainer, waitForStatus } from './helpers/podwarden-container.js';
@@ -57,6 +58,8 @@ describe(`the image under the chart's memory limit`, () => {
         const { stdout } = await run(process.execPath, [floodScript, String(port), '--hold-ms', '10000', ...args], { timeout: 30_000 });
         expect(JSON.parse(stdout)).toMatchObject({ closedByServer: args[1] === '40' ? 40 : 10 });
       }
+      // Probes keep coming for a while after the last flood: podwarden must still answer them.
+      await sleep(1500);
       const seen = await poller.stop();
       expect(seen.failures).toEqual([]);
       expect(seen.paths['/readyz']!.count).toBeGreaterThan(5);
