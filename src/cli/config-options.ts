@@ -2,6 +2,7 @@ import type { PodwardenConfig } from '../config/schema.js';
 import type { ServerOptionsInput } from '../core/options.js';
 import type { HttpLog, HttpOptionsInput } from '../http/options.js';
 import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
+import type { EventLoopMonitor } from '../runtime/event-loop-monitor.js';
 
 /** The runner's options from the config (durations are already milliseconds). */
 export function serverOptionsFromConfig(config: PodwardenConfig, exit: (code: number) => void): ServerOptionsInput {
@@ -13,13 +14,13 @@ export function serverOptionsFromConfig(config: PodwardenConfig, exit: (code: nu
 }
 
 /** The `podwarden` HTTP service's options from the config. */
-export function httpOptionsFromConfig(config: PodwardenConfig, metrics: PodwardenMetrics, log: HttpLog): HttpOptionsInput {
+export function httpOptionsFromConfig(config: PodwardenConfig, metrics: PodwardenMetrics, log: HttpLog, eventLoopMonitor: EventLoopMonitor): HttpOptionsInput {
   return {
     port: config.server.port,
     host: config.server.host,
     metricsPort: config.server.metricsPort,
     exposeDetails: config.server.exposeDetails,
-    eventLoop: { maxLag: config.server.eventLoop.maxLag, livenessAfter: config.server.eventLoop.livenessAfter },
+    eventLoopMonitor,
     drain: { token: config.drain.token, allowUnauthenticated: config.drain.allowUnauthenticated, allowFrom: config.drain.allowFrom, hostIPs: config.drain.hostIPs },
     metrics,
     log,

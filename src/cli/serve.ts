@@ -8,9 +8,11 @@ import { Server } from '../core/server.js';
 import { isPodwardenError } from '../errors.js';
 import { addHttpService } from '../http/http-service.js';
 import { formatAddress } from '../http/listen.js';
+import { httpDefaults } from '../http/options.js';
 import { logLifecycle } from '../logging/lifecycle-log.js';
 import { createLogger } from '../logging/logger.js';
 import { createMetrics } from '../metrics/podwarden-metrics.js';
+import { EventLoopMonitor } from '../runtime/event-loop-monitor.js';
 import { httpOptionsFromConfig, serverOptionsFromConfig } from './config-options.js';
 import { serveHelp } from './help.js';
 import { type CliIo, exitCodes } from './io.js';
@@ -75,7 +77,9 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
   const logger = createLogger({ level: config.log.level });
   const server = new Server(serverOptionsFromConfig(config, (code) => io.exit(code)));
   const results = new CheckResults();
-  const metrics = createMetrics({ server, checkResults: results, prefix: config.metrics.prefix });
+  // One monitor: its verdict makes `podwarden` not ready, and the metrics show the lag it judged.
+  const eventLoop = new EventLoopMonitor({ ...config.server.eventLoop, sampleInterval: httpDefaults.sampleInterval });
+  const metrics = createMetrics({ server, checkResults: results, prefix: config.metrics.prefix, eventLoop });
   logLifecycle(server, logger, { checkResults: results });
   // Node opens its inspector on SIGUSR1: code execution for anything that reaches 127.0.0.1:9229 in the pod. A listener keeps it shut.
   process.on('SIGUSR1', () => logger.warn({ event: 'signal', signal: 'SIGUSR1', action: 'ignored' }, 'SIGUSR1 ignored: the Node.js inspector stays closed'));
@@ -85,7 +89,7 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
   });
   let http;
   try {
-    http = addHttpService(server, httpOptionsFromConfig(config, metrics, logger));
+    http = addHttpService(server, httpOptionsFromConfig(config, metrics, logger, eventLoop));
     addConfiguredServices(server, config, results);
   } catch (err) {
     if (!isUsageError(err)) throw err;

@@ -1,7 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { DrainResult } from '../metrics/request-metrics.js';
 import type { SourceCheck } from './allow-from.js';
+import type { EndpointRequest } from './endpoint-request.js';
+
+/** What the guard reads of a request. */
+export type GuardedRequest = Pick<EndpointRequest, 'authorization' | 'remoteAddress'>;
 
 /** Who may call `/drain`. */
 export interface DrainGuardOptions {
@@ -18,14 +21,15 @@ export interface DrainRefusal {
   readonly result: Extract<DrainResult, 'unauthorized' | 'forbidden' | 'forbidden-source'>;
   readonly status: 401 | 403;
   readonly body: string;
-  readonly headers: Readonly<Record<string, string>>;
+  /** Headers beyond the text ones (`www-authenticate`). */
+  readonly headers: readonly string[];
 }
 
 const forbiddenSource: DrainRefusal = {
   result: 'forbidden-source',
   status: 403,
   body: 'forbidden: /drain is not accepted from this address (drain.allowFrom)\n',
-  headers: {},
+  headers: [],
 };
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -35,13 +39,13 @@ const unauthorized: DrainRefusal = {
   result: 'unauthorized',
   status: 401,
   body: 'unauthorized: /drain needs "Authorization: Bearer <token>"\n',
-  headers: { 'www-authenticate': 'Bearer realm="podwarden"' },
+  headers: ['www-authenticate', 'Bearer realm="podwarden"'],
 };
 const forbidden: DrainRefusal = {
   result: 'forbidden',
   status: 403,
   body: 'forbidden: no drain token is configured; set drain.tokenFile or PODWARDEN_DRAIN_TOKEN, or drain.allowUnauthenticated: true\n',
-  headers: {},
+  headers: [],
 };
 
 /**
@@ -52,18 +56,18 @@ const forbidden: DrainRefusal = {
  * the caller's word, not a source), then the token, compared as a SHA-256
  * digest in constant time.
  */
-export function drainGuard(options: DrainGuardOptions): (request: IncomingMessage) => DrainRefusal | undefined {
+export function drainGuard(options: DrainGuardOptions): (request: GuardedRequest) => DrainRefusal | undefined {
   const callerCheck = tokenCheck(options);
   const { sourceCheck } = options;
   if (sourceCheck === undefined) return callerCheck;
-  return (request) => (sourceCheck(request.socket.remoteAddress) ? callerCheck(request) : forbiddenSource);
+  return (request) => (sourceCheck(request.remoteAddress) ? callerCheck(request) : forbiddenSource);
 }
 
-function tokenCheck(options: DrainGuardOptions): (request: IncomingMessage) => DrainRefusal | undefined {
+function tokenCheck(options: DrainGuardOptions): (request: GuardedRequest) => DrainRefusal | undefined {
   if (options.token === undefined) return options.allowUnauthenticated ? () => undefined : () => forbidden;
   const expected = digest(options.token);
   return (request) => {
-    const header = request.headers.authorization;
+    const header = request.authorization;
     const match = header === undefined ? null : bearer.exec(header);
     const same = timingSafeEqual(digest(match?.[1] ?? ''), expected);
     return match !== null && same ? undefined : unauthorized;

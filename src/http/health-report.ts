@@ -1,6 +1,8 @@
 import { type Timestamp, now } from '../core/clock.js';
 import type { Server } from '../core/server.js';
 import type { ServerPhase, ServiceState } from '../core/states.js';
+import { type HealthEndpoint, type HealthState, shutdownCheckName } from './health-state.js';
+import { verdictOf } from './health-verdicts.js';
 
 /** One check in a JSON probe answer. Times are ISO 8601 (wall clock); durations seconds (monotonic clock). */
 export interface ReportCheck {
@@ -31,9 +33,10 @@ export interface ReportShutdown {
   readonly deadlineLeftSeconds?: number;
 }
 
-/** The JSON answer of `/livez`, `/readyz`, `/startupz` (and `/<probe>/<name>`) for `Accept: application/json`. */
-export interface ProbeReport {
-  readonly probe: 'livez' | 'readyz' | 'startupz';
+/** The JSON answer of `/livez`, `/readyz`, `/startupz` (and `/<endpoint>/<name>`) for `Accept: application/json`. */
+export interface HealthReport {
+  /** The endpoint answered (the field keeps the name clients already read). */
+  readonly probe: HealthEndpoint;
   readonly status: 'ok' | 'failed';
   readonly phase: ServerPhase | 'not-started';
   readonly checks: readonly ReportCheck[];
@@ -43,9 +46,41 @@ export interface ProbeReport {
 const iso = (at: Timestamp | undefined) => (at === undefined ? undefined : new Date(at.wall).toISOString());
 const secs = (ms: number | undefined) => (ms === undefined ? undefined : Math.round(ms) / 1000);
 
+/**
+ * The JSON answer of `endpoint`: each check's state and timings, and the
+ * phase with its deadlines. `name` narrows it to one check; `undefined` when
+ * `name` is not one of `endpoint`'s. Failure reasons only with `exposeDetails`
+ * (the `shutdown` check's phase is no secret).
+ */
+export function healthReport(
+  state: HealthState,
+  exposeDetails: boolean,
+  endpoint: HealthEndpoint,
+  exclude: readonly string[] | undefined,
+  name?: string,
+): { status: 200 | 503; body: HealthReport } | undefined {
+  if (name !== undefined && !state.has(endpoint, name)) return undefined;
+  const { server } = state;
+  const names = name !== undefined ? [name] : state.namesOf(endpoint).filter((n) => !exclude?.includes(n));
+  let failed = false;
+  const checks = names.map((checkName): ReportCheck => {
+    const { failure, detail } = verdictOf(state, endpoint, checkName);
+    if (failure !== undefined) failed = true;
+    const reason = failure ?? detail;
+    return {
+      name: checkName,
+      status: failure === undefined ? 'ok' : 'failed',
+      ...(checkName === shutdownCheckName ? { phase: server.phase ?? 'not-started' } : reportTimings(checkName, server)),
+      ...(reason !== undefined && (exposeDetails || checkName === shutdownCheckName) ? { reason } : {}),
+    };
+  });
+  const body: HealthReport = { probe: endpoint, status: failed ? 'failed' : 'ok', phase: server.phase ?? 'not-started', checks, shutdown: reportShutdown(server) };
+  return { status: failed ? 503 : 200, body };
+}
+
 /** A service's state and timings, read from its snapshot. */
-export function reportTimings(member: { readonly name: string } | undefined, server: Server): Partial<ReportCheck> {
-  const snapshot = member && server.service(member.name);
+function reportTimings(name: string, server: Server): Partial<ReportCheck> {
+  const snapshot = server.service(name);
   if (!snapshot) return {};
   return dropUndefined({
     state: snapshot.state,
@@ -58,7 +93,7 @@ export function reportTimings(member: { readonly name: string } | undefined, ser
 }
 
 /** The phase, the drain delay and the deadlines, as they are now. */
-export function reportShutdown(server: Server): ReportShutdown {
+function reportShutdown(server: Server): ReportShutdown {
   const at = now();
   const wallOf = (mono: number) => new Date(at.wall + (mono - at.mono)).toISOString();
   const drainEndsAt = server.drainEndsAt;

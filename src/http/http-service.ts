@@ -1,19 +1,17 @@
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import type { BackgroundService } from '../core/background-service.js';
 import type { ServiceHandle, Server } from '../core/server.js';
 import { podwardenError } from '../errors.js';
 import { logThrottle } from '../logging/log-throttle.js';
+import { EventLoopMonitor } from '../runtime/event-loop-monitor.js';
 import { sourceCheck } from './allow-from.js';
-import { drainGuard } from './drain-guard.js';
-import { EventLoopMonitor } from './event-loop-monitor.js';
-import { type HealthListenerOptions, createHealthListener } from './health-listener.js';
-import type { AdmissionRefusal } from './request-admission.js';
-import { HealthModel, shutdownCheckName } from './health-model.js';
+import { createEndpoints } from './endpoints.js';
+import { createHealthListener } from './health-listener.js';
+import { shutdownCheckName } from './health-state.js';
 import { formatAddress, listen } from './listen.js';
 import { type HttpConfig, type HttpOptionsInput, httpDefaults, resolveHttpOptions } from './options.js';
-import { firstFastPath, metricsFastPath, probeFastPath } from './probe-fast-path.js';
+import type { AdmissionRefusal } from './request-admission.js';
 
 /** The name of the built-in service: the server itself (its listener and event loop). */
 export const selfServiceName = 'podwarden';
@@ -23,17 +21,11 @@ export interface HttpService {
   /** The `podwarden` service's handle: make services depend on it to start them once the probes listen. */
   readonly handle: ServiceHandle;
   readonly config: HttpConfig;
-  readonly model: HealthModel;
   /** The health listener. */
   readonly server: HttpServer;
   /** The `/metrics` listener, when `metricsPort` is set. */
   readonly metricsServer: HttpServer | undefined;
-  /**
-   * The fastify instance that routes the health listener's requests beyond
-   * the fast path, loaded on first use (the fast path answers kubelet's
-   * probes and Prometheus' scrapes without it).
-   */
-  router(): Promise<FastifyInstance>;
+  /** The event-loop monitor that makes `podwarden` not ready when the loop lags. */
   readonly eventLoop: EventLoopMonitor;
   /** Where the health endpoints listen, once bound. */
   address(): AddressInfo | undefined;
@@ -53,43 +45,29 @@ export interface HttpService {
  */
 export function addHttpService(serverCore: Server, input: HttpOptionsInput = {}): HttpService {
   const config = resolveHttpOptions(input);
-  const model = new HealthModel(serverCore, { exposeDetails: config.exposeDetails });
-  const eventLoop = new EventLoopMonitor(config);
+  const eventLoop = input.eventLoopMonitor ?? new EventLoopMonitor(config);
   const { metrics, log } = input;
-  metrics?.trackEventLoop(() => eventLoop.lagMs / 1000);
-
   const separateMetrics = config.metricsPort !== undefined && metrics !== undefined;
-  const drainCaller = drainGuard({
-    token: config.drainToken,
-    allowUnauthenticated: config.allowUnauthenticated,
-    sourceCheck: sourceCheck(config.drainAllowFrom, config.hostIPs),
+  const health = createEndpoints({
+    server: serverCore,
+    health: {
+      exposeDetails: config.exposeDetails,
+      drain: { token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated, sourceCheck: sourceCheck(config.drainAllowFrom, config.hostIPs) },
+    },
+    metrics,
+    serveMetrics: !separateMetrics,
+    log,
   });
-  const listenerOptions: HealthListenerOptions = {
-    onClientError: (status) => metrics?.requests.countRequest('other', status, false),
-    invitesBody: (request) => request.url === '/drain' && drainCaller(request) === undefined,
-    onRefuse: logThrottle(httpDefaults.refusalLogInterval, (reason: AdmissionRefusal, count) =>
-      log?.warn(
-        { event: 'connection-refused', reason, count },
-        `closed ${count === 1 ? 'a connection' : `${count} connections`} that pipelined more requests than podwarden answers at once (${reason})`,
-      ),
+  const onRefuse = logThrottle(httpDefaults.refusalLogInterval, (reason: AdmissionRefusal, count) =>
+    log?.warn(
+      { event: 'connection-refused', reason, count },
+      `closed ${count === 1 ? 'a connection' : `${count} connections`} that pipelined more requests than podwarden answers at once (${reason})`,
     ),
-  };
-  // fastify is imported only when a request needs more than the fast path.
-  const probes = probeFastPath(model, metrics?.requests);
-  const health = createHealthListener(config, metrics && !separateMetrics ? firstFastPath(probes, metricsFastPath(metrics)) : probes, async (server) =>
-    (await import('./router.js')).loadHealthRouter(server, {
-      server: serverCore,
-      model,
-      drain: { token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated, allowFrom: config.drainAllowFrom, hostIPs: config.hostIPs },
-      metrics,
-      metricsRoute: !separateMetrics,
-      log,
-    }),
-    listenerOptions,
   );
-  const metricsListener = separateMetrics
-    ? createHealthListener(config, metricsFastPath(metrics), async (server) => (await import('./router.js')).loadMetricsRouter(server, metrics), listenerOptions)
-    : undefined;
+  const healthServer = createHealthListener(config, health, onRefuse);
+  const metricsEndpoints = separateMetrics ? createEndpoints({ server: serverCore, metrics, serveMetrics: true, log }) : undefined;
+  const metricsServer = metricsEndpoints ? createHealthListener(config, metricsEndpoints, onRefuse) : undefined;
+  const model = health.health!;
 
   const onFallback = (host: string) => log?.warn({ event: 'listen-fallback', host }, `IPv6 is not available; listening on ${host}`);
   const service: BackgroundService = {
@@ -100,10 +78,10 @@ export function addHttpService(serverCore: Server, input: HttpOptionsInput = {})
         throw podwardenError('PODWARDEN_ERR_INVALID_SERVICE', `"${shutdownCheckName}"`, 'the name is reserved for the built-in shutdown check; choose another name');
       }
       try {
-        const bound = await listen(health.server, config.host, config.port, onFallback);
+        const bound = await listen(healthServer, config.host, config.port, onFallback);
         log?.info({ event: 'listening', address: bound.address, port: bound.port, endpoints: 'health' }, `listening on ${formatAddress(bound.address, bound.port)}`);
-        if (metricsListener && config.metricsPort !== undefined) {
-          const boundMetrics = await listen(metricsListener.server, config.host, config.metricsPort, onFallback);
+        if (metricsServer && config.metricsPort !== undefined) {
+          const boundMetrics = await listen(metricsServer, config.host, config.metricsPort, onFallback);
           log?.info(
             { event: 'listening', address: boundMetrics.address, port: boundMetrics.port, endpoints: 'metrics' },
             `/metrics listening on ${formatAddress(boundMetrics.address, boundMetrics.port)}`,
@@ -128,25 +106,23 @@ export function addHttpService(serverCore: Server, input: HttpOptionsInput = {})
   const handle = serverCore.addService(service, { probes: ['readiness', 'liveness', 'startup'] });
   serverCore.addCloseHook('podwarden-http', async () => {
     eventLoop.stop();
-    const listeners = [health, metricsListener].filter((l) => l !== undefined);
-    const closing = Promise.all(listeners.map((l) => closeServer(l.server)));
+    const listeners = [healthServer, metricsServer].filter((l) => l !== undefined);
+    const closing = Promise.all(listeners.map(closeServer));
     // Every service has stopped: a client still sending its request (a slow one) must not hold the exit until the deadline.
-    for (const listener of listeners) listener.server.closeAllConnections();
+    for (const listener of listeners) listener.closeAllConnections();
     await closing;
-    await Promise.all(listeners.map(async (l) => (await l.routerIfStarted()?.catch(() => undefined))?.app.close()));
-    model.close();
+    health.close();
+    metricsEndpoints?.close();
   });
 
   return {
     handle,
     config,
-    model,
-    server: health.server,
-    metricsServer: metricsListener?.server,
+    server: healthServer,
+    metricsServer,
     eventLoop,
-    router: async () => (await health.loadRouter()).app,
-    address: () => addressOf(health.server),
-    metricsAddress: () => addressOf(metricsListener?.server),
+    address: () => addressOf(healthServer),
+    metricsAddress: () => addressOf(metricsServer),
   };
 }
 

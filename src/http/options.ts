@@ -2,6 +2,7 @@ import { type Duration, toMilliseconds } from '../core/duration.js';
 import { podwardenError } from '../errors.js';
 import { sourceCheck } from './allow-from.js';
 import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
+import type { EventLoopMonitor } from '../runtime/event-loop-monitor.js';
 
 /** Where the HTTP layer writes the few things it logs (a refused `/drain`, a bind fallback). A pino logger fits. */
 export interface HttpLog {
@@ -52,6 +53,11 @@ export interface HttpOptionsInput {
     /** Keep an idle keep-alive connection this long (default `72s`). */
     readonly keepAlive?: Duration;
   };
+  /**
+   * The monitor whose verdict makes `podwarden` not ready (default: one made
+   * from `eventLoop`). Pass the one the metrics read, so both see the same lag.
+   */
+  readonly eventLoopMonitor?: EventLoopMonitor;
   /** Metrics to serve on `/metrics` and to count requests in. */
   readonly metrics?: PodwardenMetrics;
   readonly log?: HttpLog;
@@ -124,6 +130,9 @@ export function resolveHttpOptions(input: HttpOptionsInput = {}): HttpConfig {
   const requestTimeout = ms(input.timeouts?.request, httpDefaults.requestTimeout, 'timeouts.request');
   const headersTimeout = ms(input.timeouts?.headers, Math.min(httpDefaults.headersTimeout, requestTimeout), 'timeouts.headers');
   if (headersTimeout > requestTimeout) throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'timeouts.headers', 'must not exceed timeouts.request');
+  if (input.eventLoopMonitor !== undefined && input.eventLoop !== undefined) {
+    throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'eventLoop', 'give either eventLoop thresholds or an eventLoopMonitor (made with them), not both');
+  }
   const maxLag = ms(input.eventLoop?.maxLag, httpDefaults.maxLag, 'server.eventLoop.maxLag');
   const sampleInterval = ms(input.eventLoop?.sampleInterval, httpDefaults.sampleInterval, 'server.eventLoop.sampleInterval');
   if (sampleInterval <= 0) throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'server.eventLoop.sampleInterval', 'must be above 0');

@@ -1,21 +1,18 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Server } from '../core/server.js';
 import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
 import { sourceCheck } from './allow-from.js';
-import { registerDrainRoute } from './drain-route.js';
-import { HealthModel } from './health-model.js';
-import { registerMetricsRoute } from './metrics-route.js';
-import { type HttpLog, type HttpOptionsInput, httpDefaults } from './options.js';
-import { registerProbeRoutes } from './probe-routes.js';
+import { IncomingEndpointRequest } from './endpoint-request.js';
+import { createEndpoints } from './endpoints.js';
+import type { HttpLog, HttpOptionsInput } from './options.js';
 
 /** Options of the {@link podwardenHttp} fastify plugin. */
 export interface PodwardenHttpPluginOptions {
   /** The server whose state the endpoints show and whose drain `/drain` joins. */
   readonly server: Server;
-  /** The health model to read; by default the plugin makes one (and closes it with fastify). */
-  readonly model?: HealthModel;
-  /** Show failure reasons (only when the plugin makes the model; default `false`). */
+  /** Show failure reasons in `?verbose` and JSON answers (default `false`). */
   readonly exposeDetails?: boolean;
   /** `/drain`'s guards, as in {@link HttpOptionsInput} `drain`. */
   readonly drain?: Pick<NonNullable<HttpOptionsInput['drain']>, 'token' | 'allowUnauthenticated' | 'allowFrom' | 'hostIPs'>;
@@ -27,27 +24,43 @@ export interface PodwardenHttpPluginOptions {
 }
 
 const plugin: FastifyPluginAsync<PodwardenHttpPluginOptions> = async (fastify, options) => {
-  const ownModel = options.model === undefined;
-  const model = options.model ?? new HealthModel(options.server, { exposeDetails: options.exposeDetails ?? false });
-  registerProbeRoutes(fastify, model, options.metrics?.requests);
-  registerDrainRoute(fastify, {
+  const endpoints = createEndpoints({
     server: options.server,
-    token: options.drain?.token,
-    allowUnauthenticated: options.drain?.allowUnauthenticated ?? false,
-    sourceCheck: sourceCheck(options.drain?.allowFrom, options.drain?.hostIPs),
-    counters: options.metrics?.requests,
+    health: {
+      exposeDetails: options.exposeDetails ?? false,
+      drain: {
+        token: options.drain?.token,
+        allowUnauthenticated: options.drain?.allowUnauthenticated ?? false,
+        sourceCheck: sourceCheck(options.drain?.allowFrom, options.drain?.hostIPs),
+      },
+    },
+    metrics: options.metrics,
+    serveMetrics: options.metricsRoute !== false,
     log: options.log,
-    bodyLimit: httpDefaults.bodyLimit,
   });
-  if (options.metrics && options.metricsRoute !== false) registerMetricsRoute(fastify, options.metrics);
-  if (ownModel) fastify.addHook('onClose', async () => model.close());
+  const prefix = fastify.prefix;
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const answer = await endpoints.answer(new IncomingEndpointRequest(request.raw as IncomingMessage, request.url.slice(prefix.length)));
+    reply.code(answer.status);
+    const { headers } = answer;
+    for (let i = 0; i < headers.length; i += 2) reply.header(headers[i]!, headers[i + 1]);
+    return reply.send(answer.body);
+  };
+  // A scope of its own, so that its body parser stays off the app's other routes: bodies are left to the endpoints,
+  // which read one only for an authorised `/drain` (and close the connection of any other request that sent one).
+  await fastify.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    for (const path of endpoints.paths) scope.all(path, { exposeHeadRoute: false }, handler);
+  });
+  fastify.addHook('onClose', async () => endpoints.close());
 };
 
 /**
  * podwarden's endpoints as a fastify plugin: `/livez`, `/readyz`, `/startupz`
- * (and `/<probe>/<name>`), `/drain`, and `/metrics` when given metrics. Use it
- * to serve them from an app's own fastify instance (only the plugin's own
- * routes are counted); the `podwarden` service
- * ({@link addHttpService}) runs it on a server of its own.
+ * (and `/<endpoint>/<name>`), `/drain`, and `/metrics` when given metrics. Use
+ * it to serve them from an app's own fastify instance: the answers are those
+ * of the `podwarden` service's own listener ({@link addHttpService}), made by
+ * the same function, and only the plugin's own requests are counted.
  */
 export const podwardenHttp = fp(plugin, { name: 'podwarden-http', fastify: '5.x' });

@@ -19,6 +19,8 @@ export interface MetricsOptionsInput {
   readonly prefix?: string;
   /** Include prom-client's process and Node.js metrics (default `true`). */
   readonly processMetrics?: boolean;
+  /** Where `event_loop_lag_seconds` reads the lag podwarden judges its readiness by (an `EventLoopMonitor`); 0 without one. */
+  readonly eventLoop?: { readonly lagMs: number };
 }
 
 /** {@link MetricsOptionsInput} after defaults. */
@@ -67,7 +69,6 @@ export class PodwardenMetrics {
   readonly #unsubscribe: Array<() => void>;
   /** The render in progress, per format: concurrent scrapes share it. */
   readonly #rendering: [Promise<Exposition> | undefined, Promise<Exposition> | undefined] = [undefined, undefined];
-  #eventLoopLag: (() => number | undefined) | undefined;
 
   constructor(input: MetricsOptionsInput) {
     this.config = resolveMetricsOptions(input);
@@ -75,15 +76,10 @@ export class PodwardenMetrics {
     this.#unsubscribe = [
       serviceMetrics(this.registry, { prefix, server: input.server }),
       checkMetrics(this.registry, { prefix, results: input.checkResults }),
-      serverMetrics(this.registry, { prefix, server: input.server, eventLoopLag: () => this.#eventLoopLag?.() }),
+      serverMetrics(this.registry, { prefix, server: input.server, eventLoopLag: () => (input.eventLoop === undefined ? undefined : input.eventLoop.lagMs / 1000) }),
     ];
     this.requests = requestMetrics(this.registry, { prefix });
     if (this.config.processMetrics) processMetrics(this.registry);
-  }
-
-  /** Read the event-loop lag (seconds) from `source` at scrape time. The `podwarden` service sets it. */
-  trackEventLoop(source: () => number | undefined): void {
-    this.#eventLoopLag = source;
   }
 
   /**

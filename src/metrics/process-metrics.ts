@@ -1,5 +1,5 @@
 import { Gauge, type Registry, collectDefaultMetrics } from 'prom-client';
-import { eventLoopDelay } from '../http/event-loop-monitor.js';
+import { eventLoopDelay } from '../runtime/event-loop-monitor.js';
 
 /**
  * prom-client's gauges named `*_total`, which `promtool check metrics` flags

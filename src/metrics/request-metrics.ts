@@ -1,11 +1,11 @@
 import type { Registry } from 'prom-client';
 import { type Series, counterFamily } from './family.js';
 
-/** The fixed values of the `probe` label of `probe_requests_total`. */
-export const requestProbes = ['livez', 'readyz', 'startupz', 'drain', 'metrics', 'other'] as const;
+/** The fixed values of the `probe` label of `probe_requests_total`: the endpoint that answered. */
+export const requestEndpoints = ['livez', 'readyz', 'startupz', 'drain', 'metrics', 'other'] as const;
 
 /** Which endpoint answered a request; everything that is not one of podwarden's endpoints (404s included) is `other`. */
-export type RequestProbe = (typeof requestProbes)[number];
+export type RequestEndpoint = (typeof requestEndpoints)[number];
 
 /** The values of the `result` label of `drain_requests_total`. */
 export const drainResults = ['drained', 'unauthorized', 'forbidden', 'forbidden-source', 'unavailable'] as const;
@@ -20,13 +20,13 @@ export type DrainResult = (typeof drainResults)[number];
 /** Counts requests; called on every response, so it only bumps a number: the exposition reads the counts at scrape time. */
 export interface RequestCounters {
   /** Count one answered request. `kubeProbe`: the User-Agent starts with `kube-probe/`. */
-  countRequest(probe: RequestProbe, statusCode: number, kubeProbe: boolean): void;
+  countRequest(probe: RequestEndpoint, statusCode: number, kubeProbe: boolean): void;
   /** Count one `/drain` request. */
   countDrain(result: DrainResult): void;
 }
 
 /** The row of a probe in the request table: two rows per probe, `agent="other"` then `agent="kube-probe"`. */
-const probeRow: Readonly<Record<RequestProbe, number>> = { livez: 0, readyz: 2, startupz: 4, drain: 6, metrics: 8, other: 10 };
+const endpointRow: Readonly<Record<RequestEndpoint, number>> = { livez: 0, readyz: 2, startupz: 4, drain: 6, metrics: 8, other: 10 };
 
 /**
  * `probe_requests_total{probe,code,agent}` and `drain_requests_total{result}`.
@@ -46,10 +46,10 @@ export function requestMetrics(registry: Registry, config: { readonly prefix: st
     help: 'Requests to /drain, by result (drained, unauthorized, forbidden, forbidden-source, unavailable).',
     labelNames: ['result'],
   });
-  // table[probeRow[probe] + kube] maps a status code to its series.
-  const table = requestProbes.flatMap(() => [new Map<number, Series>(), new Map<number, Series>()]);
-  const seriesOf = (probe: RequestProbe, code: number, kubeProbe: boolean): Series => {
-    const byCode = table[probeRow[probe] + (kubeProbe ? 1 : 0)]!;
+  // table[endpointRow[probe] + kube] maps a status code to its series.
+  const table = requestEndpoints.flatMap(() => [new Map<number, Series>(), new Map<number, Series>()]);
+  const seriesOf = (probe: RequestEndpoint, code: number, kubeProbe: boolean): Series => {
+    const byCode = table[endpointRow[probe] + (kubeProbe ? 1 : 0)]!;
     let found = byCode.get(code);
     if (!found) {
       found = requests.labels(probe, String(code), kubeProbe ? 'kube-probe' : 'other');
@@ -62,6 +62,7 @@ export function requestMetrics(registry: Registry, config: { readonly prefix: st
     for (const probe of ['livez', 'readyz', 'startupz'] as const) for (const code of [200, 503]) seriesOf(probe, code, kubeProbe);
     seriesOf('other', 404, kubeProbe);
     seriesOf('other', 400, kubeProbe);
+    seriesOf('other', 405, kubeProbe);
   }
   seriesOf('metrics', 200, false);
   const drainSeries: Readonly<Record<DrainResult, Series>> = {

@@ -4,7 +4,8 @@ import type { ExitReport } from '../../src/core/exit-report.js';
 import type { ServiceReadyNotifier } from '../../src/core/ready-notifier.js';
 import { serviceFromFunction } from '../../src/core/background-service.js';
 import { type HttpService, addHttpService } from '../../src/http/http-service.js';
-import type { HttpOptionsInput } from '../../src/http/options.js';
+import { type HttpOptionsInput, resolveHttpOptions } from '../../src/http/options.js';
+import { EventLoopMonitor } from '../../src/runtime/event-loop-monitor.js';
 import { type PodwardenMetrics, createMetrics } from '../../src/metrics/podwarden-metrics.js';
 import { CheckResults } from '../../src/checks/check-result.js';
 import { FakeSignals, until } from '../helpers/core.js';
@@ -42,17 +43,18 @@ export interface HarnessOptions {
   readonly prefix?: string;
   /** Log lifecycle events and the HTTP layer's few lines here. */
   readonly logger?: Logger;
-  /** Load the router before returning (default true), so timings measure routes, not the one-time module load. */
-  readonly preloadRouter?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const signals = new FakeSignals();
   const server = new Server({ shutdown: { drainDelay: 200, stopBudget: 2000 }, ...options.server, signals });
   const results = new CheckResults();
-  const metrics = createMetrics({ server, checkResults: results, prefix: options.prefix });
+  const httpOptions: HttpOptionsInput = { port: 0, host: '127.0.0.1', log: options.logger, ...options.http };
+  const eventLoopMonitor = new EventLoopMonitor(resolveHttpOptions(httpOptions));
+  const metrics = createMetrics({ server, checkResults: results, prefix: options.prefix, eventLoop: eventLoopMonitor });
   if (options.logger) logLifecycle(server, options.logger, { checkResults: results });
-  const http = addHttpService(server, { port: 0, host: '127.0.0.1', metrics, log: options.logger, ...options.http });
+  const { eventLoop: _thresholds, ...withoutThresholds } = httpOptions;
+  const http = addHttpService(server, { ...withoutThresholds, metrics, eventLoopMonitor });
   const services: Record<string, Controlled> = {};
   for (const [name, serviceOptions] of Object.entries(options.services ?? {})) {
     let notifier: ServiceReadyNotifier | undefined;
@@ -79,7 +81,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await until(() => http.address() !== undefined || server.phase === 'terminated', 5000, 'the listener');
   const base = `http://127.0.0.1:${http.address()?.port ?? 0}`;
   await until(() => server.service('podwarden')?.state === 'ready', 5000, 'podwarden ready');
-  if (options.preloadRouter !== false && server.phase !== 'terminated') await http.router();
   return {
     server,
     http,

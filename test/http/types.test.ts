@@ -2,10 +2,9 @@ import { describe, expectTypeOf, it } from 'vitest';
 import {
   type HttpOptionsInput,
   type HttpService,
-  type ProbeAnswer,
-  type ProbeReport,
-  type ProbeRoute,
-  type RequestProbe,
+  type HealthReport,
+  type HealthEndpoint,
+  type RequestEndpoint,
   type DrainResult,
   type LogLevelName,
   type PodwardenMetrics,
@@ -13,22 +12,19 @@ import {
   createLogger,
   createMetrics,
   podwardenHttp,
-  type HealthModel,
   type LifecycleEvents,
   type ServerOptionsInput,
 } from '../../src/index.js';
 
 describe('public types of the HTTP, metrics and logging API', () => {
   it('are what the docs say', () => {
-    expectTypeOf<ProbeRoute>().toEqualTypeOf<'livez' | 'readyz' | 'startupz'>();
-    expectTypeOf<RequestProbe>().toEqualTypeOf<'livez' | 'readyz' | 'startupz' | 'drain' | 'metrics' | 'other'>();
+    expectTypeOf<HealthEndpoint>().toEqualTypeOf<'livez' | 'readyz' | 'startupz'>();
+    expectTypeOf<RequestEndpoint>().toEqualTypeOf<'livez' | 'readyz' | 'startupz' | 'drain' | 'metrics' | 'other'>();
     expectTypeOf<DrainResult>().toEqualTypeOf<'drained' | 'unauthorized' | 'forbidden' | 'forbidden-source' | 'unavailable'>();
     expectTypeOf<LogLevelName>().toEqualTypeOf<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>();
-    expectTypeOf<ProbeAnswer['status']>().toEqualTypeOf<200 | 503 | 404>();
-    expectTypeOf<ProbeReport['status']>().toEqualTypeOf<'ok' | 'failed'>();
+    expectTypeOf<HealthReport['status']>().toEqualTypeOf<'ok' | 'failed'>();
     expectTypeOf(addHttpService).returns.toEqualTypeOf<HttpService>();
     expectTypeOf(createMetrics).returns.toEqualTypeOf<PodwardenMetrics>();
-    expectTypeOf<HttpService['model']>().toEqualTypeOf<HealthModel>();
     expectTypeOf(createLogger).parameter(0).toMatchTypeOf<{ level?: LogLevelName } | undefined>();
     expectTypeOf(podwardenHttp).toBeFunction();
     // Every input option is optional and read-only.
