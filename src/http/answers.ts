@@ -15,7 +15,8 @@ const jsonHeaders = ['content-type', 'application/json; charset=utf-8', 'cache-c
 
 /** A plain-text answer; build it once where it does not change. */
 export function textAnswer(status: number, body: string, extra: readonly string[] = [], close = false): Answer {
-  return { status, headers: [...textHeaders, ...extra, 'content-length', String(Buffer.byteLength(body))], body, ...(close ? { close } : {}) };
+  const answer: Answer = { status, headers: [...textHeaders, ...extra, 'content-length', String(Buffer.byteLength(body))], body };
+  return close ? closing(answer) : answer;
 }
 
 /** A JSON answer. */
@@ -42,7 +43,7 @@ export const fixedAnswers = {
   badRequest: textAnswer(400, 'bad request\n'),
   tooLarge: textAnswer(413, 'payload too large\n', [], true),
   metricsUnavailable: textAnswer(500, 'metrics unavailable\n'),
-  shuttingDown: textAnswer(503, 'shutting down\n', ['connection', 'close'], true),
+  shuttingDown: textAnswer(503, 'shutting down\n', [], true),
   methodNotAllowed: {
     read: textAnswer(405, 'method not allowed\n', ['allow', 'GET, HEAD']),
     drain: textAnswer(405, 'method not allowed\n', ['allow', 'GET, POST']),

@@ -38,21 +38,21 @@ const plugin: FastifyPluginAsync<PodwardenHttpPluginOptions> = async (fastify, o
     serveMetrics: options.metricsRoute !== false,
     log: options.log,
   });
-  const prefix = fastify.prefix;
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const answer = await endpoints.answer(new IncomingEndpointRequest(request.raw as IncomingMessage, request.url.slice(prefix.length)));
-    reply.code(answer.status);
-    const { headers } = answer;
-    for (let i = 0; i < headers.length; i += 2) reply.header(headers[i]!, headers[i + 1]);
-    return reply.send(answer.body);
-  };
-  // A scope of its own, so that its body parser stays off the app's other routes: bodies are left to the endpoints,
-  // which read one only for an authorised `/drain` (and close the connection of any other request that sent one).
+  // A scope of its own, under the prefix the plugin was registered with, so that its body parser stays off the app's
+  // other routes: bodies are left to the endpoints, which read one up to their limit and ignore it.
   await fastify.register(async (scope) => {
+    const prefix = scope.prefix;
+    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+      const answer = await endpoints.answer(new IncomingEndpointRequest(request.raw as IncomingMessage, request.url.slice(prefix.length)));
+      reply.code(answer.status);
+      const { headers } = answer;
+      for (let i = 0; i < headers.length; i += 2) reply.header(headers[i]!, headers[i + 1]);
+      return reply.send(answer.body);
+    };
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
     for (const path of endpoints.paths) scope.all(path, { exposeHeadRoute: false }, handler);
-  });
+  }, { prefix: (options as { prefix?: string }).prefix });
   fastify.addHook('onClose', async () => endpoints.close());
 };
 

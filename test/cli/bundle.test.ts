@@ -1,7 +1,8 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Server } from '../../src/core/server.js';
 import { createMetrics } from '../../src/metrics/podwarden-metrics.js';
-import { type ServeProcess, startServe } from './cli-process.js';
+import { type ServeProcess, cliPath, startServe } from './cli-process.js';
 
 let serve: ServeProcess | undefined;
 afterEach(() => {
@@ -29,5 +30,12 @@ describe('the bundled CLI', () => {
     // prom-client's process and Node.js families are among them.
     expect(cli).toContain('process_cpu_user_seconds_total counter');
     expect(cli).toContain('nodejs_heap_size_used_bytes gauge');
+  });
+
+  it('holds no fastify: the sidecar answers every request with its own listener (fastify is only the plugin users\' peer)', () => {
+    const chunks = new URL('chunks/', new URL(`file://${cliPath}`));
+    const files = [cliPath, ...readdirSync(chunks).map((name) => new URL(name, chunks).pathname)];
+    const holding = files.filter((file) => /\bfastify\b|find-my-way|avvio/.test(readFileSync(file, 'utf8')));
+    expect(holding).toEqual([]);
   });
 });
