@@ -20,19 +20,19 @@ export type DrainResult = (typeof drainResults)[number];
 /** Counts requests; called on every response, so it only bumps a number: the exposition reads the counts at scrape time. */
 export interface RequestCounters {
   /** Count one answered request. `kubeProbe`: the User-Agent starts with `kube-probe/`. */
-  countRequest(probe: RequestEndpoint, statusCode: number, kubeProbe: boolean): void;
+  countRequest(endpoint: RequestEndpoint, statusCode: number, kubeProbe: boolean): void;
   /** Count one `/drain` request. */
   countDrain(result: DrainResult): void;
 }
 
-/** The row of a probe in the request table: two rows per probe, `agent="other"` then `agent="kube-probe"`. */
+/** The row of an endpoint in the request table: two rows per endpoint, `agent="other"` then `agent="kube-probe"`. */
 const endpointRow: Readonly<Record<RequestEndpoint, number>> = { livez: 0, readyz: 2, startupz: 4, drain: 6, metrics: 8, other: 10 };
 
 /**
  * `probe_requests_total{probe,code,agent}` and `drain_requests_total{result}`.
  * Label values are bounded: `probe` and `agent` come from fixed sets and
  * `code` is an HTTP status code, so random request paths add no series.
- * A request bumps a plain number, found by probe and agent in a fixed table
+ * A request bumps a plain number, found by endpoint and agent in a fixed table
  * and by status code in a small map.
  */
 export function requestMetrics(registry: Registry, config: { readonly prefix: string }): RequestCounters {
@@ -46,20 +46,20 @@ export function requestMetrics(registry: Registry, config: { readonly prefix: st
     help: 'Requests to /drain, by result (drained, unauthorized, forbidden, forbidden-source, unavailable).',
     labelNames: ['result'],
   });
-  // table[endpointRow[probe] + kube] maps a status code to its series.
+  // table[endpointRow[endpoint] + kube] maps a status code to its series.
   const table = requestEndpoints.flatMap(() => [new Map<number, Series>(), new Map<number, Series>()]);
-  const seriesOf = (probe: RequestEndpoint, code: number, kubeProbe: boolean): Series => {
-    const byCode = table[endpointRow[probe] + (kubeProbe ? 1 : 0)]!;
+  const seriesOf = (endpoint: RequestEndpoint, code: number, kubeProbe: boolean): Series => {
+    const byCode = table[endpointRow[endpoint] + (kubeProbe ? 1 : 0)]!;
     let found = byCode.get(code);
     if (!found) {
-      found = requests.labels(probe, String(code), kubeProbe ? 'kube-probe' : 'other');
+      found = requests.labels(endpoint, String(code), kubeProbe ? 'kube-probe' : 'other');
       byCode.set(code, found);
     }
     return found;
   };
   // The series a healthy pod produces exist from the start, at 0.
   for (const kubeProbe of [true, false]) {
-    for (const probe of ['livez', 'readyz', 'startupz'] as const) for (const code of [200, 503]) seriesOf(probe, code, kubeProbe);
+    for (const endpoint of ['livez', 'readyz', 'startupz'] as const) for (const code of [200, 503]) seriesOf(endpoint, code, kubeProbe);
     seriesOf('other', 404, kubeProbe);
     seriesOf('other', 400, kubeProbe);
     seriesOf('other', 405, kubeProbe);
@@ -74,8 +74,8 @@ export function requestMetrics(registry: Registry, config: { readonly prefix: st
   };
 
   return {
-    countRequest(probe, statusCode, kubeProbe) {
-      seriesOf(probe, statusCode, kubeProbe).value++;
+    countRequest(endpoint, statusCode, kubeProbe) {
+      seriesOf(endpoint, statusCode, kubeProbe).value++;
     },
     countDrain(result) {
       drainSeries[result].value++;
