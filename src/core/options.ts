@@ -9,7 +9,7 @@ export interface SignalSource {
   off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
 }
 
-/** Options for `new Server(options)`. Durations are milliseconds or strings like `"5s"`. */
+/** Options for `new Server(options)`. Durations are milliseconds, or strings in the duration grammar (`"250ms"`, `"1.5s"`, `"10m"`, `"1h"`, `"0"`); see {@link Duration}. */
 export interface ServerOptionsInput {
   readonly shutdown?: {
     /** How long readiness fails before services stop (default `10s`). */

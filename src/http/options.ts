@@ -10,7 +10,7 @@ export interface HttpLog {
   warn(fields: object, message: string): void;
 }
 
-/** Options of the `podwarden` HTTP service. Durations are milliseconds or strings like `"5s"`. */
+/** Options of the `podwarden` HTTP service. Durations are milliseconds, or strings in the duration grammar (`"250ms"`, `"1.5s"`, `"10m"`, `"1h"`, `"0"`); see {@link Duration}. */
 export interface HttpOptionsInput {
   /** Health port (default `7654`; `0` picks a free port). */
   readonly port?: number;
