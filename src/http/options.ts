@@ -79,7 +79,7 @@ export interface HttpConfig {
   readonly keepAliveTimeout: number;
 }
 
-/** The HTTP defaults: kept importable from here for the HTTP layer. */
+/** The HTTP layer's defaults, stated in `src/defaults.ts`. */
 export { httpDefaults };
 
 function port(value: number | null | undefined, where: string): number | undefined {
