@@ -13,7 +13,7 @@ import { serviceSchema } from './service-schemas.js';
  * reference (`docs/config.md`). Every object is strict.
  */
 
-/** Log levels, most severe first: {@link logLevelNames} under the name the config has used. */
+/** Log levels, most severe first: the list is {@link logLevelNames}. */
 export const logLevels = logLevelNames;
 
 const serverSchema = z
