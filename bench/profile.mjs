@@ -73,7 +73,7 @@ const repeats = values.short ? 3 : 7;
 try {
   if (sections.includes('imports')) {
     log('\n== import cost per dependency (fresh process each)');
-    const specs = ['(nothing)', 'node:http', 'fastify', 'fastify-plugin', 'prom-client', 'pino', 'yaml', 'zod', 'ms', '@grpc/grpc-js', 'grpc-health-check', `./${values.dist}/index.js`, ...['http', 'metrics', 'config', 'checks'].filter((d) => existsSync(join(root, values.dist, d, 'index.js'))).map((d) => `./${values.dist}/${d}/index.js`)];
+    const specs = ['(nothing)', 'node:http', 'fastify', 'fastify-plugin', 'prom-client', 'pino', 'yaml', 'zod', '@grpc/grpc-js', 'grpc-health-check', `./${values.dist}/index.js`, ...['http', 'metrics', 'config', 'checks'].filter((d) => existsSync(join(root, values.dist, d, 'index.js'))).map((d) => `./${values.dist}/${d}/index.js`)];
     const rows = measureImports(specs, { root, repeats, core: options.serverCore });
     result.sections.imports = rows;
     md.push('', '## Import cost per dependency', '', 'A fresh `node --input-type=module` process imports one module; median [min–max] over interleaved runs.', '', '| module | import (ms) | import CPU (ms) | RSS growth (MiB) | whole process (ms) |', '|---|---|---|---|---|');

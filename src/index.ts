@@ -5,12 +5,12 @@
  * @packageDocumentation
  */
 export * from './core/index.js';
-export { addHttpService, selfServiceName } from './http/http-service.js';
+export { addHttpService } from './http/http-service.js';
 export type { HttpService } from './http/http-service.js';
 export { podwardenHttp } from './http/plugin.js';
 export type { PodwardenHttpPluginOptions } from './http/plugin.js';
 export type { HttpOptionsInput, HttpConfig, HttpLog } from './http/options.js';
-export type { HealthEndpoint } from './http/health-state.js';
+export type { HealthEndpoint } from './http/health-endpoints.js';
 export type { HealthReport, ReportCheck, ReportShutdown } from './http/health-report.js';
 export { EventLoopMonitor } from './runtime/event-loop-monitor.js';
 export type { EventLoopConfig, EventLoopVerdict } from './runtime/event-loop-monitor.js';

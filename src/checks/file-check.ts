@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { BackgroundService } from '../core/background-service.js';
 import type { FileServiceSpec } from '../config/schema.js';
+import { formatDuration } from '../core/duration.js';
 import type { CheckResults } from './check-result.js';
 import { periodicCheck } from './periodic-check.js';
 
@@ -21,7 +22,7 @@ export function fileCheck(spec: FileServiceSpec, results: CheckResults): Backgro
         if (spec.maxAge === undefined) return;
         const age = Date.now() - mtimeMs;
         if (age > spec.maxAge) {
-          throw new Error(`${spec.path} is stale: modified ${Math.round(age / 1000)}s ago, maxAge ${Math.round(spec.maxAge / 1000)}s`);
+          throw new Error(`${spec.path} is stale: modified ${Math.round(age / 1000)}s ago, maxAge ${formatDuration(spec.maxAge)}`);
         }
       },
     }),

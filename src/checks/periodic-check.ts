@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { BackgroundService } from '../core/background-service.js';
 import { type Timestamp, now } from '../core/clock.js';
+import { formatDuration } from '../core/duration.js';
 import type { ServiceReadyNotifier } from '../core/ready-notifier.js';
 import type { ShutdownWatch } from '../core/shutdown-watch.js';
 import type { CheckResults } from './check-result.js';
@@ -122,7 +123,7 @@ class CheckLoop {
     this.#shutdown = shutdown;
     this.#ready = ready;
     this.#tracker = new ThresholdTracker(options.successThreshold, options.failureThreshold);
-    this.#timedOut = `timed out after ${formatMs(options.timeout)}`;
+    this.#timedOut = `timed out after ${formatDuration(options.timeout)}`;
   }
 
   /** Run until shutdown; rejects when reporting a result throws. */
@@ -207,7 +208,3 @@ class CheckLoop {
 }
 
 function noop(): void {}
-
-function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}

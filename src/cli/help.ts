@@ -1,27 +1,39 @@
-import { overrideTable } from '../config/env-overrides.js';
+import { type OverrideKey, type OverrideKind, flagName, overrideTable } from '../config/env-overrides.js';
+import { durationGrammar, formatDuration } from '../core/duration.js';
+import { drainDefaults, httpDefaults, logDefaults, metricsDefaults, probeCommandDefaults, shutdownDefaults } from '../defaults.js';
+import { logLevelNames } from '../logging/log-levels.js';
+import { healthEndpoints } from '../http/health-endpoints.js';
 
-/** What each `serve` override flag sets, for `--help`. Keyed by the override's flag key. */
-const flagHelp: Record<(typeof overrideTable)[number]['flag'], { arg: string; text: string }> = {
-  port: { arg: 'N', text: 'health port: /livez /readyz /startupz /drain /metrics (default 7654)' },
-  host: { arg: 'H', text: 'address to bind (default "::", dual-stack)' },
-  metricsPort: { arg: 'N', text: 'serve /metrics on this port instead ("none": on the health port)' },
-  exposeDetails: { arg: '', text: 'show failure reasons in probe answers (default: withheld)' },
-  eventLoopMaxLag: { arg: 'D', text: 'event-loop lag above this makes podwarden not ready (default 1s)' },
-  eventLoopLivenessAfter: { arg: 'D', text: 'lag sustained this long fails /livez (default 10s)' },
-  drainDelay: { arg: 'D', text: '/readyz fails this long before services stop (default 10s)' },
-  stopBudget: { arg: 'D', text: 'budget for the whole stop phase (default 15s)' },
-  stopTimeout: { arg: 'D', text: 'default per-service stop timeout (default 5s)' },
-  drainTokenFile: { arg: 'F', text: 'file holding the /drain bearer token (default /var/run/podwarden/token)' },
-  drainMaxHold: { arg: 'D', text: 'un-drain when no SIGTERM follows /drain within this (default 120s)' },
-  drainAllowUnauthenticated: { arg: '', text: 'allow /drain without a token when none is configured' },
-  drainAllowFrom: { arg: 'LIST', text: 'accept /drain only from these addresses, CIDRs or hostIPs (comma-separated)' },
+/** The argument a flag of each kind takes in `--help`; a string flag may name its own. */
+const kindArg: Readonly<Record<OverrideKind, string>> = { port: 'N', 'optional-port': 'N', duration: 'D', boolean: '', list: 'LIST', string: 'TEXT' };
+
+/** `a, b (default) or c`. */
+function oneOf(names: readonly string[], fallback: string): string {
+  const shown = names.map((name) => (name === fallback ? `${name} (default)` : name));
+  return `${shown.slice(0, -1).join(', ')} or ${shown.at(-1) ?? ''}`;
+}
+
+/** What each `serve` override flag sets, for `--help`, with the default the code uses. */
+const flagHelp: Readonly<Record<OverrideKey, { readonly arg?: string; readonly text: string }>> = {
+  port: { text: `health port: /livez /readyz /startupz /drain /metrics (default ${httpDefaults.port})` },
+  host: { arg: 'H', text: `address to bind (default "${httpDefaults.host}", dual-stack)` },
+  metricsPort: { text: 'serve /metrics on this port instead ("none": on the health port)' },
+  exposeDetails: { text: 'show failure reasons in probe answers (default: withheld)' },
+  eventLoopMaxLag: { text: `event-loop lag above this makes podwarden not ready (default ${formatDuration(httpDefaults.maxLag)})` },
+  eventLoopLivenessAfter: { text: `lag sustained this long fails /livez (default ${formatDuration(httpDefaults.livenessAfter)})` },
+  drainDelay: { text: `/readyz fails this long before services stop (default ${formatDuration(shutdownDefaults.drainDelay)})` },
+  stopBudget: { text: `budget for the whole stop phase (default ${formatDuration(shutdownDefaults.stopBudget)})` },
+  stopTimeout: { text: `default per-service stop timeout (default ${formatDuration(shutdownDefaults.stopTimeout)})` },
+  drainTokenFile: { arg: 'F', text: `file holding the /drain bearer token (default ${drainDefaults.tokenFile})` },
+  drainMaxHold: { text: `un-drain when no SIGTERM follows /drain within this (default ${formatDuration(drainDefaults.maxHold)})` },
+  drainAllowUnauthenticated: { text: 'allow /drain without a token when none is configured' },
+  drainAllowFrom: { text: 'accept /drain only from these addresses, CIDRs or hostIPs (comma-separated)' },
   drainAppCheck: { arg: 'NAME', text: 'the service checking the app: failed → ready after a drain un-drains' },
   drainStateFile: { arg: 'F', text: 'record the drain here so a restarted podwarden starts drained' },
-  metricsPrefix: { arg: 'P', text: 'prefix of metric names (default podwarden_)' },
-  logLevel: { arg: 'L', text: 'fatal, error, warn, info (default), debug, trace or silent' },
+  metricsPrefix: { arg: 'P', text: `prefix of metric names (default ${metricsDefaults.prefix})` },
+  logLevel: { arg: 'L', text: oneOf(logLevelNames, logDefaults.level) },
 };
 
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const column = (left: string, text: string) => `  ${left.padEnd(36)}${text}\n`;
 
 const exitCodeText = `Exit codes:
@@ -40,7 +52,7 @@ Health sidecar and service runner for Kubernetes.
 Commands:
   serve [--config FILE] [options]   run the health server and the configured services
   validate FILE                     check a config file and exit
-  probe livez|readyz|startupz[/NAME] [--url URL] [--timeout D]
+  probe ${healthEndpoints.join('|')}[/NAME] [--url URL] [--timeout D]
                                     exec probe / Docker HEALTHCHECK: exit 0 when healthy
 
 Options:
@@ -55,7 +67,8 @@ export function serveHelp(): string {
   flags += column('', 'embedded default: the health server, no checks');
   for (const spec of overrideTable) {
     const help = flagHelp[spec.flag];
-    flags += column(`--${kebab(spec.flag)}${help.arg ? ` ${help.arg}` : ''}`, help.text);
+    const arg = help.arg ?? kindArg[spec.kind];
+    flags += column(`${flagName(spec.flag)}${arg ? ` ${arg}` : ''}`, help.text);
     flags += column('', `env ${spec.env}`);
   }
   flags += column('-h, --help', 'show this help');
@@ -63,8 +76,9 @@ export function serveHelp(): string {
 
 Serve /livez /readyz /startupz /drain /metrics and run the configured services
 until SIGTERM (drain, then stop) or SIGINT (stop at once). Flags override the
-environment, which overrides the config file. D is a duration: 250ms, 5s, 1m.
-The /drain token comes from $PODWARDEN_DRAIN_TOKEN or --drain-token-file.
+environment, which overrides the config file. The /drain token comes from
+$PODWARDEN_DRAIN_TOKEN or --drain-token-file.
+D is a duration: ${durationGrammar}.
 
 Options:
 ${flags}
@@ -72,17 +86,19 @@ ${exitCodeText}`;
 }
 
 /** `podwarden probe --help`. */
-export const probeHelp = `Usage: podwarden probe livez|readyz|startupz[/NAME] [options]
+export const probeHelp = `Usage: podwarden probe ${healthEndpoints.join('|')}[/NAME] [options]
 
 Ask a running podwarden for one probe and exit 0 when it answers 200–399,
 1 otherwise (including no answer). For exec probes and Docker HEALTHCHECK in
 images without curl. Prints the answer's body.
 
 Options:
-  --url URL        base URL (default http://127.0.0.1:$PODWARDEN_PORT, port 7654)
-  --timeout D      give up after this long (default 1s)
+  --url URL        base URL (default http://127.0.0.1:$PODWARDEN_PORT, port ${httpDefaults.port})
+  --timeout D      give up after this long (default ${formatDuration(probeCommandDefaults.timeout)})
   --verbose        ask for the verbose answer (?verbose)
   -h, --help       show this help
+
+D is a duration: ${durationGrammar}.
 
 Exit codes:
   0  healthy   1  unhealthy or unreachable   2  bad usage

@@ -1,20 +1,24 @@
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
+import { readDuration } from '../core/duration.js';
+import { serviceNamePattern } from '../core/service-names.js';
+import { httpDefaults, probeCommandDefaults } from '../defaults.js';
+import { healthEndpoints } from '../http/health-endpoints.js';
 import { probeHelp } from './help.js';
 import { type CliIo, exitCodes } from './io.js';
 
-const probeTarget = /^(livez|readyz|startupz)(\/[A-Za-z0-9][A-Za-z0-9._-]{0,62})?$/;
+const probeRoutes: ReadonlySet<string | undefined> = new Set<string | undefined>(healthEndpoints);
+
+/** `readyz`, or `readyz/NAME` with NAME a service name. */
+function isProbeTarget(target: string): boolean {
+  const [route, name, ...rest] = target.split('/');
+  return probeRoutes.has(route) && rest.length === 0 && (name === undefined || serviceNamePattern.test(name));
+}
 
 /** `127.0.0.1` for the wildcard addresses, brackets around IPv6 literals. */
 function connectHost(host: string | undefined): string {
   if (host === undefined || host === '' || host === '::' || host === '0.0.0.0') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-function parseTimeout(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(text.trim());
-  if (!m) return undefined;
-  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
 }
 
 /**
@@ -44,21 +48,22 @@ export async function runProbe(args: readonly string[], io: CliIo): Promise<numb
     return exitCodes.ok;
   }
   const target = positionals[0];
-  if (positionals.length !== 1 || target === undefined || !probeTarget.test(target)) {
-    io.stderr.write(`podwarden probe: name one probe: livez, readyz or startupz, optionally /NAME\n\n${probeHelp}`);
+  if (positionals.length !== 1 || target === undefined || !isProbeTarget(target)) {
+    io.stderr.write(`podwarden probe: name one probe: ${healthEndpoints.join(', ')}, optionally /NAME\n\n${probeHelp}`);
     return exitCodes.usage;
   }
-  const timeout = parseTimeout(values.timeout ?? '1s');
-  if (timeout === undefined || timeout <= 0) {
-    io.stderr.write(`podwarden probe: --timeout ${JSON.stringify(values.timeout)} is not a duration like 500ms or 2s\n`);
+  const read = values.timeout === undefined ? { ms: probeCommandDefaults.timeout } : readDuration(values.timeout, { min: 1 });
+  if (read.problem !== undefined) {
+    io.stderr.write(`podwarden probe: --timeout ${JSON.stringify(values.timeout)} ${read.problem}\n`);
     return exitCodes.usage;
   }
+  const timeout = read.ms;
   let url: URL;
   try {
-    const base = values.url ?? `http://${connectHost(io.env.PODWARDEN_HOST)}:${io.env.PODWARDEN_PORT || 7654}`;
+    const base = values.url ?? `http://${connectHost(io.env.PODWARDEN_HOST)}:${io.env.PODWARDEN_PORT || httpDefaults.port}`;
     url = new URL(`${target}${values.verbose ? '?verbose' : ''}`, base.endsWith('/') ? base : `${base}/`);
   } catch {
-    io.stderr.write(`podwarden probe: --url ${JSON.stringify(values.url)} is not a URL like http://127.0.0.1:7654\n`);
+    io.stderr.write(`podwarden probe: --url ${JSON.stringify(values.url)} is not a URL like http://127.0.0.1:${httpDefaults.port}\n`);
     return exitCodes.usage;
   }
   if (url.protocol !== 'http:') {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CheckResults } from '../checks/check-result.js';
 import { addConfiguredServices } from '../config/add-services.js';
-import { type ConfigOverrides, overrideTable } from '../config/env-overrides.js';
+import { type ConfigOverrides, flagOption, overrideTable } from '../config/env-overrides.js';
 import { loadConfig } from '../config/load-config.js';
 import type { PodwardenConfig } from '../config/schema.js';
 import { Server } from '../core/server.js';
@@ -22,14 +22,11 @@ export interface ServeIo extends CliIo {
   exit(code: number): void;
 }
 
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const booleanFlags = new Set<string>(['exposeDetails', 'drainAllowUnauthenticated']);
-
 /** parseArgs options: `--config` plus one flag per config override. */
 const flagOptions = Object.fromEntries([
   ['config', { type: 'string', short: 'c' }],
   ['help', { type: 'boolean', short: 'h' }],
-  ...overrideTable.map((spec) => [kebab(spec.flag), { type: booleanFlags.has(spec.flag) ? 'boolean' : 'string' }]),
+  ...overrideTable.map((spec) => [flagOption(spec.flag), { type: spec.kind === 'boolean' ? 'boolean' : 'string' }]),
 ]) as Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
 const usageCodes = ['PODWARDEN_ERR_CONFIG', 'PODWARDEN_ERR_CONFIG_READ', 'PODWARDEN_ERR_USAGE', 'PODWARDEN_ERR_INVALID_OPTION', 'PODWARDEN_ERR_INVALID_SERVICE', 'PODWARDEN_ERR_DUPLICATE_SERVICE', 'PODWARDEN_ERR_UNKNOWN_DEPENDENCY', 'PODWARDEN_ERR_DEPENDENCY_CYCLE'] as const;
@@ -61,7 +58,7 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
   }
   const overrides: Record<string, string | boolean> = {};
   for (const spec of overrideTable) {
-    const value = values[kebab(spec.flag)];
+    const value = values[flagOption(spec.flag)];
     if (value !== undefined) overrides[spec.flag] = value;
   }
 

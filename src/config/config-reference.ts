@@ -1,4 +1,7 @@
 import * as z from 'zod';
+import { durationGrammar, formatDuration as d } from '../core/duration.js';
+import { reservedServiceNames } from '../core/service-names.js';
+import { drainDefaults, httpDefaults, logDefaults, metricsDefaults, shutdownDefaults } from '../defaults.js';
 import { hostIPsEnv, hostIPsKeyword } from '../http/allow-from.js';
 import { configFileEnv, drainTokenEnv, flagName, overrideTable } from './env-overrides.js';
 import { embeddedDefaultConfig } from './load-config.js';
@@ -100,19 +103,19 @@ export function renderConfigReference(): string {
     '`podwarden validate FILE` prints the same list (or `ok`).',
     '',
     '```yaml',
-    'server:   { port: 7654, host: "::", metricsPort: null, exposeDetails: false, eventLoop: { maxLag: 1s, livenessAfter: 10s } }',
-    'shutdown: { drainDelay: 10s, stopBudget: 15s, stopTimeout: 5s }',
-    'drain:    { tokenFile: /var/run/podwarden/token, maxHold: 120s, allowUnauthenticated: false }',
-    'metrics:  { prefix: podwarden_ }',
-    'log:      { level: info }',
+    `server:   { port: ${httpDefaults.port}, host: "${httpDefaults.host}", metricsPort: null, exposeDetails: ${httpDefaults.exposeDetails}, eventLoop: { maxLag: ${d(httpDefaults.maxLag)}, livenessAfter: ${d(httpDefaults.livenessAfter)} } }`,
+    `shutdown: { drainDelay: ${d(shutdownDefaults.drainDelay)}, stopBudget: ${d(shutdownDefaults.stopBudget)}, stopTimeout: ${d(shutdownDefaults.stopTimeout)} }`,
+    `drain:    { tokenFile: ${drainDefaults.tokenFile}, maxHold: ${d(drainDefaults.maxHold)}, allowUnauthenticated: ${drainDefaults.allowUnauthenticated} }`,
+    `metrics:  { prefix: ${metricsDefaults.prefix} }`,
+    `log:      { level: ${logDefaults.level} }`,
     'services:',
     '  - { name: app, type: http, url: "http://127.0.0.1:8080/health", interval: 2s, timeout: 1s, failureThreshold: 3 }',
     '  - { name: postgres, type: tcp, host: 127.0.0.1, port: 5432 }',
     '  - { name: worker, type: module, module: ./worker.js, dependsOn: [postgres] }',
     '```',
     '',
-    '**Durations** are strings with a unit: `250ms`, `5s`, `1.5m`, `1h`. A bare number is refused (seconds or',
-    'milliseconds?), except `0`. **Paths** (`module`, `file` `path`, `tls.ca`, `drain.tokenFile`, `drain.stateFile`) are relative to the',
+    `**Durations** are written alike in the file, the environment and flags: ${durationGrammar}.`,
+    'Anything else is refused: `1sec`, `5 s`, `2w`, a bare number such as `5000` (seconds or milliseconds?). **Paths** (`module`, `file` `path`, `tls.ca`, `drain.tokenFile`, `drain.stateFile`) are relative to the',
     'config file.',
     '',
     'With no file, podwarden serves this embedded default (the HTTP layer adds its own `podwarden` self check):',
@@ -193,7 +196,7 @@ export function renderConfigReference(): string {
     '- `module` is imported when its service starts. A module that cannot be imported, or whose export is not a',
     '  `BackgroundService` (or a function returning one), makes the service `failed` with the reason. The timing',
     '  keys do not apply: the module reports its own readiness through its notifier.',
-    '- Names must be unique; `podwarden` and `shutdown` are reserved for podwarden\'s own checks. `dependsOn` must name services of',
+    `- Names must be unique; ${reservedServiceNames.map((name) => `\`${name}\``).join(' and ')} are reserved for podwarden's own checks. \`dependsOn\` must name services of`,
     '  the same file; cycles are refused with their path (`a → b → a`).',
     '- `drain.token` cannot be written in the file: use a mounted Secret (`drain.tokenFile`) or',
     `  \`${drainTokenEnv}\`. The token must be printable ASCII without spaces.`,

@@ -4,8 +4,8 @@
  * error messages and documenting them in the generated reference.
  */
 
-/** How an override's text is read before validation. */
-type OverrideKind = 'port' | 'optional-port' | 'string' | 'boolean' | 'duration' | 'list';
+/** How an override's text is read before validation; a `boolean` flag takes no value. */
+export type OverrideKind = 'port' | 'optional-port' | 'string' | 'boolean' | 'duration' | 'list';
 
 /** One override: its environment variable, its flag key and the config field it sets. */
 export interface OverrideSpec {
@@ -51,9 +51,14 @@ export type OverrideKey = (typeof overrideTable)[number]['flag'];
  */
 export type ConfigOverrides = { readonly [K in OverrideKey]?: string | number | boolean | null };
 
+/** `metricsPort` → `metrics-port`: an override's flag, as `parseArgs` names it. */
+export function flagOption(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 /** `metricsPort` → `--metrics-port`. */
 export function flagName(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return `--${flagOption(key)}`;
 }
 
 /** Read an override's text; values that do not parse are passed on as text so validation reports them. */

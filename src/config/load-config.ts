@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { httpDefaults } from '../defaults.js';
 import { podwardenError } from '../errors.js';
 import { hostIPsEnv, hostIPsKeyword, parseHostIPs } from '../http/allow-from.js';
 import { type ConfigOverrides, applyOverrides, configFileEnv, drainTokenEnv } from './env-overrides.js';
@@ -13,15 +14,15 @@ import { serviceGraphProblems } from './service-graph.js';
  * without `--config`): defaults only, no services. The HTTP layer adds the
  * built-in `podwarden` self check.
  */
-export const embeddedDefaultConfig = `# podwarden's built-in default: the health endpoints on :7654, no checks.
+export const embeddedDefaultConfig = `# podwarden's built-in default: the health endpoints on :${httpDefaults.port}, no checks.
 server:
-  port: 7654
-  host: "::"
+  port: ${httpDefaults.port}
+  host: "${httpDefaults.host}"
 services: []
 `;
 
 /** {@link embeddedDefaultConfig} as parsed YAML (a test keeps the two equal): the default start needs no YAML parser. */
-const embeddedDefaultValue = { server: { port: 7654, host: '::' }, services: [] };
+const embeddedDefaultValue = { server: { port: httpDefaults.port, host: httpDefaults.host }, services: [] };
 
 /** Where a config comes from and what overrides it. */
 export interface LoadConfigOptions {

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
-import ms from 'ms';
 import * as z from 'zod';
-import { maxDurationMs } from '../core/duration.js';
+import { type DurationLimits, readDuration } from '../core/duration.js';
+import { serviceNamePattern, serviceNameRule } from '../core/service-names.js';
 
 /**
  * Small zod building blocks shared by the config schema: durations, ports,
@@ -31,41 +31,19 @@ export function says(what: string, use?: string): (iss: { input?: unknown }) => 
   return (iss) => (iss.input === undefined ? `is required${hint || `; use ${what}`}` : `${showValue(iss.input)} is not ${what}${hint}`);
 }
 
-const durationHint = 'use e.g. 250ms, 5s, 1m';
-
-/** Parse a duration string with a unit (`250ms`, `5s`, `1.5m`, `1h`) to milliseconds; undefined when it is not one. */
-export function parseDuration(value: unknown): number | undefined {
-  if (value === 0) return 0;
-  if (typeof value !== 'string' || !/^\s*\d+(\.\d+)?\s*[a-z]+\s*$/i.test(value)) return undefined;
-  const parsed = ms(value as ms.StringValue);
-  return typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= 0 ? parsed : undefined;
-}
-
 /**
- * A duration: a string with a unit, parsed to milliseconds. A bare number is
- * refused (is `5` seconds or milliseconds?), except `0`. At most
- * {@link maxDurationMs} unless `max` says less.
+ * A duration in the one grammar (`250ms`, `1.5s`, `10m`, `1h`, or `0`),
+ * parsed to milliseconds. A bare number other than `0` is refused (is `5`
+ * seconds or milliseconds?). Within `limits`, and at most 24 days.
  */
-export function duration(options: { min?: number; max?: number } = {}) {
-  const max = Math.min(options.max ?? maxDurationMs, maxDurationMs);
+export function duration(limits: DurationLimits = {}) {
   return z
     .unknown()
     .transform((value, ctx) => {
-      const parsed = parseDuration(value);
-      if (parsed === undefined) {
-        const why = typeof value === 'number' ? `${value} has no unit` : `${showValue(value)} is not a duration`;
-        ctx.addIssue({ code: 'custom', message: `${why}; ${durationHint}`, input: value });
-        return z.NEVER;
-      }
-      if (options.min !== undefined && parsed < options.min) {
-        ctx.addIssue({ code: 'custom', message: `${showValue(value)} is too short; the minimum is ${ms(options.min)}`, input: value });
-        return z.NEVER;
-      }
-      if (parsed > max) {
-        ctx.addIssue({ code: 'custom', message: `${showValue(value)} is too long; the maximum is ${ms(max, { long: true })}`, input: value });
-        return z.NEVER;
-      }
-      return parsed;
+      const read = readDuration(value, limits);
+      if (read.problem === undefined) return read.ms;
+      ctx.addIssue({ code: 'custom', message: `${showValue(value)} ${read.problem}`, input: value });
+      return z.NEVER;
     })
     .meta({ typeLabel: 'duration' });
 }
@@ -86,9 +64,7 @@ export const count = z
 /** Service names, as the core accepts them (they appear in URLs and metric labels). */
 export const serviceName = z
   .string({ error: says('a name', 'a string') })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
-    error: says('a valid name', '1–63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
-  });
+  .regex(serviceNamePattern, { error: says('a valid name', serviceNameRule) });
 
 /** A non-empty string. */
 export function text(what: string) {

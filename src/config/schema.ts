@@ -1,5 +1,9 @@
 import * as z from 'zod';
+import { formatDuration } from '../core/duration.js';
+import { drainDefaults, httpDefaults, logDefaults, metricsDefaults, shutdownDefaults } from '../defaults.js';
 import { allowEntryProblem, hostIPsEnv, hostIPsKeyword } from '../http/allow-from.js';
+import { type LogLevelName, logLevelNames } from '../logging/log-levels.js';
+import { metricPrefixPattern, metricPrefixRule } from '../metrics/metric-prefix.js';
 import { duration, flag, port, says, serviceName, text } from './schema-helpers.js';
 import { serviceSchema } from './service-schemas.js';
 
@@ -9,25 +13,22 @@ import { serviceSchema } from './service-schemas.js';
  * reference (`docs/config.md`). Every object is strict.
  */
 
-/** Log levels, most severe first. */
-export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-/** Where the built-in drain token file lives unless configured. */
-export const defaultTokenFile = '/var/run/podwarden/token';
+/** Log levels, most severe first: the list is {@link logLevelNames}. */
+export const logLevels = logLevelNames;
 
 const serverSchema = z
   .strictObject({
-    port: port.default(7654).describe('Port of the health endpoints (`/livez`, `/readyz`, `/startupz`, `/drain`, `/metrics`).'),
-    host: text('a host or address').default('::').describe('Address to bind; `::` is dual-stack (IPv6 and IPv4).'),
+    port: port.default(httpDefaults.port).describe('Port of the health endpoints (`/livez`, `/readyz`, `/startupz`, `/drain`, `/metrics`).'),
+    host: text('a host or address').default(httpDefaults.host).describe('Address to bind; `::` is dual-stack (IPv6 and IPv4).'),
     metricsPort: port
       .nullable()
       .default(null)
       .describe('Serve `/metrics` on this port instead of the health port; `null`: on the health port.'),
-    exposeDetails: flag.default(false).describe('Show failure reasons in probe responses. Off: reasons go to the log only.'),
+    exposeDetails: flag.default(httpDefaults.exposeDetails).describe('Show failure reasons in probe responses. Off: reasons go to the log only.'),
     eventLoop: z
       .strictObject({
-        maxLag: duration({ min: 1 }).prefault('1s').describe('Event-loop lag above this makes podwarden not ready.'),
-        livenessAfter: duration({ min: 1 }).prefault('10s').describe('Lag above `maxLag` sustained this long fails `/livez`.'),
+        maxLag: duration({ min: 1 }).prefault(formatDuration(httpDefaults.maxLag)).describe('Event-loop lag above this makes podwarden not ready.'),
+        livenessAfter: duration({ min: 1 }).prefault(formatDuration(httpDefaults.livenessAfter)).describe('Lag above `maxLag` sustained this long fails `/livez`.'),
       })
       .prefault({}),
   })
@@ -35,9 +36,9 @@ const serverSchema = z
 
 const shutdownSchema = z
   .strictObject({
-    drainDelay: duration().prefault('10s').describe('How long `/readyz` fails before services stop, so load balancers stop sending.'),
-    stopBudget: duration().prefault('15s').describe('Budget for the whole stop phase.'),
-    stopTimeout: duration().prefault('5s').describe('Default time each service may take to stop.'),
+    drainDelay: duration().prefault(formatDuration(shutdownDefaults.drainDelay)).describe('How long `/readyz` fails before services stop, so load balancers stop sending.'),
+    stopBudget: duration().prefault(formatDuration(shutdownDefaults.stopBudget)).describe('Budget for the whole stop phase.'),
+    stopTimeout: duration().prefault(formatDuration(shutdownDefaults.stopTimeout)).describe('Default time each service may take to stop.'),
   })
   .prefault({});
 
@@ -50,10 +51,10 @@ const allowEntry = z.string({ error: says('an address, a CIDR or hostIPs', 'a st
 const drainSchema = z
   .strictObject({
     tokenFile: text('a file path')
-      .default(defaultTokenFile)
+      .default(drainDefaults.tokenFile)
       .describe('File holding the bearer token `/drain` requires (a mounted Secret). A missing file means no token. `PODWARDEN_DRAIN_TOKEN` takes precedence.'),
-    maxHold: duration({ min: 1 }).prefault('120s').describe('Un-drain when no SIGTERM follows a completed drain within this time.'),
-    allowUnauthenticated: flag.default(false).describe('Allow `/drain` without a token when none is configured. Off: such calls get 403.'),
+    maxHold: duration({ min: 1 }).prefault(formatDuration(drainDefaults.maxHold)).describe('Un-drain when no SIGTERM follows a completed drain within this time.'),
+    allowUnauthenticated: flag.default(drainDefaults.allowUnauthenticated).describe('Allow `/drain` without a token when none is configured. Off: such calls get 403.'),
     allowFrom: z
       .array(allowEntry, { error: says('a list of addresses', 'e.g. [hostIPs, 10.0.0.0/8]') })
       .default([])
@@ -73,8 +74,8 @@ const metricsSchema = z
   .strictObject({
     prefix: z
       .string({ error: says('a metric prefix', 'a string') })
-      .regex(/^([A-Za-z_][A-Za-z0-9_]*)?$/, { error: says('a metric prefix', 'letters, digits and "_", not starting with a digit') })
-      .default('podwarden_')
+      .regex(metricPrefixPattern, { error: says('a metric prefix', metricPrefixRule) })
+      .default(metricsDefaults.prefix)
       .describe('Prefix of every metric name.'),
   })
   .prefault({});
@@ -82,8 +83,8 @@ const metricsSchema = z
 const logSchema = z
   .strictObject({
     level: z
-      .enum(logLevels, { error: says('a log level', `one of ${logLevels.join(', ')}`) })
-      .default('info')
+      .enum(logLevelNames, { error: says('a log level', `one of ${logLevelNames.join(', ')}`) })
+      .default(logDefaults.level)
       .describe('Log level.'),
   })
   .prefault({});
@@ -134,4 +135,4 @@ export type ModuleServiceSpec = ServiceSpecOf<'module'>;
 /** A resolved periodic check (every type but `module`). */
 export type CheckSpec = Exclude<ServiceSpec, ModuleServiceSpec>;
 /** One of the log levels. */
-export type LogLevel = (typeof logLevels)[number];
+export type LogLevel = LogLevelName;

@@ -1,9 +1,7 @@
 import { dependencyLevels } from '../core/dependency-graph.js';
+import { reservedServiceNames } from '../core/service-names.js';
 import { isPodwardenError } from '../errors.js';
 import { type ConfigProblem, closest, formatPath } from './format-issues.js';
-
-/** Names the HTTP layer uses for its own services. */
-export const reservedServiceNames: readonly string[] = ['podwarden', 'shutdown'];
 
 /**
  * Problems across services, found on the raw (unvalidated) list so they are

@@ -1,5 +1,8 @@
 import * as z from 'zod';
+import { formatDuration } from '../core/duration.js';
+import { restartPolicies } from '../core/options.js';
 import { probeKinds } from '../core/states.js';
+import { checkDefaults, serviceDefaults } from '../defaults.js';
 import { count, duration, flag, hostName, ipAddress, port, says, serviceName, showValue, text } from './schema-helpers.js';
 
 /**
@@ -15,10 +18,10 @@ const common = {
     .default([])
     .describe('Services that must be ready before this one starts.'),
   probes: z
-    .array(z.enum(probeKinds, { error: says('a probe', 'readiness, liveness or startup') }), {
+    .array(z.enum(probeKinds, { error: says('a probe', `one of ${probeKinds.join(', ')}`) }), {
       error: says('a list', 'e.g. [readiness, startup]'),
     })
-    .default(['readiness', 'startup'])
+    .default([...serviceDefaults.probes])
     .describe('Which aggregate endpoints it counts in: `readiness` (/readyz), `liveness` (/livez), `startup` (/startupz).'),
   readyTimeout: duration({ min: 1 })
     .optional()
@@ -27,27 +30,27 @@ const common = {
     .optional()
     .describe('How long it may take to stop once asked. Unset: `shutdown.stopTimeout`.'),
   restart: z
-    .enum(['never', 'on-failure'], { error: says('a restart policy', 'never or on-failure') })
-    .default('never')
+    .enum(restartPolicies, { error: says('a restart policy', restartPolicies.join(' or ')) })
+    .default(serviceDefaults.restart)
     .describe('`on-failure` restarts a failed service with capped exponential backoff.'),
 };
 
 /** Keys of the periodic checks (every type but `module`). */
 const timing = {
   interval: duration({ min: 1, max: 24 * 3600_000 })
-    .prefault('5s')
+    .prefault(formatDuration(checkDefaults.interval))
     .describe('Time between the starts of two attempts (kubelet `periodSeconds`). One attempt is never in flight twice.'),
   timeout: duration({ min: 1, max: 3600_000 })
-    .prefault('1s')
+    .prefault(formatDuration(checkDefaults.timeout))
     .describe('An attempt that takes longer fails (kubelet `timeoutSeconds`).'),
   initialDelay: duration()
-    .prefault('0s')
+    .prefault(formatDuration(checkDefaults.initialDelay))
     .describe('Wait before the first attempt (kubelet `initialDelaySeconds`).'),
   successThreshold: count
-    .default(1)
+    .default(checkDefaults.successThreshold)
     .describe('Consecutive successes to become ready, at start and after failing (kubelet `successThreshold`).'),
   failureThreshold: count
-    .default(3)
+    .default(checkDefaults.failureThreshold)
     .describe('Consecutive failures to become not ready (kubelet `failureThreshold`).'),
 };
 

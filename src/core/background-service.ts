@@ -1,5 +1,6 @@
 import { podwardenError } from '../errors.js';
 import type { ServiceReadyNotifier } from './ready-notifier.js';
+import { serviceNamePattern, serviceNameRule } from './service-names.js';
 import type { ShutdownWatch } from './shutdown-watch.js';
 
 /**
@@ -22,12 +23,8 @@ export interface BackgroundService {
 /** Reject services that implement neither or both start methods, or have no usable name. */
 export function assertBackgroundService(service: BackgroundService): void {
   const label = typeof service?.name === 'string' ? `"${service.name}"` : '(unnamed)';
-  if (!service || typeof service.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(service.name)) {
-    throw podwardenError(
-      'PODWARDEN_ERR_INVALID_SERVICE',
-      label,
-      'name must be 1–63 characters of letters, digits, ".", "_" or "-", starting with a letter or digit',
-    );
+  if (!service || typeof service.name !== 'string' || !serviceNamePattern.test(service.name)) {
+    throw podwardenError('PODWARDEN_ERR_INVALID_SERVICE', label, `name must be ${serviceNameRule}`);
   }
   const hasStart = typeof service.start === 'function';
   const hasNotifier = typeof service.startWithReadyNotifier === 'function';

@@ -1,3 +1,4 @@
+import { drainDefaults, serviceDefaults, shutdownDefaults } from '../defaults.js';
 import { podwardenError } from '../errors.js';
 import { type Duration, toMilliseconds } from './duration.js';
 import { type ProbeKind, probeKinds } from './states.js';
@@ -8,7 +9,7 @@ export interface SignalSource {
   off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
 }
 
-/** Options for `new Server(options)`. Durations are milliseconds or strings like `"5s"`. */
+/** Options for `new Server(options)`. Durations are milliseconds, or strings in the duration grammar (`"250ms"`, `"1.5s"`, `"10m"`, `"1h"`, `"0"`); see {@link Duration}. */
 export interface ServerOptionsInput {
   readonly shutdown?: {
     /** How long readiness fails before services stop (default `10s`). */
@@ -62,8 +63,11 @@ export interface ServerConfig {
   readonly exit: ((code: number) => void) | undefined;
 }
 
+/** Restart policies for a service whose instance fails. */
+export const restartPolicies = ['never', 'on-failure'] as const;
+
 /** Restart policy for a service whose instance fails. */
-export type RestartPolicy = 'never' | 'on-failure';
+export type RestartPolicy = (typeof restartPolicies)[number];
 
 /** Per-service options for `server.addService(service, options)`. */
 export interface ServiceOptionsInput {
@@ -89,18 +93,6 @@ export interface ServiceConfig {
   readonly probes: ReadonlySet<ProbeKind>;
 }
 
-/** The defaults, in one place. */
-export const defaults = {
-  drainDelay: 10_000,
-  stopBudget: 15_000,
-  stopTimeout: 5_000,
-  fastStopBudget: 2_000,
-  maxHold: 120_000,
-  backoffInitial: 200,
-  backoffMax: 30_000,
-  probes: ['readiness', 'startup'] as readonly ProbeKind[],
-} as const;
-
 function optionalText(value: string | undefined, where: string, what: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value === '') throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where, `must be ${what}, or left unset`);
@@ -112,11 +104,11 @@ export function resolveServerOptions(input: ServerOptionsInput = {}): ServerConf
   const ms = (value: Duration | undefined, fallback: number, where: string) =>
     value === undefined ? fallback : toMilliseconds(value, where);
   return {
-    drainDelay: ms(input.shutdown?.drainDelay, defaults.drainDelay, 'shutdown.drainDelay'),
-    stopBudget: ms(input.shutdown?.stopBudget, defaults.stopBudget, 'shutdown.stopBudget'),
-    stopTimeout: ms(input.shutdown?.stopTimeout, defaults.stopTimeout, 'shutdown.stopTimeout'),
-    fastStopBudget: ms(input.shutdown?.fastStopBudget, defaults.fastStopBudget, 'shutdown.fastStopBudget'),
-    maxHold: ms(input.drain?.maxHold, defaults.maxHold, 'drain.maxHold'),
+    drainDelay: ms(input.shutdown?.drainDelay, shutdownDefaults.drainDelay, 'shutdown.drainDelay'),
+    stopBudget: ms(input.shutdown?.stopBudget, shutdownDefaults.stopBudget, 'shutdown.stopBudget'),
+    stopTimeout: ms(input.shutdown?.stopTimeout, shutdownDefaults.stopTimeout, 'shutdown.stopTimeout'),
+    fastStopBudget: ms(input.shutdown?.fastStopBudget, shutdownDefaults.fastStopBudget, 'shutdown.fastStopBudget'),
+    maxHold: ms(input.drain?.maxHold, drainDefaults.maxHold, 'drain.maxHold'),
     appCheck: optionalText(input.drain?.appCheck, 'drain.appCheck', 'a service name'),
     stateFile: optionalText(input.drain?.stateFile, 'drain.stateFile', 'a file path'),
     handleSignals: input.handleSignals ?? true,
@@ -128,20 +120,20 @@ export function resolveServerOptions(input: ServerOptionsInput = {}): ServerConf
 /** Apply defaults to one service's options and reject conflicting ones. */
 export function resolveServiceOptions(name: string, input: ServiceOptionsInput, server: ServerConfig): ServiceConfig {
   const where = (field: string) => `${field} of service "${name}"`;
-  const restart = input.restart ?? 'never';
-  if (restart !== 'never' && restart !== 'on-failure') {
-    throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where('restart'), `"${String(restart)}" is not one of "never", "on-failure"`);
+  const restart = input.restart ?? serviceDefaults.restart;
+  if (!restartPolicies.includes(restart)) {
+    throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where('restart'), `"${String(restart)}" is not one of ${restartPolicies.map((p) => `"${p}"`).join(', ')}`);
   }
-  const probes = input.probes ?? defaults.probes;
+  const probes = input.probes ?? serviceDefaults.probes;
   for (const probe of probes) {
     if (!probeKinds.includes(probe)) {
       throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where('probes'), `"${String(probe)}" is not one of ${probeKinds.join(', ')}`);
     }
   }
   const backoffInitial =
-    input.restartBackoff?.initial === undefined ? defaults.backoffInitial : toMilliseconds(input.restartBackoff.initial, where('restartBackoff.initial'));
+    input.restartBackoff?.initial === undefined ? serviceDefaults.backoffInitial : toMilliseconds(input.restartBackoff.initial, where('restartBackoff.initial'));
   const backoffMax =
-    input.restartBackoff?.max === undefined ? Math.max(defaults.backoffMax, backoffInitial) : toMilliseconds(input.restartBackoff.max, where('restartBackoff.max'));
+    input.restartBackoff?.max === undefined ? Math.max(serviceDefaults.backoffMax, backoffInitial) : toMilliseconds(input.restartBackoff.max, where('restartBackoff.max'));
   if (backoffMax < backoffInitial) {
     throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where('restartBackoff'), 'max must be at least initial');
   }

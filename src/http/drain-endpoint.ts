@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.js';
 import type { Server } from '../core/server.js';
 import { logThrottle } from '../logging/log-throttle.js';
 import type { DrainResult } from '../metrics/request-metrics.js';
@@ -43,7 +44,7 @@ export function drainEndpoint(options: DrainEndpointOptions): DrainEndpoint {
   const logRefusal = logThrottle<{ refusal: DrainRefusal; remote: string | undefined }>(httpDefaults.refusalLogInterval, ({ refusal, remote }, count) =>
     log?.warn(
       { event: 'drain-request', result: refusal.result, remote, count },
-      count === 1 ? `/drain refused (${refusal.status})` : `/drain refused (${refusal.status}), ${count} times in the last ${httpDefaults.refusalLogInterval / 1000}s`,
+      count === 1 ? `/drain refused (${refusal.status})` : `/drain refused (${refusal.status}), ${count} times in the last ${formatDuration(httpDefaults.refusalLogInterval)}`,
     ),
   );
 

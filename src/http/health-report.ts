@@ -1,7 +1,9 @@
 import { type Timestamp, now } from '../core/clock.js';
 import type { Server } from '../core/server.js';
 import type { ServerPhase, ServiceState } from '../core/states.js';
-import { type HealthEndpoint, type HealthState, shutdownCheckName } from './health-state.js';
+import { shutdownCheckName } from '../core/service-names.js';
+import type { HealthEndpoint } from './health-endpoints.js';
+import type { HealthState } from './health-state.js';
 import { verdictOf } from './health-verdicts.js';
 
 /** One check in a JSON probe answer. Times are ISO 8601 (wall clock); durations seconds (monotonic clock). */

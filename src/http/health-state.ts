@@ -1,17 +1,7 @@
 import type { Server } from '../core/server.js';
+import { shutdownCheckName } from '../core/service-names.js';
 import { type ProbeKind, type ServiceState, isServing } from '../core/states.js';
-
-/** The aggregate health endpoints, by path. */
-export const healthEndpoints = ['livez', 'readyz', 'startupz'] as const;
-
-/** An aggregate health endpoint: `/livez`, `/readyz` or `/startupz`. */
-export type HealthEndpoint = (typeof healthEndpoints)[number];
-
-/** The probe kind each endpoint reads. */
-export const probeKindOf: Readonly<Record<HealthEndpoint, ProbeKind>> = { livez: 'liveness', readyz: 'readiness', startupz: 'startup' };
-
-/** The name of the built-in check that fails `/readyz` once the server drains; it shows the phase on `/livez`. */
-export const shutdownCheckName = 'shutdown';
+import { type HealthEndpoint, probeKindOf } from './health-endpoints.js';
 
 /** One service as the health endpoints see it. */
 export interface Member {

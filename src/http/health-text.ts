@@ -1,5 +1,6 @@
 import { type Answer, fixedAnswers, textAnswer } from './answers.js';
-import type { HealthEndpoint, HealthState } from './health-state.js';
+import type { HealthEndpoint } from './health-endpoints.js';
+import type { HealthState } from './health-state.js';
 import { verdictOf } from './health-verdicts.js';
 
 interface Cached {

@@ -1,6 +1,9 @@
 import { now } from '../core/clock.js';
 import { type ServerPhase, type ServiceState, isServing } from '../core/states.js';
-import { type HealthEndpoint, type HealthState, type Member, probeKindOf, shutdownCheckName } from './health-state.js';
+import { formatDuration } from '../core/duration.js';
+import { shutdownCheckName } from '../core/service-names.js';
+import { type HealthEndpoint, probeKindOf } from './health-endpoints.js';
+import type { HealthState, Member } from './health-state.js';
 
 /** One check's verdict on one endpoint. */
 export interface Verdict {
@@ -60,16 +63,11 @@ function shutdownText(state: HealthState, phase: ServerPhase | undefined): { tex
   const endsAt = server.drainEndsAt;
   if (phase === 'draining' && endsAt !== undefined) {
     const left = Math.max(0, Math.ceil((endsAt - at) / 1000));
-    return { text: `draining, ${left}s of ${seconds(server.config.drainDelay)} left`, time: true };
+    return { text: `draining, ${left}s of ${formatDuration(server.config.drainDelay)} left`, time: true };
   }
   const deadline = server.deadlineAt;
   if (deadline !== undefined && (phase === 'drained' || phase === 'stopping')) {
     return { text: `${phase}, ${Math.max(0, Math.ceil((deadline - at) / 1000))}s to the deadline`, time: true };
   }
   return { text: phase ?? 'not-started', time: false };
-}
-
-/** `10s`, `1.5s`, `250ms`. */
-function seconds(ms: number): string {
-  return ms >= 1000 || ms === 0 ? `${Number((ms / 1000).toFixed(3))}s` : `${ms}ms`;
 }

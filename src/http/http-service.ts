@@ -8,13 +8,10 @@ import { EventLoopMonitor } from '../runtime/event-loop-monitor.js';
 import { sourceCheck } from './allow-from.js';
 import { createEndpoints } from './endpoints.js';
 import { createHealthListener } from './health-listener.js';
-import { shutdownCheckName } from './health-state.js';
+import { selfServiceName, shutdownCheckName } from '../core/service-names.js';
 import { formatAddress, listen } from './listen.js';
 import { type HttpConfig, type HttpOptionsInput, httpDefaults, resolveHttpOptions } from './options.js';
 import type { AdmissionRefusal } from './request-admission.js';
-
-/** The name of the built-in service: the server itself (its listener and event loop). */
-export const selfServiceName = 'podwarden';
 
 /** What {@link addHttpService} returns. */
 export interface HttpService {

@@ -1,4 +1,5 @@
 import { type Duration, toMilliseconds } from '../core/duration.js';
+import { drainDefaults, httpDefaults } from '../defaults.js';
 import { podwardenError } from '../errors.js';
 import { sourceCheck } from './allow-from.js';
 import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
@@ -10,7 +11,7 @@ export interface HttpLog {
   warn(fields: object, message: string): void;
 }
 
-/** Options of the `podwarden` HTTP service. Durations are milliseconds or strings like `"5s"`. */
+/** Options of the `podwarden` HTTP service. Durations are milliseconds, or strings in the duration grammar (`"250ms"`, `"1.5s"`, `"10m"`, `"1h"`, `"0"`); see {@link Duration}. */
 export interface HttpOptionsInput {
   /** Health port (default `7654`; `0` picks a free port). */
   readonly port?: number;
@@ -84,25 +85,8 @@ export interface HttpConfig {
   readonly keepAliveTimeout: number;
 }
 
-/** The defaults, in one place. */
-export const httpDefaults = {
-  port: 7654,
-  host: '::',
-  maxLag: 1_000,
-  livenessAfter: 10_000,
-  sampleInterval: 500,
-  connectionTimeout: 10_000,
-  requestTimeout: 10_000,
-  headersTimeout: 5_000,
-  keepAliveTimeout: 72_000,
-  bodyLimit: 1024,
-  /** Answers outstanding before a connection is closed unanswered: see request-admission.ts and docs/http.md. */
-  outstandingAnswers: { perConnection: 8, pipelined: 64 },
-  /** At most one log line per this many milliseconds for a repeated refusal (a flood of them is counted in metrics). */
-  refusalLogInterval: 10_000,
-  /** How often Node enforces the request and headers timeouts on incomplete requests (Node's own default is 30 s). */
-  timeoutCheckInterval: 1_000,
-} as const;
+/** The HTTP layer's defaults, stated in `src/defaults.ts`. */
+export { httpDefaults };
 
 function port(value: number | null | undefined, where: string): number | undefined {
   if (value === undefined || value === null) return undefined;
@@ -140,12 +124,12 @@ export function resolveHttpOptions(input: HttpOptionsInput = {}): HttpConfig {
     port: healthPort,
     host,
     metricsPort,
-    exposeDetails: input.exposeDetails ?? false,
+    exposeDetails: input.exposeDetails ?? httpDefaults.exposeDetails,
     maxLag,
     livenessAfter: ms(input.eventLoop?.livenessAfter, httpDefaults.livenessAfter, 'server.eventLoop.livenessAfter'),
     sampleInterval,
     drainToken: token?.trim(),
-    allowUnauthenticated: input.drain?.allowUnauthenticated ?? false,
+    allowUnauthenticated: input.drain?.allowUnauthenticated ?? drainDefaults.allowUnauthenticated,
     drainAllowFrom,
     hostIPs: input.drain?.hostIPs,
     connectionTimeout: ms(input.timeouts?.connection, httpDefaults.connectionTimeout, 'timeouts.connection'),

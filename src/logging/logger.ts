@@ -1,11 +1,9 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { logDefaults } from '../defaults.js';
 import { podwardenError } from '../errors.js';
+import { type LogLevelName, logLevelNames } from './log-levels.js';
 
-/** pino's levels podwarden accepts, most severe first; `silent` logs nothing. */
-export const logLevelNames = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-/** A log level. */
-export type LogLevelName = (typeof logLevelNames)[number];
+export { type LogLevelName, logLevelNames };
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptionsInput {
@@ -21,7 +19,7 @@ export interface LoggerOptionsInput {
  * synchronously: a line logged right before `process.exit` is never lost.
  */
 export function createLogger(options: LoggerOptionsInput = {}): Logger {
-  const level = options.level ?? 'info';
+  const level = options.level ?? logDefaults.level;
   if (!logLevelNames.includes(level)) {
     throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'log.level', `${JSON.stringify(level)} is not one of ${logLevelNames.join(', ')}`);
   }

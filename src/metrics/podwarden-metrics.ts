@@ -1,9 +1,11 @@
 import { Registry } from 'prom-client';
 import type { CheckResults } from '../checks/check-result.js';
 import type { Server } from '../core/server.js';
+import { metricsDefaults } from '../defaults.js';
 import { podwardenError } from '../errors.js';
 import { checkMetrics } from './check-metrics.js';
 import { openMetricsContentType, prometheusContentType, renderExposition } from './exposition.js';
+import { metricPrefixPattern, metricPrefixRule } from './metric-prefix.js';
 import { processMetrics } from './process-metrics.js';
 import { type RequestCounters, requestMetrics } from './request-metrics.js';
 import { serverMetrics } from './server-metrics.js';
@@ -40,14 +42,11 @@ export function contentTypeOf(openMetrics: boolean): string {
   return openMetrics ? openMetricsContentType : prometheusContentType;
 }
 
-/** The defaults, in one place. */
-export const metricsDefaults = { prefix: 'podwarden_', processMetrics: true } as const;
-
 /** Apply defaults and reject a prefix Prometheus would not accept (or promtool would flag). */
 export function resolveMetricsOptions(input: Omit<MetricsOptionsInput, 'server'>): MetricsConfig {
   const prefix = input.prefix ?? metricsDefaults.prefix;
-  if (typeof prefix !== 'string' || !/^([A-Za-z_][A-Za-z0-9_]*)?$/.test(prefix)) {
-    throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'metrics.prefix', `${JSON.stringify(prefix)} must be letters, digits and "_", not starting with a digit`);
+  if (typeof prefix !== 'string' || !metricPrefixPattern.test(prefix)) {
+    throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', 'metrics.prefix', `${JSON.stringify(prefix)} must be ${metricPrefixRule}`);
   }
   return { prefix, processMetrics: input.processMetrics ?? metricsDefaults.processMetrics };
 }

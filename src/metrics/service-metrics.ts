@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { toSeconds } from '../core/duration.js';
 import type { Server } from '../core/server.js';
 import { isServing, serviceStates } from '../core/states.js';
 import { type ScalarFamily, type Series, counterFamily, gaugeFamily } from './family.js';
@@ -8,9 +9,6 @@ export interface ServiceMetricsConfig {
   readonly prefix: string;
   readonly server: Server;
 }
-
-/** Milliseconds to seconds, to the microsecond. */
-const seconds = (ms: number) => Math.round(ms * 1000) / 1e6;
 
 /** The series of one service that exist from its first event on. */
 interface ServiceSeries {
@@ -60,12 +58,12 @@ export function serviceMetrics(registry: Registry, config: ServiceMetricsConfig)
     series.ready.set(isServing(snapshot.state) ? 1 : 0);
     for (let i = 0; i < serviceStates.length; i++) series.states[i]!.set(serviceStates[i] === snapshot.state ? 1 : 0);
     if (snapshot.startedAt) startedAt.labels(name).set(snapshot.startedAt.wall / 1000);
-    if (snapshot.dependencyWaitMs !== undefined) dependencyWait.labels(name).set(seconds(snapshot.dependencyWaitMs));
+    if (snapshot.dependencyWaitMs !== undefined) dependencyWait.labels(name).set(toSeconds(snapshot.dependencyWaitMs));
     const firstReady = snapshot.readyAt;
     if (firstReady && snapshot.startedAt && !series.readyOnce) {
       series.readyOnce = true;
       readyAt.labels(name).set(firstReady.wall / 1000);
-      readyDuration.labels(name).set(seconds(firstReady.mono - snapshot.startedAt.mono));
+      readyDuration.labels(name).set(toSeconds(firstReady.mono - snapshot.startedAt.mono));
     }
   };
   const updateAll = () => {

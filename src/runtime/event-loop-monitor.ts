@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.js';
 import { type RecordableHistogram, createHistogram, performance } from 'node:perf_hooks';
 
 /** Event-loop thresholds, in milliseconds. */
@@ -160,8 +161,8 @@ export class EventLoopMonitor {
     if (lag > maxLag) {
       this.#lagSince ??= at - lag;
       const lasted = at - this.#lagSince;
-      notReady = `event loop lag ${Math.round(lag)}ms above ${maxLag}ms`;
-      if (lasted >= livenessAfter) notLive = `event loop lag above ${maxLag}ms for ${Math.round(lasted / 1000)}s`;
+      notReady = `event loop lag ${formatDuration(Math.round(lag))} above ${formatDuration(maxLag)}`;
+      if (lasted >= livenessAfter) notLive = `event loop lag above ${formatDuration(maxLag)} for ${formatDuration(Math.round(lasted / 1000) * 1000)}`;
     } else {
       this.#lagSince = undefined;
     }

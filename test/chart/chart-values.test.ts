@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chartDir, helm, render, renderError, testToken } from './support.js';
+import { parse as parseYaml } from 'yaml';
+import type { IConfigMap } from 'kubernetes-models/v1';
+import { chartDir, helm, loadRenderedConfig, one, render, renderError, testToken } from './support.js';
 
 /** Bad values are refused by values.schema.json, before any template runs, with the path of the value. */
 describe('values.schema.json refuses bad values with the path and what is allowed', () => {
@@ -10,7 +12,10 @@ describe('values.schema.json refuses bad values with the path and what is allowe
     ['terminationGracePeriodSeconds on the readiness probe', { 'app.probes.readiness.terminationGracePeriodSeconds': 5 }, /at '\/app\/probes\/readiness': additional properties 'terminationGracePeriodSeconds' not allowed/],
     ['a zero periodSeconds', { 'app.probes.readiness.periodSeconds': 0 }, /at '\/app\/probes\/readiness\/periodSeconds': minimum: got 0, want 1/],
     ['a misspelt top-level value', { replicacount: 2 }, /at '': additional properties 'replicacount' not allowed/],
-    ['a drain delay that is not a duration', { 'config.shutdown.drainDelay': 'ten' }, /at '\/config\/shutdown\/drainDelay'.*\n.*'ten' does not match pattern '\^\[0-9\]\+\(\\\\\.\[0-9\]\+\)\?\(ms\|s\|m\|h\)\$'\n.*value must be 0/],
+    ['a drain delay that is not a duration', { 'config.shutdown.drainDelay': 'ten' }, /at '\/config\/shutdown\/drainDelay'.*\n.*'ten' does not match pattern '\^\(\[0-9\]\+\(\\\\\.\[0-9\]\+\)\?\(ms\|s\|m\|h\)\|0\)\$'\n.*value must be 0/],
+    ['a duration with a unit podwarden does not take (1sec)', { 'config.shutdown.stopTimeout': '1sec' }, /at '\/config\/shutdown\/stopTimeout'.*\n.*'1sec' does not match pattern/],
+    ['a duration with a space (5 s)', { 'config.server.eventLoop.maxLag': '5 s' }, /at '\/config\/server\/eventLoop\/maxLag'.*\n.*'5 s' does not match pattern/],
+    ['a duration in weeks', { 'config.drain.maxHold': '2w' }, /at '\/config\/drain\/maxHold'.*\n.*'2w' does not match pattern/],
     ['a duration without a unit (not milliseconds: refused)', { 'config.shutdown.stopBudget': 15000 }, /at '\/config\/shutdown\/stopBudget': 'oneOf' failed, none matched\n.*got number, want string\n.*value must be 0/],
     ['a duration in days', { 'config.drain.maxHold': '1d' }, /at '\/config\/drain\/maxHold'.*\n.*'1d' does not match pattern/],
     ['a misspelt key in config.shutdown (podwarden would exit 2)', { 'config.shutdown.drainDelai': '10s' }, /at '\/config\/shutdown': additional properties 'drainDelai' not allowed/],
@@ -36,6 +41,15 @@ describe('values.schema.json refuses bad values with the path and what is allowe
     const stderr = renderError({ set });
     expect(stderr).toContain("values don't meet the specifications of the schema(s)");
     expect(stderr).toMatch(message);
+  });
+
+  it('durations in podwarden\'s grammar pass, "0" written as a string included, and podwarden reads them alike', async () => {
+    const { docs } = render({ set: { 'config.shutdown.stopBudget': '0', 'config.shutdown.stopTimeout': '1.5s', 'config.server.eventLoop.maxLag': '250ms' } });
+    const text = one<IConfigMap>(docs, 'ConfigMap', '-config').data?.['podwarden.yaml'] ?? '';
+    expect(parseYaml(text)).toMatchObject({ shutdown: { stopBudget: '0', stopTimeout: '1.5s' } });
+    const config = await loadRenderedConfig(text);
+    expect(config.shutdown).toMatchObject({ stopBudget: 0, stopTimeout: 1500 });
+    expect(config.server.eventLoop.maxLag).toBe(250);
   });
 
   it('an image tag written as a number (1.10 would become 1.1)', () => {

@@ -3,10 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { overrideTable } from '../../src/config/env-overrides.js';
+import { probeHelp, serveHelp } from '../../src/cli/help.js';
+import { flagName, overrideTable } from '../../src/config/env-overrides.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { formatDuration } from '../../src/core/duration.js';
+import { httpDefaults, probeCommandDefaults } from '../../src/defaults.js';
 import { runCli } from './cli-process.js';
-
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 describe('podwarden --help', () => {
   it('names every command and exit code', async () => {
@@ -20,13 +22,31 @@ describe('podwarden --help', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('--config FILE');
     for (const spec of overrideTable) {
-      expect(stdout, spec.flag).toContain(`--${kebab(spec.flag)}`);
+      expect(stdout, spec.flag).toContain(flagName(spec.flag));
       expect(stdout, spec.env).toContain(spec.env);
     }
     expect(stdout).toContain('PODWARDEN_DRAIN_TOKEN');
     for (const line of stdout.split('\n').filter((l) => l.trimStart().startsWith('--'))) {
       expect(line.trim().split(/\s{2,}/).length, line).toBeGreaterThan(1); // a flag with no description
     }
+  });
+
+  it('serve --help shows the defaults the config resolves to', async () => {
+    const defaults = await parseConfig('', { env: {} });
+    const lines = serveHelp().split('\n');
+    let shown = 0;
+    for (const spec of overrideTable) {
+      const value = spec.path.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], defaults);
+      if (typeof value !== 'number' && (typeof value !== 'string' || value === '')) continue; // no default, or a flag
+      const text = spec.kind === 'duration' ? formatDuration(value as number) : String(value);
+      const line = lines.find((l) => l.trimStart().startsWith(`${flagName(spec.flag)} `)) ?? '';
+      expect([`default ${text}`, `default "${text}"`, `${text} (default)`].some((form) => line.includes(form)), `${line} shows ${text}`).toBe(true);
+      shown += 1;
+    }
+    expect(shown).toBeGreaterThanOrEqual(10);
+    expect(serveHelp()).toContain('D is a duration: a decimal number with a unit (ms, s, m or h), such as 250ms, 1.5s, 10m or 1h; or 0.');
+    expect(probeHelp).toContain(`--timeout D      give up after this long (default ${formatDuration(probeCommandDefaults.timeout)})`);
+    expect(probeHelp).toContain(`port ${httpDefaults.port})`);
   });
 
   it('probe --help documents its flags; --version prints the package version', async () => {

@@ -56,6 +56,17 @@ describe('podwarden probe (exec probe / Docker HEALTHCHECK)', () => {
     expect(hung.ms).toBeLessThan(2000);
   });
 
+  it('--timeout takes the duration grammar: 1m is a timeout, 1sec, 5 s and 2w are refused with the grammar', async () => {
+    const port = await freePort();
+    expect((await runCli(['probe', 'livez', '--timeout', '1m', '--url', `http://127.0.0.1:${port}`])).code).toBe(1);
+    for (const text of ['1sec', '5 s', '2w']) {
+      const result = await runCli(['probe', 'livez', '--timeout', text]);
+      expect(result.code, text).toBe(2);
+      expect(result.stderr).toBe(`podwarden probe: --timeout ${JSON.stringify(text)} is not a duration; write a decimal number with a unit (ms, s, m or h), such as 250ms, 1.5s, 10m or 1h; or 0\n`);
+    }
+    expect((await runCli(['probe', 'livez', '--timeout', '0'])).stderr).toContain('--timeout "0" is too short; the minimum is 1ms');
+  });
+
   it('exits 2 on bad usage', async () => {
     for (const args of [['probe'], ['probe', 'healthz'], ['probe', 'livez', 'readyz'], ['probe', 'livez', '--timeout', 'soon'], ['probe', 'livez', '--url', 'ftp://x'], ['probe', 'livez', '--nope']]) {
       const result = await runCli(args);

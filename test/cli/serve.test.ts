@@ -197,4 +197,15 @@ describe('podwarden serve: startup failures', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a duration outside the grammar, from a flag or the environment, exits 2 naming where it came from and the grammar', async () => {
+    const grammar = 'is not a duration; write a decimal number with a unit (ms, s, m or h), such as 250ms, 1.5s, 10m or 1h; or 0';
+    const flag = await runCli(['serve', '--drain-delay', '1sec', ...noTokenFile]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain(`shutdown.drainDelay (from --drain-delay): "1sec" ${grammar}`);
+    const env = await runCli(['serve', ...noTokenFile], { PODWARDEN_STOP_BUDGET: '2w', PODWARDEN_EVENT_LOOP_MAX_LAG: '5 s' });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain(`shutdown.stopBudget (from PODWARDEN_STOP_BUDGET): "2w" ${grammar}`);
+    expect(env.stderr).toContain(`server.eventLoop.maxLag (from PODWARDEN_EVENT_LOOP_MAX_LAG): "5 s" ${grammar}`);
+  });
 });

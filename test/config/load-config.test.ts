@@ -7,6 +7,9 @@ import { parseYaml } from '../../src/config/parse-yaml.js';
 import { redactConfig } from '../../src/config/redact.js';
 import { isPodwardenError } from '../../src/errors.js';
 
+/** The duration grammar, as every refusal states it. */
+const durationGrammar = 'a decimal number with a unit (ms, s, m or h), such as 250ms, 1.5s, 10m or 1h; or 0';
+
 const dir = mkdtempSync(join(tmpdir(), 'podwarden-config-'));
 function file(name: string, text: string): string {
   const path = join(dir, name);
@@ -90,10 +93,29 @@ describe('loadConfig: refused configs name the field and what is allowed', () =>
 
   it('a bad duration', async () => {
     expect(await problems('services:\n  - { name: a, type: tcp, port: 1 }\n  - { name: b, type: tcp, port: 2, interval: 5x }')).toEqual([
-      'services[1].interval: "5x" is not a duration; use e.g. 250ms, 5s, 1m',
+      `services[1].interval: "5x" is not a duration; write ${durationGrammar}`,
     ]);
-    expect(await problems('shutdown: { drainDelay: 10 }')).toEqual(['shutdown.drainDelay: 10 has no unit; use e.g. 250ms, 5s, 1m']);
+    expect(await problems('shutdown: { drainDelay: 10 }')).toEqual([`shutdown.drainDelay: 10 has no unit; write ${durationGrammar}`]);
     expect(await problems('services:\n  - { name: a, type: tcp, port: 1, interval: 0s }')).toEqual(['services[0].interval: "0s" is too short; the minimum is 1ms']);
+  });
+
+  it.each(['1sec', '5 s', '1 hour', '2w', '1d', '5S', '-1s', '.5s', '1e3ms', '10'])(
+    'the duration %j is refused alike in the file, from the environment and from a flag, with the grammar',
+    async (text) => {
+      const refusal = `${JSON.stringify(text)} is not a duration; write ${durationGrammar}`;
+      expect(await problems(`shutdown: { drainDelay: ${JSON.stringify(text)} }`)).toEqual([`shutdown.drainDelay: ${refusal}`]);
+      expect(await problems('', { env: { PODWARDEN_DRAIN_DELAY: text } })).toEqual([`shutdown.drainDelay (from PODWARDEN_DRAIN_DELAY): ${refusal}`]);
+      expect(await problems('', { overrides: { drainMaxHold: text } })).toEqual([`drain.maxHold (from --drain-max-hold): ${refusal}`]);
+    },
+  );
+
+  it('durations in the grammar are read alike in the file, from the environment and from a flag; "0" too', async () => {
+    const file = await parseConfig('shutdown: { drainDelay: 1.5s, stopBudget: 0, stopTimeout: "0" }\nservices:\n  - { name: a, type: tcp, port: 1, interval: 0.5m, timeout: 250ms, initialDelay: 1h }', { env: {} });
+    expect(file.shutdown).toEqual({ drainDelay: 1500, stopBudget: 0, stopTimeout: 0 });
+    expect(file.services[0]).toMatchObject({ interval: 30_000, timeout: 250, initialDelay: 3_600_000 });
+    const layered = await parseConfig('', { env: { PODWARDEN_DRAIN_DELAY: '0', PODWARDEN_STOP_BUDGET: '2.5s' }, overrides: { stopTimeout: '0', drainMaxHold: '1h' } });
+    expect(layered.shutdown).toEqual({ drainDelay: 0, stopBudget: 2500, stopTimeout: 0 });
+    expect(layered.drain.maxHold).toBe(3_600_000);
   });
 
   it('a missing required key and an unknown check type', async () => {
@@ -238,7 +260,7 @@ describe('loadConfig: environment and flag overrides', () => {
   it('says where a bad overridden value came from', async () => {
     expect(await problems('', { env: { PODWARDEN_PORT: 'http' }, overrides: { stopBudget: '15' } })).toEqual([
       'server.port (from PODWARDEN_PORT): "http" is not a port; use an integer from 1 to 65535',
-      'shutdown.stopBudget (from --stop-budget): "15" is not a duration; use e.g. 250ms, 5s, 1m',
+      `shutdown.stopBudget (from --stop-budget): "15" is not a duration; write ${durationGrammar}`,
     ]);
     expect(await problems('', { env: { PODWARDEN_EXPOSE_DETAILS: 'maybe' } })).toEqual([
       'server.exposeDetails (from PODWARDEN_EXPOSE_DETAILS): "maybe" is not true or false',

@@ -38,7 +38,7 @@ describe('podwarden validate', () => {
     expect(stderr.split('\n')).toEqual([
       `invalid config in ${bad}:`,
       '  - server.port: 99999 is not a port; use an integer from 1 to 65535',
-      '  - services[0].interval: "5x" is not a duration; use e.g. 250ms, 5s, 1m',
+      '  - services[0].interval: "5x" is not a duration; write a decimal number with a unit (ms, s, m or h), such as 250ms, 1.5s, 10m or 1h; or 0',
       '  - services[0].headers.Authorization: header values must be strings (value withheld)',
       '  - services[1].name: "app" is already used by services[0]; names must be unique',
       '  - services[1].dependsOn[0]: "db" is not a service in this config; known services: app',

@@ -11,20 +11,20 @@ describe('library limits', () => {
       try {
         make();
       } catch (err) {
-        return isPodwardenError(err, 'PODWARDEN_ERR_INVALID_OPTION') && /too long; the maximum is 24 days/.test(err.message);
+        return isPodwardenError(err, 'PODWARDEN_ERR_INVALID_OPTION') && /too long; the maximum is 576h \(24 days/.test(err.message);
       }
       return false;
     };
-    expect(refused(() => recordingServer({ drain: { maxHold: '30d' } }))).toBe(true);
+    expect(refused(() => recordingServer({ drain: { maxHold: '720h' } }))).toBe(true);
     expect(refused(() => recordingServer({ shutdown: { drainDelay: 2 ** 31 } }))).toBe(true);
-    const { server } = recordingServer({ drain: { maxHold: '24d' }, shutdown: { drainDelay: '24d', stopBudget: '24d' } });
+    const { server } = recordingServer({ drain: { maxHold: '576h' }, shutdown: { drainDelay: '576h', stopBudget: '576h' } });
     expect(server.config.maxHold).toBe(24 * 86_400_000);
-    expect(refused(() => server.addService(serviceFromFunction('a', () => {}), { readyTimeout: '25d' }))).toBe(true);
-    expect(refused(() => addHttpService(server, { timeouts: { keepAlive: '90d' } }))).toBe(true);
+    expect(refused(() => server.addService(serviceFromFunction('a', () => {}), { readyTimeout: '600h' }))).toBe(true);
+    expect(refused(() => addHttpService(server, { timeouts: { keepAlive: '2160h' } }))).toBe(true);
   });
 
   it('the hard deadline does not fire at once when drain delay and stop budget add up past 24.8 days', async () => {
-    const { server, signals } = recordingServer({ shutdown: { drainDelay: '24d', stopBudget: '24d' }, exit: () => {} });
+    const { server, signals } = recordingServer({ shutdown: { drainDelay: '576h', stopBudget: '576h' }, exit: () => {} });
     server.addService(serviceFromFunction('a', (shutdown, ready) => (ready.notifyReady(), shutdown.wait())));
     const run = server.run();
     signals.send('SIGTERM');

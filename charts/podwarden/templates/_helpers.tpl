@@ -130,7 +130,9 @@ A duration in seconds. Takes dict "value" (a decimal with a unit, "1500ms", "10s
 {{- define "podwarden.seconds" -}}
 {{- $v := .value -}}
 {{- if kindIs "string" $v -}}
-{{- if regexMatch "^[0-9]+(\\.[0-9]+)?ms$" $v -}}
+{{- if eq $v "0" -}}
+0
+{{- else if regexMatch "^[0-9]+(\\.[0-9]+)?ms$" $v -}}
 {{- divf (trimSuffix "ms" $v) 1000 -}}
 {{- else if regexMatch "^[0-9]+(\\.[0-9]+)?s$" $v -}}
 {{- trimSuffix "s" $v | float64 -}}

@@ -1,0 +1,84 @@
+/**
+ * Every default podwarden has, stated once. The library's option
+ * normalisers, the config schema (and so docs/config.md), the CLI and its
+ * help text read them from here. Durations are milliseconds.
+ */
+
+/** Shutdown timing of the runner (`new Server({ shutdown })`, config `shutdown:`). */
+export const shutdownDefaults = {
+  /** How long readiness fails before services stop. */
+  drainDelay: 10_000,
+  /** Budget for the whole stop phase. */
+  stopBudget: 15_000,
+  /** Default time each service may take to stop. */
+  stopTimeout: 5_000,
+  /** Budget for the stop phase of a fast shutdown (SIGINT, second signal). */
+  fastStopBudget: 2_000,
+} as const;
+
+/** The drain (`new Server({ drain })`, config `drain:`). */
+export const drainDefaults = {
+  /** Un-drain when no shutdown follows a completed drain within this time. */
+  maxHold: 120_000,
+  /** File holding the `/drain` bearer token (a mounted Secret). */
+  tokenFile: '/var/run/podwarden/token',
+  /** Without a token, refuse `/drain` (403). */
+  allowUnauthenticated: false,
+} as const;
+
+/** Per-service options (`server.addService(service, options)`, config `services[]`). */
+export const serviceDefaults = {
+  /** The aggregate probes a service counts in. */
+  probes: ['readiness', 'startup'],
+  restart: 'never',
+  /** First wait between restarts; it doubles up to `backoffMax`. */
+  backoffInitial: 200,
+  backoffMax: 30_000,
+} as const;
+
+/** Timing of a periodic check, with kubelet's meanings (config `services[]` of every type but `module`). */
+export const checkDefaults = {
+  interval: 5_000,
+  timeout: 1_000,
+  initialDelay: 0,
+  successThreshold: 1,
+  failureThreshold: 3,
+} as const;
+
+/** The `podwarden` HTTP service (`addHttpService`, config `server:`). */
+export const httpDefaults = {
+  port: 7654,
+  /** Dual-stack; falls back to `0.0.0.0` where IPv6 is off. */
+  host: '::',
+  exposeDetails: false,
+  maxLag: 1_000,
+  livenessAfter: 10_000,
+  sampleInterval: 500,
+  connectionTimeout: 10_000,
+  requestTimeout: 10_000,
+  headersTimeout: 5_000,
+  keepAliveTimeout: 72_000,
+  bodyLimit: 1024,
+  /** Answers outstanding before a connection is closed unanswered: see request-admission.ts and docs/http.md. */
+  outstandingAnswers: { perConnection: 8, pipelined: 64 },
+  /** At most one log line per this many milliseconds for a repeated refusal (a flood of them is counted in metrics). */
+  refusalLogInterval: 10_000,
+  /** How often Node enforces the request and headers timeouts on incomplete requests (Node's own default is 30 s). */
+  timeoutCheckInterval: 1_000,
+} as const;
+
+/** podwarden's metrics (`createMetrics`, config `metrics:`). */
+export const metricsDefaults = {
+  prefix: 'podwarden_',
+  /** Include prom-client's process and Node.js metrics. */
+  processMetrics: true,
+} as const;
+
+/** The logger (`createLogger`, config `log:`). */
+export const logDefaults = { level: 'info' } as const;
+
+/** `podwarden probe`. */
+export const probeCommandDefaults = {
+  /** Give up after this long. */
+  timeout: 1_000,
+} as const;
