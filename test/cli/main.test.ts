@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { overrideTable } from '../../src/config/env-overrides.js';
-import { runCli } from './cli-process.js';
+import { runCli } from '../helpers/podwarden.js';
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
