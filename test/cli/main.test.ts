@@ -36,6 +36,14 @@ describe('podwarden --help', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     expect(await runCli(['--version'])).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
   });
+
+  it('an unknown command exits 2, naming it, followed by the help', async () => {
+    const { code, stdout, stderr } = await runCli(['bogus']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^podwarden: unknown command "bogus"\n\nUsage: podwarden /);
+    expect(stderr).toContain('validate FILE');
+  });
 });
 
 describe('podwarden validate', () => {
