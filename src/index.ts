@@ -5,25 +5,23 @@
  * @packageDocumentation
  */
 export * from './core/index.js';
-export { addHttpService, selfServiceName } from './http/http-service.js';
+export { addHttpService } from './http/http-service.js';
 export type { HttpService } from './http/http-service.js';
 export { podwardenHttp } from './http/plugin.js';
 export type { PodwardenHttpPluginOptions } from './http/plugin.js';
 export type { HttpOptionsInput, HttpConfig, HttpLog } from './http/options.js';
-export { HealthModel, probeRoutes, shutdownCheckName } from './http/health-model.js';
-export type { ProbeRoute, ProbeAnswer, HealthModelOptions } from './http/health-model.js';
+export type { ProbeRoute } from './http/health-model.js';
 export type { ProbeReport, ReportCheck, ReportShutdown } from './http/health-report.js';
-export { createMetrics, PodwardenMetrics } from './metrics/podwarden-metrics.js';
-export type { MetricsOptionsInput, MetricsConfig } from './metrics/podwarden-metrics.js';
+export { createMetrics } from './metrics/podwarden-metrics.js';
+export type { PodwardenMetrics, MetricsOptionsInput, MetricsConfig } from './metrics/podwarden-metrics.js';
 export type { RequestProbe, DrainResult } from './metrics/request-metrics.js';
 export { createLogger, logLevelNames } from './logging/logger.js';
 export type { LoggerOptionsInput, LogLevelName } from './logging/logger.js';
 export { logLifecycle } from './logging/lifecycle-log.js';
 export type { LifecycleLogOptions } from './logging/lifecycle-log.js';
-export { logExitReport, exitReportFields } from './logging/exit-log.js';
+export { logExitReport } from './logging/exit-log.js';
 export { loadConfig, parseConfig, embeddedDefaultConfig } from './config/load-config.js';
 export type { LoadConfigOptions, ParseConfigOptions } from './config/load-config.js';
-export { configSchema, logLevels } from './config/schema.js';
 export type {
   PodwardenConfigInput,
   PodwardenConfig,
@@ -38,12 +36,8 @@ export type {
   FileServiceSpec,
   DnsServiceSpec,
   ModuleServiceSpec,
-  LogLevel,
 } from './config/schema.js';
-export { overrideTable } from './config/env-overrides.js';
-export type { ConfigOverrides, OverrideKey } from './config/env-overrides.js';
 export { redactConfig } from './config/redact.js';
-export { addConfiguredServices } from './config/add-services.js';
 export { CheckResults } from './checks/check-result.js';
 export type { CheckResult, CheckResultListener } from './checks/check-result.js';
 export { periodicCheck } from './checks/periodic-check.js';

@@ -2,7 +2,6 @@ import { describe, expectTypeOf, it } from 'vitest';
 import {
   type HttpOptionsInput,
   type HttpService,
-  type ProbeAnswer,
   type ProbeReport,
   type ProbeRoute,
   type RequestProbe,
@@ -13,7 +12,6 @@ import {
   createLogger,
   createMetrics,
   podwardenHttp,
-  type HealthModel,
   type LifecycleEvents,
   type ServerOptionsInput,
 } from '../../src/index.js';
@@ -24,11 +22,9 @@ describe('public types of the HTTP, metrics and logging API', () => {
     expectTypeOf<RequestProbe>().toEqualTypeOf<'livez' | 'readyz' | 'startupz' | 'drain' | 'metrics' | 'other'>();
     expectTypeOf<DrainResult>().toEqualTypeOf<'drained' | 'unauthorized' | 'forbidden' | 'forbidden-source' | 'unavailable'>();
     expectTypeOf<LogLevelName>().toEqualTypeOf<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>();
-    expectTypeOf<ProbeAnswer['status']>().toEqualTypeOf<200 | 503 | 404>();
     expectTypeOf<ProbeReport['status']>().toEqualTypeOf<'ok' | 'failed'>();
     expectTypeOf(addHttpService).returns.toEqualTypeOf<HttpService>();
     expectTypeOf(createMetrics).returns.toEqualTypeOf<PodwardenMetrics>();
-    expectTypeOf<HttpService['model']>().toEqualTypeOf<HealthModel>();
     expectTypeOf(createLogger).parameter(0).toMatchTypeOf<{ level?: LogLevelName } | undefined>();
     expectTypeOf(podwardenHttp).toBeFunction();
     // Every input option is optional and read-only.
