@@ -18,7 +18,6 @@ const messages = {
   PODWARDEN_ERR_CONFIG_READ: 'cannot read config file %s: %s',
   PODWARDEN_ERR_USAGE: '%s',
   PODWARDEN_ERR_MODULE_LOAD: 'cannot load module %s: %s',
-  PODWARDEN_ERR_CHECK: 'check %s: %s',
 } as const;
 
 /** The union of every error code podwarden uses. */

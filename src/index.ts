@@ -14,17 +14,16 @@ export type { HealthEndpoint } from './http/health-endpoints.js';
 export type { HealthReport, ReportCheck, ReportShutdown } from './http/health-report.js';
 export { EventLoopMonitor } from './runtime/event-loop-monitor.js';
 export type { EventLoopConfig, EventLoopVerdict } from './runtime/event-loop-monitor.js';
-export { createMetrics, PodwardenMetrics } from './metrics/podwarden-metrics.js';
-export type { MetricsOptionsInput, MetricsConfig } from './metrics/podwarden-metrics.js';
+export { createMetrics } from './metrics/podwarden-metrics.js';
+export type { PodwardenMetrics, MetricsOptionsInput, MetricsConfig } from './metrics/podwarden-metrics.js';
 export type { RequestEndpoint, DrainResult } from './metrics/request-metrics.js';
 export { createLogger, logLevelNames } from './logging/logger.js';
 export type { LoggerOptionsInput, LogLevelName } from './logging/logger.js';
 export { logLifecycle } from './logging/lifecycle-log.js';
 export type { LifecycleLogOptions } from './logging/lifecycle-log.js';
-export { logExitReport, exitReportFields } from './logging/exit-log.js';
+export { logExitReport } from './logging/exit-log.js';
 export { loadConfig, parseConfig, embeddedDefaultConfig } from './config/load-config.js';
 export type { LoadConfigOptions, ParseConfigOptions } from './config/load-config.js';
-export { configSchema, logLevels } from './config/schema.js';
 export type {
   PodwardenConfigInput,
   PodwardenConfig,
@@ -39,12 +38,8 @@ export type {
   FileServiceSpec,
   DnsServiceSpec,
   ModuleServiceSpec,
-  LogLevel,
 } from './config/schema.js';
-export { overrideTable } from './config/env-overrides.js';
-export type { ConfigOverrides, OverrideKey } from './config/env-overrides.js';
 export { redactConfig } from './config/redact.js';
-export { addConfiguredServices } from './config/add-services.js';
 export { CheckResults } from './checks/check-result.js';
 export type { CheckResult, CheckResultListener } from './checks/check-result.js';
 export { periodicCheck } from './checks/periodic-check.js';

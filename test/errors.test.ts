@@ -1,12 +1,24 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PodwardenError, errorCodes, isPodwardenError, podwardenError } from '../src/errors.js';
 
 const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+const src = new URL('../src/', import.meta.url);
+
+/** The codes of every `podwardenError('PODWARDEN_ERR_…'` call in src/. */
+const raised = new Set(
+  readdirSync(src, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .flatMap((file) => [...readFileSync(new URL(file, src), 'utf8').matchAll(/\bpodwardenError\(\s*'(PODWARDEN_ERR_[A-Z_]+)'/g)].map((m) => m[1])),
+);
 
 describe('error codes', () => {
   it.each(errorCodes)('%s is documented in docs/errors.md', (code) => {
     expect(doc).toContain(`| \`${code}\` |`);
+  });
+
+  it.each(errorCodes)('%s is raised somewhere in src/', (code) => {
+    expect(raised).toContain(code);
   });
 
   it('documents no code that does not exist', () => {

@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
 import { readFileSync } from 'node:fs';
+import { isPodwardenError, podwardenError } from '../errors.js';
 import { mainHelp } from './help.js';
 import { type CliIo, exitCodes } from './io.js';
 
@@ -29,8 +30,7 @@ async function main(args: readonly string[], io: CliIo & { exit(code: number): v
       io.stderr.write(mainHelp);
       return exitCodes.usage;
     default:
-      io.stderr.write(`podwarden: unknown command ${JSON.stringify(command)}\n\n${mainHelp}`);
-      return exitCodes.usage;
+      throw podwardenError('PODWARDEN_ERR_USAGE', `unknown command ${JSON.stringify(command)}`);
   }
 }
 
@@ -43,6 +43,10 @@ const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, e
 main(process.argv.slice(2), io).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (isPodwardenError(err, 'PODWARDEN_ERR_USAGE')) {
+      process.stderr.write(`podwarden: ${err.message}\n\n${mainHelp}`);
+      process.exit(exitCodes.usage);
+    }
     process.stderr.write(`podwarden: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(exitCodes.failure);
   },

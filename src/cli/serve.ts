@@ -5,7 +5,7 @@ import { type ConfigOverrides, flagOption, overrideTable } from '../config/env-o
 import { loadConfig } from '../config/load-config.js';
 import type { PodwardenConfig } from '../config/schema.js';
 import { Server } from '../core/server.js';
-import { isPodwardenError } from '../errors.js';
+import { isPodwardenError, podwardenError } from '../errors.js';
 import { addHttpService } from '../http/http-service.js';
 import { formatAddress } from '../http/listen.js';
 import { httpDefaults } from '../http/options.js';
@@ -37,6 +37,15 @@ function isUsageError(err: unknown): boolean {
   return usageCodes.some((code) => isPodwardenError(err, code));
 }
 
+/** The flags' values; an unknown flag, a flag without its value or a positional argument is a `PODWARDEN_ERR_USAGE`. */
+function parseFlags(args: readonly string[]): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args: [...args], options: flagOptions, allowPositionals: false, strict: true }).values;
+  } catch (err) {
+    throw podwardenError('PODWARDEN_ERR_USAGE', `${(err as Error).message}\n\nRun "podwarden serve --help" for the flags.`);
+  }
+}
+
 /**
  * `podwarden serve`: load the config (or the embedded default), start the
  * health server, the metrics, the lifecycle log and the configured services,
@@ -44,14 +53,14 @@ function isUsageError(err: unknown): boolean {
  * 1 failure or overrun, 2 bad config or usage, 130 SIGINT.
  */
 export async function runServe(args: readonly string[], io: ServeIo): Promise<number> {
-  let parsed;
+  let values;
   try {
-    parsed = parseArgs({ args: [...args], options: flagOptions, allowPositionals: false, strict: true });
+    values = parseFlags(args);
   } catch (err) {
-    io.stderr.write(`podwarden serve: ${(err as Error).message}\n\nRun "podwarden serve --help" for the flags.\n`);
+    if (!isUsageError(err)) throw err;
+    io.stderr.write(`podwarden serve: ${(err as Error).message}\n`);
     return exitCodes.usage;
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) {
     io.stdout.write(serveHelp());
     return exitCodes.ok;

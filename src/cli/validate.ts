@@ -1,6 +1,6 @@
 import { configFileEnv } from '../config/env-overrides.js';
 import { loadConfig } from '../config/load-config.js';
-import { isPodwardenError } from '../errors.js';
+import { isPodwardenError, podwardenError } from '../errors.js';
 
 /** An output: a function, or a stream-like object such as `process.stdout`. */
 type Output = ((s: string) => void) | { write(s: string): unknown };
@@ -21,34 +21,40 @@ applied as \`podwarden serve\` would. Prints "ok" and exits 0, or prints every
 problem and exits 2. Without FILE, validates $${configFileEnv}.
 `;
 
+/** The file to validate; undefined when help is asked for. Wrong arguments are a `PODWARDEN_ERR_USAGE`. */
+function fileArgument(args: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+  let file: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '-h' || arg === '--help') return undefined;
+    const value = arg === '--config' || arg === '-c' ? args[++i] : arg.startsWith('--config=') ? arg.slice('--config='.length) : arg.startsWith('-') ? null : arg;
+    if (value === null) throw podwardenError('PODWARDEN_ERR_USAGE', `unknown option ${arg}`);
+    if (value === undefined || value === '') throw podwardenError('PODWARDEN_ERR_USAGE', `${arg} needs a file`);
+    if (file !== undefined) throw podwardenError('PODWARDEN_ERR_USAGE', 'give one config file');
+    file = value;
+  }
+  file ??= env[configFileEnv] || undefined;
+  if (file === undefined) throw podwardenError('PODWARDEN_ERR_USAGE', 'give a config file');
+  return file;
+}
+
 /**
  * `podwarden validate FILE`: prints `ok` (exit 0) or every problem found, each
  * with its field path, secrets withheld (exit 2). Usage errors also exit 2.
  */
 export async function runValidate(args: readonly string[], streams: ValidateIo): Promise<number> {
   const io = { stdout: writer(streams.stdout), stderr: writer(streams.stderr), env: streams.env };
-  let file: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '-h' || arg === '--help') {
-      io.stdout(usage);
-      return 0;
-    }
-    const value = arg === '--config' || arg === '-c' ? args[++i] : arg.startsWith('--config=') ? arg.slice('--config='.length) : arg.startsWith('-') ? null : arg;
-    if (value === null) {
-      io.stderr(`podwarden validate: unknown option ${arg}\n${usage}`);
-      return 2;
-    }
-    if (value === undefined || value === '' || file !== undefined) {
-      io.stderr(`podwarden validate: ${value === undefined || value === '' ? `${arg} needs a file` : 'give one config file'}\n${usage}`);
-      return 2;
-    }
-    file = value;
-  }
-  file ??= io.env[configFileEnv] || undefined;
-  if (file === undefined) {
-    io.stderr(`podwarden validate: give a config file\n${usage}`);
+  let file;
+  try {
+    file = fileArgument(args, io.env);
+  } catch (err) {
+    if (!isPodwardenError(err, 'PODWARDEN_ERR_USAGE')) throw err;
+    io.stderr(`podwarden validate: ${err.message}\n${usage}`);
     return 2;
+  }
+  if (file === undefined) {
+    io.stdout(usage);
+    return 0;
   }
   try {
     await loadConfig({ file, env: io.env });

@@ -5,25 +5,17 @@
  * stand-in that accepts exactly the arguments busybox's wget gets in the pod. Also: the
  * port the metrics Service publishes cannot drain the pod.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IConfigMap, IPod } from 'kubernetes-models/v1';
-import { one, render, repoRoot, testToken } from './support.js';
-
-const cli = path.join(repoRoot, 'dist/cli/main.js');
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { type Podwarden, cleanupPodwardens, startPodwarden, tempDir } from '../helpers/podwarden.js';
+import { freePort } from '../helpers/ports.js';
+import { one, render, testToken } from './support.js';
 
 /** A directory with a `wget` that does what `wget -q -O - -T <s> <url>` does in busybox, and refuses other arguments. */
 function wgetShim(): string {
@@ -50,13 +42,12 @@ fetch(args[5], { signal: AbortSignal.timeout(Number(args[4]) * 1000) }).then(
   return dir;
 }
 
-let child: ChildProcess | undefined;
+let pw: Podwarden | undefined;
 let app: HttpServer | undefined;
 let script = '';
 let metricsUrl = '';
 let healthBase = '';
 let metricsBase = '';
-let log = '';
 let shimDir = '';
 
 function runTestPod(url: string): { code: number | null; out: string } {
@@ -67,8 +58,8 @@ function runTestPod(url: string): { code: number | null; out: string } {
 async function waitFor(what: string, ok: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (!(await ok())) {
-    if (child?.exitCode !== null) throw new Error(`podwarden exited with ${child?.exitCode}:\n${log}`);
-    if (Date.now() > deadline) throw new Error(`${what} within 20 s:\n${log}`);
+    if (!pw?.process.alive) throw new Error(`podwarden exited with ${pw?.process.exit?.code}:\n${pw?.process.output}`);
+    if (Date.now() > deadline) throw new Error(`${what} within 20 s:\n${pw.process.output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -81,7 +72,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => app?.listen(0, '127.0.0.1', resolve));
   const appPort = (app.address() as AddressInfo).port;
   const [port, metricsPort] = [await freePort(), await freePort()];
-  const dir = mkdtempSync(path.join(tmpdir(), 'podwarden-helm-test-'));
+  const dir = tempDir('podwarden-helm-test-');
   const services = [{ name: 'app', type: 'http', url: `http://127.0.0.1:${appPort}/`, interval: '200ms', timeout: '1s', failureThreshold: 1 }];
   const { docs } = render({
     release: 'web',
@@ -96,18 +87,14 @@ beforeAll(async () => {
   metricsBase = `http://127.0.0.1:${metricsPort}`;
   const configFile = path.join(dir, 'podwarden.yaml');
   writeFileSync(configFile, one<IConfigMap>(docs, 'ConfigMap', '-config').data?.['podwarden.yaml'] ?? '');
-  child = spawn(process.execPath, [cli, 'serve', '--config', configFile], { env: { ...process.env, PODWARDEN_DRAIN_TOKEN: testToken }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  pw = await startPodwarden({ configFile, port, env: { PODWARDEN_DRAIN_TOKEN: testToken } });
   await waitFor('podwarden did not report app ready', async () => (await status(`${healthBase}/readyz`)) === 200);
 }, 60_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child?.once('exit', resolve));
-    child.kill('SIGINT');
-    await exited;
-  }
+  pw?.signal('SIGINT');
+  await pw?.process.exited;
+  await cleanupPodwardens();
   await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
 });
 

@@ -5,51 +5,25 @@
  * checks a live HTTP server and a closed port, gets a kubelet-like probe and a
  * /drain with a wrong token, and its /metrics is scraped.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IConfigMap } from 'kubernetes-models/v1';
 import { dashboardOf, rulesOf } from './monitoring-objects.js';
-import { one, render, repoRoot } from './support.js';
+import { labelValues } from '../helpers/exposition.js';
+import { type Podwarden, cleanupPodwardens, startPodwarden, tempDir } from '../helpers/podwarden.js';
+import { freePort } from '../helpers/ports.js';
+import { one, render } from './support.js';
 
-const cli = path.join(repoRoot, 'dist/cli/main.js');
 /** Labels Prometheus (Operator) attaches to every target; podwarden never exports them. */
 const targetLabels = new Set(['namespace', 'pod', 'job', 'instance', 'service', 'endpoint', 'container']);
 /** Labels PromQL itself produces. */
 const queryLabels = new Set(['le']);
 
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** name → label → values seen, from a text exposition. */
-type Scrape = Map<string, Map<string, Set<string>>>;
-
-export function parseExposition(text: string): Scrape {
-  const series: Scrape = new Map();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+\S+/.exec(line);
-    if (!m?.[1]) throw new Error(`unparsable exposition line: ${line}`);
-    const labels = series.get(m[1]) ?? new Map<string, Set<string>>();
-    series.set(m[1], labels);
-    for (const [, name, value] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      if (!name || value === undefined) continue;
-      const values = labels.get(name) ?? new Set<string>();
-      labels.set(name, values);
-      values.add(value);
-    }
-  }
-  return series;
-}
+type Scrape = ReturnType<typeof labelValues>;
 
 /** What one PromQL expression uses. */
 interface Usage {
@@ -110,21 +84,19 @@ export function problemsOf(usage: Usage, scrape: Scrape): string[] {
 }
 
 describe('metric names and labels in the dashboard and the rules', () => {
-  let child: ChildProcess | undefined;
+  let pw: Podwarden | undefined;
   let app: HttpServer | undefined;
   let scrape: Scrape = new Map();
   let exposition = '';
-  let log = '';
 
   beforeAll(async () => {
-    if (!existsSync(cli)) throw new Error(`${path.relative(repoRoot, cli)} is missing: run \`npm run build\` first (make test does)`);
     app = createHttpServer((_req, res) => res.end('ok'));
     await new Promise<void>((resolve) => app?.listen(0, '127.0.0.1', resolve));
     const appPort = (app.address() as AddressInfo).port;
     const closedPort = await freePort();
     const port = await freePort();
     const metricsPort = await freePort();
-    const dir = mkdtempSync(path.join(tmpdir(), 'podwarden-contract-'));
+    const dir = tempDir('podwarden-contract-');
     // The config as the chart renders it, pointed at the servers of this test.
     const services = [
       { name: 'app', type: 'http', url: `http://127.0.0.1:${appPort}/`, interval: '200ms', timeout: '1s' },
@@ -139,38 +111,20 @@ describe('metric names and labels in the dashboard and the rules', () => {
     const configMap = one<IConfigMap>(docs, 'ConfigMap', '-config');
     const configFile = path.join(dir, 'podwarden.yaml');
     writeFileSync(configFile, configMap.data?.['podwarden.yaml'] ?? '');
-    child = spawn(process.execPath, [cli, 'serve', '--config', configFile], {
-      env: { ...process.env, PODWARDEN_DRAIN_TOKEN: 'contract-token' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-    const base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 20_000;
+    pw = await startPodwarden({ configFile, port, env: { PODWARDEN_DRAIN_TOKEN: 'contract-token' } });
     // Wait until `app` has been checked successfully, so every family has series.
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`podwarden exited with ${child.exitCode}:\n${log}`);
-      const status = await fetch(`${base}/readyz/app`).then(
-        (r) => r.status,
-        () => 0,
-      );
-      if (status === 200) break;
-      if (Date.now() > deadline) throw new Error(`podwarden did not report app ready in 20 s:\n${log}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await fetch(`${base}/readyz`, { headers: { 'user-agent': 'kube-probe/1.31' } });
-    await fetch(`${base}/livez/podwarden`, { headers: { 'user-agent': 'kube-probe/1.31' } });
-    await fetch(`${base}/drain`, { headers: { authorization: 'Bearer wrong' } });
+    await pw.waitState('app', 'ready', 20_000);
+    await pw.get('/readyz', { headers: { 'user-agent': 'kube-probe/1.31' } });
+    await pw.get('/livez/podwarden', { headers: { 'user-agent': 'kube-probe/1.31' } });
+    await pw.get('/drain', { headers: { authorization: 'Bearer wrong' } });
     exposition = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    scrape = parseExposition(exposition);
+    scrape = labelValues(exposition);
   }, 60_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child?.once('exit', resolve));
-      child.kill('SIGINT');
-      await exited;
-    }
+    pw?.signal('SIGINT');
+    await pw?.process.exited;
+    await cleanupPodwardens();
     await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
   });
 

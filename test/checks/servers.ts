@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { onTestFinished } from 'vitest';
+import { freePort } from '../helpers/ports.js';
 
 /** Servers the check tests start, turn down and up again, and make slow. */
 
@@ -118,14 +119,6 @@ export async function testTcpListener(atPort = 0) {
   const port = await listen(server, atPort);
   onTestFinished(() => close(server, sockets));
   return { port, down: () => close(server, sockets), up: async () => void (await listen(server, port)) };
-}
-
-/** A port nothing listens on (bound, then released). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  const port = await listen(server, 0);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A real gRPC server serving grpc.health.v1, on a port that stays the same across restarts. */

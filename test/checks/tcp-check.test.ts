@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/core.js';
+import { freePort } from '../helpers/ports.js';
 import { runCheck } from './harness.js';
-import { freePort, testTcpListener } from './servers.js';
+import { testTcpListener } from './servers.js';
 
 const interval = 120;
 const timeout = 100;

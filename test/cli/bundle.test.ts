@@ -2,25 +2,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Server } from '../../src/core/server.js';
 import { createMetrics } from '../../src/metrics/podwarden-metrics.js';
-import { type ServeProcess, cliPath, startServe } from './cli-process.js';
+import { families } from '../helpers/exposition.js';
+import { cleanupPodwardens, cliPath, startPodwarden } from '../helpers/podwarden.js';
 
-let serve: ServeProcess | undefined;
-afterEach(() => {
-  serve?.fixture.kill('SIGKILL');
-  serve = undefined;
-});
-
-/** `name type` of every family an exposition declares. */
-const families = (exposition: string) =>
-  exposition
-    .split('\n')
-    .filter((line) => line.startsWith('# TYPE '))
-    .map((line) => line.slice('# TYPE '.length))
-    .sort();
+afterEach(cleanupPodwardens);
 
 describe('the bundled CLI', () => {
   it('exposes the same metric families as the library (the bundle takes only some parts of prom-client)', async () => {
-    serve = await startServe();
+    const serve = await startPodwarden();
     const scraped = await serve.get('/metrics');
     expect(scraped.status).toBe(200);
     const server = new Server({ handleSignals: false });
@@ -28,8 +17,8 @@ describe('the bundled CLI', () => {
     const cli = families(scraped.body);
     expect(cli).toEqual(families(library.body));
     // prom-client's process and Node.js families are among them.
-    expect(cli).toContain('process_cpu_user_seconds_total counter');
-    expect(cli).toContain('nodejs_heap_size_used_bytes gauge');
+    expect(cli.get('process_cpu_user_seconds_total')).toBe('counter');
+    expect(cli.get('nodejs_heap_size_used_bytes')).toBe('gauge');
   });
 
   it('holds no fastify: the sidecar answers every request with its own listener (fastify is only the plugin users\' peer)', () => {

@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ServeProcess, freePort, runCli, startServe } from './cli-process.js';
+import { cleanupPodwardens, runCli, startPodwarden } from '../helpers/podwarden.js';
+import { freePort } from '../helpers/ports.js';
 
 /** Issue 14, part 1: `drain.allowFrom: [hostIPs]` in a real `podwarden serve`, with the node's addresses from `PODWARDEN_HOST_IPS`. */
 
@@ -9,14 +10,7 @@ const outside = Object.values(networkInterfaces())
   .flat()
   .find((i) => i?.family === 'IPv4' && !i.internal)?.address;
 
-let serve: ServeProcess | undefined;
-afterEach(async () => {
-  if (serve && serve.fixture.child.exitCode === null) {
-    serve.fixture.kill('SIGKILL');
-    await serve.fixture.exited;
-  }
-  serve = undefined;
-});
+afterEach(cleanupPodwardens);
 
 const args = ['--host', '0.0.0.0', '--drain-delay', '100ms', '--drain-allow-unauthenticated', '--drain-token-file', '/nonexistent/podwarden-token'];
 
@@ -32,15 +26,15 @@ function drainFrom(port: number, address: string): Promise<number> {
 
 describe.runIf(outside)('podwarden serve: drain.allowFrom with hostIPs', () => {
   it('accepts /drain from an address in PODWARDEN_HOST_IPS and from loopback; refuses others (403, forbidden-source)', async () => {
-    serve = await startServe([...args, '--drain-allow-from', 'hostIPs'], { PODWARDEN_HOST_IPS: '10.255.0.9,fd00:dead::9' });
-    expect(serve.fixture.lines.find((l) => l.event === 'start')).toMatchObject({ drainAllowFrom: ['hostIPs'], hostIPs: ['10.255.0.9', 'fd00:dead::9'] });
+    let serve = await startPodwarden({ args: [...args, '--drain-allow-from', 'hostIPs'], env: { PODWARDEN_HOST_IPS: '10.255.0.9,fd00:dead::9' } });
+    expect(serve.process.lines.find((l) => l.event === 'start')).toMatchObject({ drainAllowFrom: ['hostIPs'], hostIPs: ['10.255.0.9', 'fd00:dead::9'] });
     expect(await drainFrom(serve.port, outside!)).toBe(403);
     expect((await serve.get('/metrics')).body).toContain('podwarden_drain_requests_total{result="forbidden-source"} 1');
     expect(await drainFrom(serve.port, '127.0.0.1')).toBe(200);
-    serve.fixture.kill('SIGKILL');
-    await serve.fixture.exited;
+    serve.process.kill();
+    await serve.process.exited;
 
-    serve = await startServe([...args, '--drain-allow-from', 'hostIPs'], { PODWARDEN_HOST_IPS: `10.255.0.9,${outside}` });
+    serve = await startPodwarden({ args: [...args, '--drain-allow-from', 'hostIPs'], env: { PODWARDEN_HOST_IPS: `10.255.0.9,${outside}` } });
     expect(await drainFrom(serve.port, outside!)).toBe(200);
   });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sleep } from '../helpers/core.js';
 import { AppServer } from './app-server.js';
-import { type ServeProcess, startServe } from './cli-process.js';
+import { type Podwarden, cleanupPodwardens, startPodwarden } from '../helpers/podwarden.js';
 
 /**
  * Issue 14, part 3: a liveness restart of the app container un-drains as soon
@@ -13,7 +13,7 @@ import { type ServeProcess, startServe } from './cli-process.js';
  * many probes arrive, forged `kube-probe` ones included.
  */
 
-let serve: ServeProcess | undefined;
+let serve: Podwarden | undefined;
 let app: AppServer;
 let dir: string;
 beforeEach(async () => {
@@ -22,17 +22,14 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'podwarden-app-restart-'));
 });
 afterEach(async () => {
-  if (serve && serve.fixture.child.exitCode === null) {
-    serve.fixture.kill('SIGKILL');
-    await serve.fixture.exited;
-  }
+  await cleanupPodwardens();
   serve = undefined;
   await app.down();
   await rm(dir, { recursive: true, force: true });
 });
 
 /** `podwarden serve` checking the app every 100 ms (not-ready after 2 failures), with `drain.appCheck: app` and a 30 s maxHold. */
-async function startWithApp(drainDelay = '300ms'): Promise<ServeProcess> {
+async function startWithApp(drainDelay = '300ms'): Promise<Podwarden> {
   const config = path.join(dir, 'podwarden.yaml');
   await writeFile(
     config,
@@ -42,8 +39,8 @@ services:
   - { name: app, type: http, url: "http://127.0.0.1:${app.port}/health", interval: 100ms, timeout: 200ms, failureThreshold: 2 }
 `,
   );
-  const started = await startServe(['--config', config]);
-  await started.fixture.waitFor((l) => l.event === 'service-state' && l.service === 'app' && l.state === 'ready');
+  const started = await startPodwarden({ configFile: config });
+  await started.waitFor((l) => l.event === 'service-state' && l.service === 'app' && l.state === 'ready');
   return started;
 }
 
@@ -51,7 +48,7 @@ const appState = (state: string) => (l: Record<string, unknown>) => l.event === 
 const kubeProbe = { headers: { 'user-agent': 'kube-probe/1.31' } };
 
 /** The kubelet (or anyone forging its User-Agent) probing every 50 ms until stopped; answers are collected. */
-function probing(s: ServeProcess) {
+function probing(s: Podwarden) {
   const answers: Array<{ path: string; status: number }> = [];
   let running = true;
   const loop = (async () => {
@@ -82,20 +79,20 @@ describe('drain.appCheck in a real podwarden serve process', () => {
     expect((await serve.get('/readyz')).status).toBe(503);
     // The kubelet kills the app container after its preStop returned…
     await app.down();
-    await serve.fixture.waitFor(appState('not-ready'), 3000);
+    await serve.waitFor(appState('not-ready'), 3000);
     expect((await serve.get('/readyz')).status).toBe(503);
     // …and starts it again.
     await sleep(200);
     await app.up();
-    await serve.fixture.waitFor((l) => l.event === 'drain' && l.kind === 'undrained', 3000);
+    await serve.waitFor((l) => l.event === 'drain' && l.kind === 'undrained', 3000);
     expect(await serve.get('/readyz?verbose')).toMatchObject({ status: 200, body: '[+]podwarden ok\n[+]app ok\n[+]shutdown ok\nreadyz check passed\n' });
     expect(performance.now() - t0).toBeLessThan(5000); // maxHold is 30 s
     expect(serve.events('drain').at(-1)).toMatchObject({ kind: 'undrained', source: 'app-restarted', level: 'warn' });
     expect(serve.events('phase').at(-1)).toMatchObject({ phase: 'running', reason: expect.stringMatching(/app container was restarted/) });
     // The next termination drains in full.
-    serve.fixture.kill('SIGTERM');
-    await serve.fixture.waitFor((l) => l.event === 'phase' && l.phase === 'draining');
-    expect((await serve.fixture.exited).code).toBe(0);
+    serve.signal('SIGTERM');
+    await serve.waitFor((l) => l.event === 'phase' && l.phase === 'draining');
+    expect((await serve.process.exited).code).toBe(0);
   });
 
   it('a normal termination (drain, the app goes away, SIGTERM; readiness probes go on) never un-drains', async () => {
@@ -103,10 +100,10 @@ describe('drain.appCheck in a real podwarden serve process', () => {
     expect((await serve.get('/drain')).status).toBe(200);
     const probes = probing(serve);
     await app.down();
-    await serve.fixture.waitFor(appState('not-ready'), 3000);
+    await serve.waitFor(appState('not-ready'), 3000);
     await sleep(300);
-    serve.fixture.kill('SIGTERM');
-    expect((await serve.fixture.exited).code).toBe(0);
+    serve.signal('SIGTERM');
+    expect((await serve.process.exited).code).toBe(0);
     await probes.stop();
     expect(serve.events('drain').filter((e) => e.kind === 'undrained')).toEqual([]);
     expect(probes.answers.filter((a) => a.path.startsWith('/readyz') && a.status !== 503)).toEqual([]);
@@ -117,11 +114,11 @@ describe('drain.appCheck in a real podwarden serve process', () => {
     expect((await serve.get('/drain')).status).toBe(200);
     const probes = probing(serve);
     await app.down();
-    await serve.fixture.waitFor(appState('not-ready'), 3000);
+    await serve.waitFor(appState('not-ready'), 3000);
     await sleep(800);
     expect(probes.answers.filter((a) => a.path === '/livez').every((a) => a.status === 200)).toBe(true);
-    serve.fixture.kill('SIGTERM');
-    expect((await serve.fixture.exited).code).toBe(0);
+    serve.signal('SIGTERM');
+    expect((await serve.process.exited).code).toBe(0);
     await probes.stop();
     expect(serve.events('drain').filter((e) => e.kind === 'undrained')).toEqual([]);
     expect(probes.answers.filter((a) => a.path.startsWith('/readyz') && a.status !== 503)).toEqual([]);
@@ -131,15 +128,15 @@ describe('drain.appCheck in a real podwarden serve process', () => {
   it('a graceful node shutdown (SIGTERM first, /drain joins, probes go on, the app goes and its port answers again) never un-drains', async () => {
     serve = await startWithApp('1500ms');
     const probes = probing(serve);
-    serve.fixture.kill('SIGTERM');
-    await serve.fixture.waitFor((l) => l.event === 'phase' && l.phase === 'draining');
+    serve.signal('SIGTERM');
+    await serve.waitFor((l) => l.event === 'phase' && l.phase === 'draining');
     const drain = serve.get('/drain');
     await app.down();
-    await serve.fixture.waitFor(appState('not-ready'), 3000);
+    await serve.waitFor(appState('not-ready'), 3000);
     await app.up();
-    await serve.fixture.waitFor((l) => appState('ready')(l) && serve!.fixture.lines.indexOf(l) > serve!.fixture.lines.findIndex(appState('not-ready')), 3000);
+    await serve.waitFor((l) => appState('ready')(l) && serve!.process.lines.indexOf(l) > serve!.process.lines.findIndex(appState('not-ready')), 3000);
     expect((await drain).status).toBe(200);
-    expect((await serve.fixture.exited).code).toBe(0);
+    expect((await serve.process.exited).code).toBe(0);
     await probes.stop();
     expect(serve.events('drain').filter((e) => e.kind === 'undrained')).toEqual([]);
     expect(probes.answers.filter((a) => a.path.startsWith('/readyz') && a.status !== 503)).toEqual([]);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sleep, until } from '../helpers/core.js';
 import { AppServer } from './app-server.js';
-import { type ServeProcess, startServe } from './cli-process.js';
+import { type Podwarden, cleanupPodwardens, startPodwarden } from '../helpers/podwarden.js';
 
 /**
  * Issue 14, part 3: a podwarden restarted during a drain (OOM, its own
@@ -13,7 +13,6 @@ import { type ServeProcess, startServe } from './cli-process.js';
  * `maxHold`; a stale or unreadable record is ignored with a warning.
  */
 
-const children: ServeProcess[] = [];
 let dir: string;
 let stateFile: string;
 beforeEach(async () => {
@@ -21,24 +20,17 @@ beforeEach(async () => {
   stateFile = path.join(dir, 'drain-state');
 });
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.fixture.child.exitCode === null && child.fixture.child.signalCode === null) {
-      child.fixture.kill('SIGKILL');
-      await child.fixture.exited;
-    }
-  }
+  await cleanupPodwardens();
   await rm(dir, { recursive: true, force: true });
 });
 
-async function serve(args: string[]): Promise<ServeProcess> {
-  const child = await startServe(['--drain-token-file', path.join(dir, 'no-token'), '--drain-allow-unauthenticated', '--drain-state-file', stateFile, '--stop-budget', '2s', ...args]);
-  children.push(child);
-  return child;
+function serve(args: string[]): Promise<Podwarden> {
+  return startPodwarden({ args: ['--drain-allow-unauthenticated', '--drain-state-file', stateFile, '--stop-budget', '2s', ...args] });
 }
 
-async function killHard(child: ServeProcess): Promise<void> {
-  child.fixture.kill('SIGKILL');
-  await child.fixture.exited;
+async function killHard(child: Podwarden): Promise<void> {
+  child.process.kill();
+  await child.process.exited;
 }
 
 const recorded = () => JSON.parse(readFileSync(stateFile, 'utf8')) as { state: string; startedAt: number; completedAt: number | null };
@@ -59,8 +51,8 @@ describe('drain.stateFile across a podwarden restart (real processes, kill -9)',
     // The drain is done: /drain answers at once, and SIGTERM needs no second drain delay.
     expect((await second.get('/drain')).ms).toBeLessThan(500);
     const t0 = performance.now();
-    second.fixture.kill('SIGTERM');
-    expect((await second.fixture.exited).code).toBe(0);
+    second.signal('SIGTERM');
+    expect((await second.process.exited).code).toBe(0);
     expect(performance.now() - t0).toBeLessThan(1500);
     expect(second.events('exit')[0]).toMatchObject({ exitCode: 0, reason: 'SIGTERM' });
   });
@@ -94,7 +86,7 @@ describe('drain.stateFile across a podwarden restart (real processes, kill -9)',
 
     const second = await serve(['--drain-delay', '100ms', '--drain-max-hold', '2500ms']);
     expect((await second.get('/readyz')).status).toBe(503);
-    await second.fixture.waitFor((l) => l.event === 'drain' && l.kind === 'undrained', 5000);
+    await second.waitFor((l) => l.event === 'drain' && l.kind === 'undrained', 5000);
     expect(Date.now() - completedAt).toBeGreaterThanOrEqual(2400);
     expect(Date.now() - completedAt).toBeLessThan(3300); // not a whole maxHold after the restart
     expect((await second.get('/readyz')).status).toBe(200);
@@ -119,13 +111,13 @@ services:
       await killHard(first);
 
       const second = await serve(['--config', config, '--drain-delay', '100ms']);
-      await second.fixture.waitFor((l) => l.event === 'service-state' && l.service === 'app' && l.state === 'ready');
+      await second.waitFor((l) => l.event === 'service-state' && l.service === 'app' && l.state === 'ready');
       await sleep(300);
       expect((await second.get('/readyz')).status).toBe(503);
       await app.down();
-      await second.fixture.waitFor((l) => l.event === 'service-state' && l.service === 'app' && l.state === 'not-ready', 3000);
+      await second.waitFor((l) => l.event === 'service-state' && l.service === 'app' && l.state === 'not-ready', 3000);
       await app.up();
-      await second.fixture.waitFor((l) => l.event === 'drain' && l.kind === 'undrained' && l.source === 'app-restarted', 3000);
+      await second.waitFor((l) => l.event === 'drain' && l.kind === 'undrained' && l.source === 'app-restarted', 3000);
       expect((await second.get('/readyz')).status).toBe(200);
       await until(() => !existsSync(stateFile), 2000, 'the record removed');
     } finally {
@@ -136,14 +128,14 @@ services:
   it('a stale record, or one that is not a record, is ignored with a warning; the process starts ready', async () => {
     await writeFile(stateFile, JSON.stringify({ version: 1, state: 'drained', source: 'http', startedAt: Date.now() - 600_000, completedAt: Date.now() - 590_000 }));
     const stale = await serve(['--drain-max-hold', '120s']);
-    await stale.fixture.waitFor((l) => l.event === 'phase' && l.phase === 'running');
+    await stale.waitFor((l) => l.event === 'phase' && l.phase === 'running');
     expect((await stale.get('/readyz')).status).toBe(200);
     expect(stale.events('drain-state')).toEqual([expect.objectContaining({ kind: 'ignored', level: 'warn', detail: expect.stringMatching(/^stale: /) })]);
     await killHard(stale);
 
     await writeFile(stateFile, '{"version":1,"state":"dra');
     const torn = await serve([]);
-    await torn.fixture.waitFor((l) => l.event === 'phase' && l.phase === 'running');
+    await torn.waitFor((l) => l.event === 'phase' && l.phase === 'running');
     expect((await torn.get('/readyz')).status).toBe(200);
     expect(torn.events('drain-state')).toEqual([expect.objectContaining({ kind: 'ignored', detail: 'it is not JSON; starting undrained' })]);
   });
@@ -153,9 +145,9 @@ services:
     const child = await serve(['--drain-delay', '100ms']);
     expect((await child.get('/drain')).status).toBe(200);
     expect((await child.get('/readyz')).status).toBe(503);
-    await child.fixture.waitFor((l) => l.event === 'drain-state' && l.kind === 'write-failed');
+    await child.waitFor((l) => l.event === 'drain-state' && l.kind === 'write-failed');
     expect(child.events('drain-state')[0]).toMatchObject({ level: 'warn', detail: expect.stringContaining('ENOENT') });
-    child.fixture.kill('SIGTERM');
-    expect((await child.fixture.exited).code).toBe(0);
+    child.signal('SIGTERM');
+    expect((await child.process.exited).code).toBe(0);
   });
 });

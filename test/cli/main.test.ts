@@ -8,7 +8,7 @@ import { flagName, overrideTable } from '../../src/config/env-overrides.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { formatDuration } from '../../src/core/duration.js';
 import { httpDefaults, probeCommandDefaults } from '../../src/defaults.js';
-import { runCli } from './cli-process.js';
+import { runCli } from '../helpers/podwarden.js';
 
 describe('podwarden --help', () => {
   it('names every command and exit code', async () => {
@@ -55,6 +55,14 @@ describe('podwarden --help', () => {
     for (const flag of ['--url', '--timeout', '--verbose']) expect(probe.stdout).toContain(flag);
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     expect(await runCli(['--version'])).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+
+  it('an unknown command exits 2, naming it, followed by the help', async () => {
+    const { code, stdout, stderr } = await runCli(['bogus']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^podwarden: unknown command "bogus"\n\nUsage: podwarden /);
+    expect(stderr).toContain('validate FILE');
   });
 });
 

@@ -2,7 +2,8 @@ import { type Server as NetServer, type Socket, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../helpers/core.js';
 import { type Harness, startHarness } from '../http/harness.js';
-import { freePort, runCli } from './cli-process.js';
+import { runCli } from '../helpers/podwarden.js';
+import { freePort } from '../helpers/ports.js';
 
 let h: Harness | undefined;
 let silent: NetServer | undefined;

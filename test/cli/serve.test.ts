@@ -4,21 +4,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../helpers/core.js';
-import { type ServeProcess, freePort, runCli, startServe } from './cli-process.js';
+import { type Podwarden, cleanupPodwardens, runCli, startPodwarden } from '../helpers/podwarden.js';
+import { freePort } from '../helpers/ports.js';
 
 const token = 'preStop-guard-7f3a';
 const auth = { headers: { authorization: `Bearer ${token}` } };
-const noTokenFile = ['--drain-token-file', '/nonexistent/podwarden-token'];
 /** A serve child with a 1.5 s drain delay and a drain token. */
-const drainArgs = ['--drain-delay', '1500ms', '--stop-budget', '2s', ...noTokenFile];
+const drainArgs = ['--drain-delay', '1500ms', '--stop-budget', '2s'];
 
-let serve: ServeProcess | undefined;
+let serve: Podwarden | undefined;
 let blocker: NetServer | undefined;
 afterEach(async () => {
-  if (serve && serve.fixture.child.exitCode === null) {
-    serve.fixture.kill('SIGKILL');
-    await serve.fixture.exited;
-  }
+  await cleanupPodwardens();
   serve = undefined;
   await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));
   blocker = undefined;
@@ -26,18 +23,18 @@ afterEach(async () => {
 
 describe('podwarden serve: drain and signals (a real process)', () => {
   it('SIGTERM then /drain: one drain; /readyz 503 at once, /livez 200; exits 0 once the delay has passed', async () => {
-    serve = await startServe(drainArgs, { PODWARDEN_DRAIN_TOKEN: token });
+    serve = await startPodwarden({ args: drainArgs, env: { PODWARDEN_DRAIN_TOKEN: token } });
     expect((await serve.get('/readyz')).status).toBe(200);
     const t0 = performance.now();
-    serve.fixture.kill('SIGTERM');
-    await serve.fixture.waitFor((l) => l.event === 'phase' && l.phase === 'draining');
+    serve.signal('SIGTERM');
+    await serve.waitFor((l) => l.event === 'phase' && l.phase === 'draining');
     expect((await serve.get('/readyz')).status).toBe(503);
     expect((await serve.get('/livez')).status).toBe(200);
     expect((await serve.get('/livez?verbose')).body).toMatch(/\[\+\]shutdown ok: draining, [12]s of 1\.5s left/);
     const drain = await serve.get('/drain', auth);
     expect(drain).toMatchObject({ status: 200, body: 'drained\n' });
     expect(performance.now() - t0).toBeGreaterThanOrEqual(1400);
-    const { code } = await serve.fixture.exited;
+    const { code } = await serve.process.exited;
     expect(code).toBe(0);
     expect(performance.now() - t0).toBeLessThan(3500);
     expect(serve.events('drain').filter((e) => e.kind === 'started')).toHaveLength(1);
@@ -48,7 +45,7 @@ describe('podwarden serve: drain and signals (a real process)', () => {
   });
 
   it('/drain then SIGTERM: the drain stops nothing; SIGTERM after it completed stops at once', async () => {
-    serve = await startServe(drainArgs, { PODWARDEN_DRAIN_TOKEN: token });
+    serve = await startPodwarden({ args: drainArgs, env: { PODWARDEN_DRAIN_TOKEN: token } });
     const t0 = performance.now();
     const drain = serve.get('/drain', { method: 'POST', ...auth });
     await sleep(200);
@@ -57,19 +54,19 @@ describe('podwarden serve: drain and signals (a real process)', () => {
     expect(await drain).toMatchObject({ status: 200, body: 'drained\n' });
     expect(performance.now() - t0).toBeGreaterThanOrEqual(1400);
     await sleep(300);
-    expect(serve.fixture.child.exitCode).toBeNull();
+    expect(serve.process.child.exitCode).toBeNull();
     expect((await serve.get('/livez')).status).toBe(200);
     expect((await serve.get('/readyz')).status).toBe(503);
     const t1 = performance.now();
-    serve.fixture.kill('SIGTERM');
-    const { code } = await serve.fixture.exited;
+    serve.signal('SIGTERM');
+    const { code } = await serve.process.exited;
     expect(code).toBe(0);
     expect(performance.now() - t1).toBeLessThan(1000);
     expect(serve.events('drain').filter((e) => e.kind === 'started')).toHaveLength(1);
   });
 
   it('concurrent /drain callers all get the answer when the drain delay has passed', async () => {
-    serve = await startServe(drainArgs, { PODWARDEN_DRAIN_TOKEN: token });
+    serve = await startPodwarden({ args: drainArgs, env: { PODWARDEN_DRAIN_TOKEN: token } });
     const t0 = performance.now();
     const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => sleep(i * 100).then(() => serve!.get('/drain', auth))));
     const ends = answers.map((a, i) => a.ms + i * 100);
@@ -80,40 +77,40 @@ describe('podwarden serve: drain and signals (a real process)', () => {
   });
 
   it('with a token, /drain without it is 401 and nothing changes; with none configured it is 403', async () => {
-    serve = await startServe(drainArgs, { PODWARDEN_DRAIN_TOKEN: token });
+    serve = await startPodwarden({ args: drainArgs, env: { PODWARDEN_DRAIN_TOKEN: token } });
     expect((await serve.get('/drain')).status).toBe(401);
     expect((await serve.get('/drain', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
     expect((await serve.get('/readyz')).status).toBe(200);
     expect(serve.events('drain')).toEqual([]);
-    serve.fixture.kill('SIGKILL');
-    await serve.fixture.exited;
+    serve.process.kill();
+    await serve.process.exited;
 
-    serve = await startServe(noTokenFile);
+    serve = await startPodwarden();
     expect((await serve.get('/drain', auth)).status).toBe(403);
     expect((await serve.get('/readyz')).status).toBe(200);
-    serve.fixture.kill('SIGKILL');
-    await serve.fixture.exited;
+    serve.process.kill();
+    await serve.process.exited;
 
-    serve = await startServe(['--drain-delay', '100ms', '--drain-allow-unauthenticated', ...noTokenFile]);
+    serve = await startPodwarden({ args: ['--drain-delay', '100ms', '--drain-allow-unauthenticated'] });
     expect((await serve.get('/drain')).status).toBe(200);
   });
 
   it('SIGINT stops at once without the drain delay and exits 130', async () => {
-    serve = await startServe(['--drain-delay', '10s', ...noTokenFile]);
+    serve = await startPodwarden({ args: ['--drain-delay', '10s'] });
     const t0 = performance.now();
-    serve.fixture.kill('SIGINT');
-    const { code } = await serve.fixture.exited;
+    serve.signal('SIGINT');
+    const { code } = await serve.process.exited;
     expect(code).toBe(130);
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('nothing is logged per probe request', async () => {
-    serve = await startServe(noTokenFile);
+    serve = await startPodwarden();
     await sleep(100);
-    const before = serve.fixture.lines.length;
+    const before = serve.process.lines.length;
     for (let i = 0; i < 30; i++) await serve.get(['/livez', '/readyz', '/startupz', '/metrics', '/x'][i % 5]!);
     await sleep(100);
-    expect(serve.fixture.lines.slice(before)).toEqual([]);
+    expect(serve.process.lines.slice(before)).toEqual([]);
   });
 });
 
@@ -134,8 +131,8 @@ services:
   - { name: app, type: tcp, host: 127.0.0.1, port: ${appPort}, interval: 200ms, timeout: 500ms, failureThreshold: 1 }
 `,
       );
-      serve = await startServe(['--config', config]);
-      await serve.fixture.waitFor((l) => l.event === 'service-state' && l.service === 'app' && l.state === 'ready');
+      serve = await startPodwarden({ configFile: config });
+      await serve.waitFor((l) => l.event === 'service-state' && l.service === 'app' && l.state === 'ready');
       expect(await serve.get('/readyz?verbose')).toMatchObject({ status: 200, body: '[+]podwarden ok\n[+]app ok\n[+]shutdown ok\nreadyz check passed\n' });
       expect((await serve.get('/readyz/app')).status).toBe(200);
       const metrics = (await serve.get('/metrics')).body;
@@ -144,12 +141,12 @@ services:
 
       await new Promise((resolve) => blocker!.close(resolve));
       blocker = undefined;
-      await serve.fixture.waitFor((l) => l.event === 'service-state' && l.service === 'app' && l.state === 'not-ready', 5000);
+      await serve.waitFor((l) => l.event === 'service-state' && l.service === 'app' && l.state === 'not-ready', 5000);
       expect((await serve.get('/readyz/app')).status).toBe(503);
       expect((await serve.get('/livez')).status).toBe(200); // app does not list liveness
       expect((await serve.get('/metrics')).body).toMatch(/shop_check_failures_total\{name="app"\} [1-9]/);
-      serve.fixture.kill('SIGTERM');
-      expect((await serve.fixture.exited).code).toBe(0);
+      serve.signal('SIGTERM');
+      expect((await serve.process.exited).code).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -161,7 +158,7 @@ describe('podwarden serve: startup failures', () => {
     blocker = createServer();
     await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
-    const result = await runCli(['serve', '--port', String(port), '--host', '127.0.0.1', ...noTokenFile]);
+    const result = await runCli(['serve', '--port', String(port), '--host', '127.0.0.1', '--drain-token-file', '/nonexistent/podwarden-token']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`podwarden: service "podwarden" failed: cannot listen on 127.0.0.1:${port}: address already in use`);
     expect(result.stdout).not.toContain('"phase":"running"');
@@ -200,10 +197,10 @@ describe('podwarden serve: startup failures', () => {
 
   it('a duration outside the grammar, from a flag or the environment, exits 2 naming where it came from and the grammar', async () => {
     const grammar = 'is not a duration; write a decimal number with a unit (ms, s, m or h), such as 250ms, 1.5s, 10m or 1h; or 0';
-    const flag = await runCli(['serve', '--drain-delay', '1sec', ...noTokenFile]);
+    const flag = await runCli(['serve', '--drain-delay', '1sec']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain(`shutdown.drainDelay (from --drain-delay): "1sec" ${grammar}`);
-    const env = await runCli(['serve', ...noTokenFile], { PODWARDEN_STOP_BUDGET: '2w', PODWARDEN_EVENT_LOOP_MAX_LAG: '5 s' });
+    const env = await runCli(['serve'], { PODWARDEN_STOP_BUDGET: '2w', PODWARDEN_EVENT_LOOP_MAX_LAG: '5 s' });
     expect(env.code).toBe(2);
     expect(env.stderr).toContain(`shutdown.stopBudget (from PODWARDEN_STOP_BUDGET): "2w" ${grammar}`);
     expect(env.stderr).toContain(`server.eventLoop.maxLag (from PODWARDEN_EVENT_LOOP_MAX_LAG): "5 s" ${grammar}`);

@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { CheckResult, ConfigOverrides, PodwardenConfig, PodwardenConfigInput, ServiceSpec, ServiceSpecOf } from '../../src/index.js';
+import type { ConfigOverrides } from '../../src/config/env-overrides.js';
+import type { CheckResult, PodwardenConfig, PodwardenConfigInput, ServiceSpec, ServiceSpecOf } from '../../src/index.js';
 import { loadConfig } from '../../src/index.js';
 
 describe('config types', () => {

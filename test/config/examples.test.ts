@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +6,9 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { CheckSpec } from '../../src/config/schema.js';
 import { sleep } from '../helpers/core.js';
-import { freePort, testGrpcHealthServer, testHttpServer, testTcpListener } from '../checks/servers.js';
+import { cleanupPodwardens, startPodwarden, tempDir } from '../helpers/podwarden.js';
+import { freePort } from '../helpers/ports.js';
+import { testGrpcHealthServer, testHttpServer, testTcpListener } from '../checks/servers.js';
 
 /**
  * Each example config, run by the real CLI (`node dist/cli/main.js serve`)
@@ -57,16 +57,10 @@ async function waitForReadyz(port: number, status: number, timeoutMs: number): P
   throw new Error(`/readyz did not answer ${status} within ${timeoutMs} ms; last: ${last.status} ${last.body}`);
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-}
-
 describe.each(examples)('examples/configs/%s under podwarden serve', (example) => {
   it('is ready against real listeners; /readyz flips within failureThreshold × interval + timeout when a target stops, and recovers', { timeout: 120_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'podwarden-example-'));
+    onTestFinished(cleanupPodwardens);
+    const dir = tempDir('podwarden-example-');
     cpSync(examplesDir, dir, { recursive: true });
     const file = join(dir, example);
     const original = await loadConfig({ file, env: {} });
@@ -91,15 +85,8 @@ describe.each(examples)('examples/configs/%s under podwarden serve', (example) =
     }
     expect(targets.length).toBeGreaterThan(0);
 
-    const healthPort = await freePort();
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PODWARDEN_')));
-    const child = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'serve', '--config', file, '--port', String(healthPort), '--host', '127.0.0.1', '--drain-delay', '0s'], {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    onTestFinished(() => void (child.exitCode === null && child.kill('SIGKILL')));
+    const pw = await startPodwarden({ configFile: file, args: ['--drain-delay', '0s'] });
+    const healthPort = pw.port;
 
     const slowest = Math.max(...targets.map((t) => t.spec.successThreshold * t.spec.interval + t.spec.timeout));
     await waitForReadyz(healthPort, 200, 5000 + slowest);
@@ -119,7 +106,7 @@ describe.each(examples)('examples/configs/%s under podwarden serve', (example) =
       expect(recoveredAt - upAt, `${name}: /readyz recovered too late`).toBeLessThanOrEqual(successThreshold * interval + timeout + slack);
     }
 
-    child.kill('SIGTERM');
-    expect(await exited(child), stderr).toBe(0);
+    pw.signal('SIGTERM');
+    expect((await pw.exited()).code, pw.process.stderr).toBe(0);
   });
 });

@@ -8,7 +8,8 @@ import { parse } from 'yaml';
 import { sleep } from '../helpers/core.js';
 import { Poller } from '../reliability/support/poller.js';
 import { acquireEngine, buildImage, releaseEngine, repoRoot } from './helpers/engine.js';
-import { PodwardenContainer, freePort, inspect, removeContainer, waitForStatus } from './helpers/podwarden-container.js';
+import { PodwardenContainer, inspect, removeContainer, waitForStatus } from './helpers/podwarden-container.js';
+import { freePort } from '../helpers/ports.js';
 
 /**
  * The image as the chart runs it — under the chart's default memory limit —
@@ -37,7 +38,7 @@ const limit = chartMemoryLimit();
 beforeAll(async () => {
   acquireEngine(lease);
   const image = await buildImage();
-  port = await freePort();
+  port = await freePort('::');
   pw = new PodwardenContainer(image, port, `services:\n  - name: self\n    type: http\n    url: http://127.0.0.1:${port}/livez/podwarden\n    interval: 1s\n`).withMemoryLimit(limit.bytes);
   container = await pw.start();
   await waitForStatus(port, '/readyz', 200);

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireEngine, buildImage, releaseEngine, repoRoot } from './helpers/engine.js';
-import { PodwardenContainer, execNode, freePort, get, inspect, nodeBin, processes, removeContainer, waitForStatus } from './helpers/podwarden-container.js';
+import { PodwardenContainer, execNode, get, inspect, nodeBin, processes, removeContainer, waitForStatus } from './helpers/podwarden-container.js';
+import { freePort } from '../helpers/ports.js';
 
 // The Node major of the image (scripts/base-images.sh, the Dockerfile's distroless default).
 const imageNodeMajor = 24;
@@ -15,7 +16,7 @@ let port = 0;
 beforeAll(async () => {
   acquireEngine(lease);
   const image = await buildImage();
-  port = await freePort();
+  port = await freePort('::');
   const config = `
 services:
   - name: self

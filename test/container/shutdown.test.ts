@@ -1,7 +1,8 @@
 import type { StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireEngine, buildImage, releaseEngine } from './helpers/engine.js';
-import { PodwardenContainer, freePort, get, inspect, logs, removeContainer, waitForStatus } from './helpers/podwarden-container.js';
+import { PodwardenContainer, get, inspect, logs, removeContainer, waitForStatus } from './helpers/podwarden-container.js';
+import { freePort } from '../helpers/ports.js';
 
 // drain 2s + stop budget 5s + the 1s hard-deadline margin = 8s, well inside
 // the 30s `docker stop -t` budget (Docker's default 10s is too short for the
@@ -25,7 +26,7 @@ let port = 0;
 beforeAll(async () => {
   acquireEngine(lease);
   const image = await buildImage();
-  port = await freePort();
+  port = await freePort('::');
   pw = new PodwardenContainer(image, port, config);
   container = await pw.start();
   await waitForStatus(port, '/readyz', 200);

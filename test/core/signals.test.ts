@@ -1,21 +1,21 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Fixture } from '../helpers/child.js';
+import { NodeProcess } from '../helpers/child.js';
 
 const script = fileURLToPath(new URL('./fixtures/signal-server.mjs', import.meta.url));
-const running: Fixture[] = [];
+const running: NodeProcess[] = [];
 
-function start(spec: object): Fixture {
-  const fixture = new Fixture(script, { PODWARDEN_FIXTURE: JSON.stringify(spec) });
+function start(spec: object): NodeProcess {
+  const fixture = new NodeProcess([script], { env: { PODWARDEN_FIXTURE: JSON.stringify(spec) } });
   running.push(fixture);
   return fixture;
 }
 
-const allReady = (fixture: Fixture, names: string[]) =>
+const allReady = (fixture: NodeProcess, names: string[]) =>
   Promise.all(names.map((name) => fixture.waitFor((l) => l.kind === 'state' && l.name === name && l.state === 'ready')));
 
 afterEach(() => {
-  for (const fixture of running.splice(0)) fixture.child.kill('SIGKILL');
+  for (const fixture of running.splice(0)) fixture.kill();
 });
 
 describe('signals, in a real process', () => {
@@ -23,7 +23,7 @@ describe('signals, in a real process', () => {
     // The service signals its own process while starting: without a handler the process would die of SIGTERM.
     const fixture = start({ server: { shutdown: { drainDelay: 50 } }, services: [{ name: 'a', killSelfAtStart: 'SIGTERM' }] });
     const exit = await fixture.exited;
-    expect(exit).toEqual({ code: 0, signal: null });
+    expect(exit).toMatchObject({ code: 0, signal: null });
     expect(fixture.lines.find((l) => l.kind === 'signal')).toMatchObject({ signal: 'SIGTERM', action: 'graceful' });
   });
 
@@ -37,7 +37,7 @@ describe('signals, in a real process', () => {
       ],
     });
     await allReady(fixture, ['db', 'api', 'web']);
-    fixture.kill('SIGTERM');
+    fixture.signal('SIGTERM');
     const exit = await fixture.exited;
     expect(exit.code).toBe(0);
     const returned = fixture.lines.filter((l) => l.kind === 'returned').map((l) => l.name);
@@ -56,7 +56,7 @@ describe('signals, in a real process', () => {
     const fixture = start({ server: { shutdown: { drainDelay: 10_000 } }, services: [{ name: 'a' }] });
     await allReady(fixture, ['a']);
     const t0 = Date.now();
-    fixture.kill('SIGINT');
+    fixture.signal('SIGINT');
     const exit = await fixture.exited;
     expect(exit.code).toBe(130);
     expect(Date.now() - t0).toBeLessThan(1500);
@@ -67,10 +67,10 @@ describe('signals, in a real process', () => {
   it('a second SIGTERM during draining makes the shutdown fast', async () => {
     const fixture = start({ server: { shutdown: { drainDelay: 10_000 } }, services: [{ name: 'a' }] });
     await allReady(fixture, ['a']);
-    fixture.kill('SIGTERM');
+    fixture.signal('SIGTERM');
     await fixture.waitFor((l) => l.kind === 'phase' && l.phase === 'draining');
     const t0 = Date.now();
-    fixture.kill('SIGTERM');
+    fixture.signal('SIGTERM');
     const exit = await fixture.exited;
     expect(Date.now() - t0).toBeLessThan(1500);
     expect(exit.code).toBe(0);
@@ -83,7 +83,7 @@ describe('signals, in a real process', () => {
       services: [{ name: 'stuck', hangOnStop: true, options: { stopTimeout: 100 } }, { name: 'ok' }],
     });
     await allReady(fixture, ['stuck', 'ok']);
-    fixture.kill('SIGTERM');
+    fixture.signal('SIGTERM');
     const exit = await fixture.exited;
     expect(exit.code).toBe(1);
     expect(fixture.lines.find((l) => l.kind === 'report')).toMatchObject({ overran: ['stuck'] });
@@ -94,7 +94,7 @@ describe('signals, in a real process', () => {
     const fixture = start({ server: { shutdown: { drainDelay: 200, stopBudget: 300 } }, services: [{ name: 'a' }], hangingCloseHook: true });
     await allReady(fixture, ['a']);
     const t0 = Date.now();
-    fixture.kill('SIGTERM');
+    fixture.signal('SIGTERM');
     const exit = await fixture.exited;
     const took = Date.now() - t0;
     expect(exit.code).toBe(1);
@@ -106,7 +106,7 @@ describe('signals, in a real process', () => {
   it('SIGTERM during startup is handled: services still starting get their shutdown', async () => {
     const fixture = start({ server: { shutdown: { drainDelay: 50 } }, services: [{ name: 'slow', readyAfterMs: 60_000 }] });
     await fixture.waitFor((l) => l.kind === 'state' && l.name === 'slow' && l.state === 'starting');
-    fixture.kill('SIGTERM');
+    fixture.signal('SIGTERM');
     const exit = await fixture.exited;
     expect(exit.code).toBe(0);
     expect(fixture.lines.find((l) => l.kind === 'state' && l.name === 'slow' && l.state === 'stopped')).toBeDefined();

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Fixture } from '../helpers/child.js';
+import { NodeProcess } from '../helpers/child.js';
 import { sleep } from '../helpers/core.js';
 
 const script = fileURLToPath(new URL('./fixtures/lag-server.mjs', import.meta.url));
-let fixture: Fixture | undefined;
+let fixture: NodeProcess | undefined;
 afterEach(async () => {
-  fixture?.kill('SIGKILL');
+  fixture?.kill();
   await fixture?.exited;
   fixture = undefined;
 });
@@ -26,14 +26,14 @@ async function waitForStatus(base: string, path: string, expected: number, timeo
 
 describe('event-loop lag (a real blocked process)', () => {
   it('makes podwarden not ready at once, fails /livez only when sustained, and recovers', async () => {
-    fixture = new Fixture(script, { MAX_LAG_MS: '150', LIVENESS_AFTER_MS: '1500', BLOCK_MS: '300' });
+    fixture = new NodeProcess([script], { env: { MAX_LAG_MS: '150', LIVENESS_AFTER_MS: '1500', BLOCK_MS: '300' } });
     const { port } = (await fixture.waitFor((l) => l.kind === 'listening')) as unknown as { port: number };
     const base = `http://127.0.0.1:${port}`;
     expect(await status(base, '/readyz')).toBe(200);
     expect(await status(base, '/livez')).toBe(200);
     expect(await status(base, '/readyz?verbose')).toBe(200); // the router is loaded before the loop is blocked
 
-    fixture.kill('SIGUSR2');
+    fixture.signal('SIGUSR2');
     await waitForStatus(base, '/readyz', 503, 3000);
     expect(await (await fetch(`${base}/readyz?verbose`)).text()).toContain('[-]podwarden failed: reason withheld');
     expect(await status(base, '/livez')).toBe(200); // lag, but not yet for 1.5 s
@@ -44,7 +44,7 @@ describe('event-loop lag (a real blocked process)', () => {
     await waitForStatus(base, '/livez', 503, 5000);
     expect(await (await fetch(`${base}/livez?verbose`)).text()).toContain('[-]podwarden failed: reason withheld');
 
-    fixture.kill('SIGHUP');
+    fixture.signal('SIGHUP');
     await waitForStatus(base, '/livez', 200, 3000);
     await waitForStatus(base, '/readyz', 200, 3000);
   });

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseExposition, sampleLines } from '../helpers/exposition.js';
 import { type Harness, startHarness } from '../http/harness.js';
-import { samples } from './promtool.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -47,14 +47,16 @@ function send(port: number, path: string): Promise<number> {
 }
 
 const total = (text: string) =>
-  samples(text, 'podwarden_probe_requests_total').reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  parseExposition(text)
+    .filter((s) => s.name === 'podwarden_probe_requests_total')
+    .reduce((sum, s) => sum + s.value, 0);
 
 describe('metric cardinality', () => {
   it('10,000 random request paths leave the number of series unchanged', async () => {
     h = await startHarness();
     const port = h.http.address()!.port;
     const before = await (await fetch(`${h.base}/metrics`)).text();
-    const seriesBefore = samples(before, 'podwarden_');
+    const seriesBefore = sampleLines(before, 'podwarden_');
     const statuses = new Map<number, number>();
     const paths: string[] = Array.from({ length: 10_000 }, randomPath);
     for (let i = 0; i < paths.length; i += 100) {
@@ -66,8 +68,8 @@ describe('metric cardinality', () => {
     expect(statuses.get(404)).toBeGreaterThan(5000);
     expect(statuses.get(400), 'malformed URLs').toBeGreaterThan(100);
     const names = (lines: string[]) => lines.map((l) => l.slice(0, l.lastIndexOf(" ")));
-    expect(names(samples(after, "podwarden_")).filter((n) => !names(seriesBefore).includes(n))).toEqual([]);
-    expect(samples(after, "podwarden_").length).toBe(seriesBefore.length);
+    expect(names(sampleLines(after, "podwarden_")).filter((n) => !names(seriesBefore).includes(n))).toEqual([]);
+    expect(sampleLines(after, "podwarden_").length).toBe(seriesBefore.length);
     // Every one of them was counted (plus the first scrape).
     expect(total(after) - total(before)).toBe(10_001);
   });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../helpers/core.js';
+import { sampleValue } from '../helpers/exposition.js';
 import { type Harness, startHarness } from '../http/harness.js';
 
 let h: Harness | undefined;
@@ -8,7 +9,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const value = (exposition: string, series: string) => Number(new RegExp(`^${series} ([\\d.e+-]+)$`, 'm').exec(exposition)?.[1]);
+const value = (exposition: string, series: string) => sampleValue(exposition, series) ?? NaN;
 
 describe('event-loop lag', () => {
   it('one delay histogram feeds both podwarden_event_loop_lag_seconds and nodejs_eventloop_lag_*', async () => {

@@ -7,8 +7,9 @@ import { serverPhases, serviceStates } from '../../src/core/states.js';
 import { createMetrics } from '../../src/metrics/podwarden-metrics.js';
 import { leftOutProcessMetrics } from '../../src/metrics/process-metrics.js';
 import { recordingServer, until } from '../helpers/core.js';
+import { families, sampleLines } from '../helpers/exposition.js';
 import { type Harness, startHarness } from '../http/harness.js';
-import { families, promtoolCheckMetrics, samples } from './promtool.js';
+import { promtoolCheckMetrics } from './promtool.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -73,10 +74,10 @@ describe('metrics', () => {
   it('labels services and checks with `name`, never with a label Prometheus Operator attaches', async () => {
     h = await busyHarness();
     const { text } = await scrape(h);
-    for (const line of samples(text, 'podwarden_service_').concat(samples(text, 'podwarden_check_'))) {
+    for (const line of sampleLines(text, 'podwarden_service_').concat(sampleLines(text, 'podwarden_check_'))) {
       expect(line, line).toMatch(/[{,]name="[^"]+"/);
     }
-    for (const line of samples(text)) expect(line, line).not.toMatch(/[{,](service|endpoint|pod|namespace|job|instance)="/);
+    for (const line of sampleLines(text)) expect(line, line).not.toMatch(/[{,](service|endpoint|pod|namespace|job|instance)="/);
   });
 
   it('service gauges follow the lifecycle: every state exported, timestamps absent until they happen', async () => {
@@ -151,7 +152,7 @@ describe('metrics', () => {
     expect(text).toContain('process_cpu_user_seconds_total');
     expect(text).toContain('nodejs_active_handles{');
     for (const name of leftOutProcessMetrics) expect(text).not.toContain(`# TYPE ${name} `);
-    expect(samples(text).length).toBeGreaterThan(100);
+    expect(sampleLines(text).length).toBeGreaterThan(100);
     const { code, output } = promtoolCheckMetrics(text);
     expect(output).toBe('');
     expect(code).toBe(0);

@@ -19,15 +19,3 @@ export function promtoolCheckMetrics(exposition: string): { code: number | null;
   const result = spawnSync(prometheusTool('promtool'), ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
-
-/** Sample lines (not comments, not blank) whose metric name starts with `prefix`. */
-export function samples(exposition: string, prefix = ''): string[] {
-  return exposition.split('\n').filter((line) => line !== '' && !line.startsWith('#') && line.startsWith(prefix));
-}
-
-/** `# TYPE` lines as name → type. */
-export function families(exposition: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of exposition.matchAll(/^# TYPE (\S+) (\S+)$/gm)) out.set(m[1]!, m[2]!);
-  return out;
-}

@@ -81,7 +81,7 @@ server.addService(svc, { probes: ['sometimes'] });
     expect(() => execFileSync(process.execPath, [tsc, ...args, ...typeRoots, 'user.ts'], { cwd: app, encoding: 'utf8' })).not.toThrow();
   });
 
-  it('packs only what runs: dist, README, LICENSE, package.json', () => {
+  it('packs only what runs, and what a user reads: dist, README, CHANGELOG, LICENSE, package.json', () => {
     const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as Array<{
       files: Array<{ path: string }>;
     }>;
@@ -89,7 +89,7 @@ server.addService(svc, { probes: ['sometimes'] });
     expect(paths).toContain('dist/index.js');
     expect(paths).toContain('dist/index.d.ts');
     expect(paths).toContain('dist/cli/main.js');
-    const outside = paths.filter((p) => !p.startsWith('dist/') && !['README.md', 'LICENSE', 'package.json'].includes(p));
+    const outside = paths.filter((p) => !p.startsWith('dist/') && !['README.md', 'CHANGELOG.md', 'LICENSE', 'package.json'].includes(p));
     expect(outside).toEqual([]);
     expect(paths.some((p) => p.startsWith('dist/') && p.endsWith('.test.js'))).toBe(false);
   });

@@ -3,8 +3,8 @@ import { type Server as NetServer, type Socket, createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep, until } from '../helpers/core.js';
-import { runCli } from '../cli/cli-process.js';
-import { type Podwarden, cleanupPodwardens, faulty, fixturesDir, startPodwarden, tempDir, writeConfig } from './support/podwarden.js';
+import { type Podwarden, cleanupPodwardens, runCli, startPodwarden, tempDir, writeConfig } from '../helpers/podwarden.js';
+import { faulty, fixturesDir } from './support/faulty-service.js';
 import { descendants, markedProcesses } from './support/processes.js';
 
 /**
@@ -42,7 +42,7 @@ async function terminate(pw: Podwarden) {
   const since = performance.now();
   pw.signal('SIGTERM');
   const exit = await pw.exited(since);
-  return { ...exit, report: pw.events('exit')[0] as unknown as ExitLine, stderr: pw.fixture.stderr };
+  return { ...exit, report: pw.events('exit')[0] as unknown as ExitLine, stderr: pw.process.stderr };
 }
 
 /** The rows, by the name the docs table gives them. */
@@ -257,7 +257,7 @@ describe.concurrent('fault matrix (the real podwarden serve)', () => {
       const pw = await startPodwarden({ config: config([faulty('x', 'steady')]), args: ['--port', String(port)], listening: false });
       const { code } = await pw.exited();
       expect(code).toBe(1);
-      expect(pw.fixture.stderr).toContain(`service "podwarden" failed: cannot listen on 127.0.0.1:${port}: address already in use`);
+      expect(pw.process.stderr).toContain(`service "podwarden" failed: cannot listen on 127.0.0.1:${port}: address already in use`);
       expect(pw.events('phase').map((l) => l.phase)).toEqual(['starting', 'stopping', 'terminated']);
       expect(pw.events('listening')).toEqual([]);
     } finally {
@@ -293,7 +293,7 @@ describe.concurrent('fault matrix (the real podwarden serve)', () => {
     const pw = await startPodwarden({ config: config([faulty('x', 'steady')], { shutdown: { drainDelay: '20s' } }) });
     const since = performance.now();
     // Signals of one kind sent at once coalesce into one; spaced by a few ms, each arrives.
-    for (let i = 0; i < 20 && pw.fixture.child.exitCode === null; i++) {
+    for (let i = 0; i < 20 && pw.process.child.exitCode === null; i++) {
       pw.signal('SIGTERM');
       await sleep(10);
     }
@@ -307,7 +307,7 @@ describe.concurrent('fault matrix (the real podwarden serve)', () => {
 
     const mixed = await startPodwarden({ config: config([faulty('x', 'steady')], { shutdown: { drainDelay: '20s' } }) });
     const t1 = performance.now();
-    for (let i = 0; i < 20 && mixed.fixture.child.exitCode === null; i++) {
+    for (let i = 0; i < 20 && mixed.process.child.exitCode === null; i++) {
       mixed.signal(i % 2 ? 'SIGINT' : 'SIGTERM');
       await sleep(10);
     }
@@ -326,7 +326,7 @@ describe.concurrent('fault matrix (the real podwarden serve)', () => {
     expect((await pw.get('/livez')).status).toBe(200);
     expect(await pw.metric('podwarden_server_phase', { phase: 'draining' })).toBe(1);
     expect(await drain).toMatchObject({ status: 200, body: 'drained\n' });
-    expect(pw.fixture.child.exitCode).toBeNull(); // /drain stops nothing
+    expect(pw.process.child.exitCode).toBeNull(); // /drain stops nothing
     expect(pw.events('fixture:x').map((l) => l.what)).toEqual(['started']);
     const { code, ms } = await terminate(pw);
     expect(code).toBe(0);
@@ -357,7 +357,7 @@ describe.concurrent('fault matrix (the real podwarden serve)', () => {
     expect(Math.max(...ats) - Math.min(...ats)).toBeLessThan(500);
     expect(pw.events('drain').filter((l) => l.kind === 'started')).toHaveLength(1);
     expect(await pw.metric('podwarden_drain_requests_total', { result: 'drained' })).toBe(100);
-    expect(pw.fixture.child.exitCode).toBeNull();
+    expect(pw.process.child.exitCode).toBeNull();
     const { code } = await terminate(pw);
     expect(code).toBe(0);
   });

@@ -4,7 +4,7 @@ import { isPodwardenError } from '../../src/errors.js';
 import { addHttpService } from '../../src/http/http-service.js';
 import { recordingServer } from '../helpers/core.js';
 
-/** Limits of the library API (the config's are in test/security/config-fuzz.test.ts). */
+/** Limits of the library API (the config's are in test/security/hostile-config.test.ts). */
 describe('library limits', () => {
   it('durations are at most 24 days: a longer timer would overflow and fire at once', () => {
     const refused = (make: () => unknown) => {

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sleep } from '../helpers/core.js';
-import { type Podwarden, cleanupPodwardens, faulty, startPodwarden } from './support/podwarden.js';
+import { type Podwarden, cleanupPodwardens, startPodwarden } from '../helpers/podwarden.js';
+import { faulty } from './support/faulty-service.js';
 import { Poller, type PollerReport } from './support/poller.js';
 
 /**

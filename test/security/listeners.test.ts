@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../cli/cli-process.js';
-import { cleanupPodwardens, request, startPodwarden } from '../reliability/support/podwarden.js';
+import { cleanupPodwardens, request, startPodwarden } from '../helpers/podwarden.js';
+import { freePort } from '../helpers/ports.js';
 
 /** Who can reach what: the listening address and ports are the operator's choice, and /metrics can live apart. */
 

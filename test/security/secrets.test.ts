@@ -3,9 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../cli/cli-process.js';
 import { until } from '../helpers/core.js';
-import { type Podwarden, cleanupPodwardens, faulty, startPodwarden, tempDir, writeConfig } from '../reliability/support/podwarden.js';
+import { type Podwarden, cleanupPodwardens, runCli, startPodwarden, tempDir, writeConfig } from '../helpers/podwarden.js';
+import { faulty } from '../reliability/support/faulty-service.js';
 
 /**
  * Secrets in a real `podwarden serve`: the drain token (from the environment
@@ -22,7 +22,7 @@ const secret = (label: string) => `${label}-${randomBytes(9).toString('hex')}`;
 async function everything(pw: Podwarden): Promise<string> {
   const answers = await Promise.all(['/readyz?verbose', '/livez?verbose', '/startupz?verbose', '/metrics'].map((p) => pw.get(p)));
   const json = await pw.get('/readyz', { headers: { accept: 'application/json' } });
-  return [pw.fixture.lines.map((l) => JSON.stringify(l)).join('\n'), pw.fixture.stderr, ...answers.map((a) => a.body), json.body].join('\n');
+  return [pw.process.lines.map((l) => JSON.stringify(l)).join('\n'), pw.process.stderr, ...answers.map((a) => a.body), json.body].join('\n');
 }
 
 describe('secrets never leave podwarden', () => {
@@ -50,7 +50,7 @@ describe('secrets never leave podwarden', () => {
     const seen = await everything(pw);
     pw.signal('SIGTERM');
     expect((await pw.exited()).code).toBe(0);
-    const all = `${seen}\n${pw.fixture.lines.map((l) => JSON.stringify(l)).join('\n')}\n${pw.fixture.stderr}`;
+    const all = `${seen}\n${pw.process.lines.map((l) => JSON.stringify(l)).join('\n')}\n${pw.process.stderr}`;
     expect(all).not.toContain(token);
     expect(all).not.toContain(wrong);
     // The refusals were logged (the first at once, the rest folded into the window's line), without what was sent.
@@ -148,7 +148,7 @@ describe('failure reasons are withheld unless exposeDetails', () => {
     expect(pw.events('service-state').find((l) => l.service === 'db' && l.state === 'failed')?.reason).toBe(reason);
     pw.signal('SIGTERM');
     await pw.exited();
-    expect(pw.fixture.stderr).toContain(reason);
+    expect(pw.process.stderr).toContain(reason);
   });
 
   it('on: the reasons are in the verbose and JSON answers', async () => {

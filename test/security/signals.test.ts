@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep } from '../helpers/core.js';
-import { cleanupPodwardens, startPodwarden } from '../reliability/support/podwarden.js';
+import { cleanupPodwardens, startPodwarden } from '../helpers/podwarden.js';
 
 afterAll(cleanupPodwardens);
 
@@ -11,7 +11,7 @@ describe('signals an attacker in the pod could send', () => {
     const line = await pw.waitFor((l) => l.event === 'signal' && l.signal === 'SIGUSR1');
     expect(line).toMatchObject({ level: 'warn', action: 'ignored' });
     await sleep(200);
-    expect(pw.fixture.stderr).not.toContain('Debugger listening');
+    expect(pw.process.stderr).not.toContain('Debugger listening');
     expect((await pw.get('/readyz')).status).toBe(200);
     pw.signal('SIGTERM');
     expect((await pw.exited()).code).toBe(0);

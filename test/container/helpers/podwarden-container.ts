@@ -1,5 +1,4 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
@@ -10,15 +9,6 @@ export const configPath = '/etc/podwarden/podwarden.yaml';
 
 /** The image's Node binary (distroless layout); there is no shell to find it on PATH. */
 export const nodeBin = '/nodejs/bin/node';
-
-/** A free TCP port on this host: the containers share the host's network namespace. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '::', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Ready once the container has stopped, whatever its exit code (for containers expected to fail). */
 class ExitedStrategy extends StartupCheckStrategy {

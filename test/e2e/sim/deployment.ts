@@ -1,6 +1,5 @@
 import type { RolloutSpec } from './pod-template.js';
 import type { Pod } from './pod.js';
-import { killAll } from './processes.js';
 import { type TerminationReport, shutDownPod, terminatePod } from './termination.js';
 import type { Timeline } from './timeline.js';
 
@@ -129,7 +128,9 @@ export class Deployment {
   /** SIGKILL every process of every pod this deployment made, and wait for them (cleanup). */
   async killAll(): Promise<void> {
     for (const pod of this.all) pod.stopProbes();
-    await killAll(this.all.flatMap((pod) => pod.containers.flatMap((c) => (c.process ? [c.process] : []))));
+    const procs = this.all.flatMap((pod) => pod.containers.flatMap((c) => (c.process ? [c.process] : [])));
+    for (const proc of procs) proc.kill();
+    await Promise.race([Promise.all(procs.map((p) => p.exited)), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
   }
 
   /** Create pods of the current revision up to replicas and wait until they are available. */

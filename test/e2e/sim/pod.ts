@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { NodeProcess } from '../../helpers/child.js';
+import { blockPort } from '../../helpers/ports.js';
 import type { Endpoints } from './endpoints.js';
 import type { ContainerSpec, PodTemplate, PortOwner } from './pod-template.js';
-import { ManagedProcess, freePort } from './processes.js';
 import { type ProbeKind, type ProbeResult, ProbeWorker } from './prober.js';
 import { type ContainerStop, killContainer } from './termination.js';
 import type { Timeline } from './timeline.js';
@@ -42,7 +43,7 @@ const hostAddress = '127.0.0.1';
 
 /** One container of a pod: its process, its probe workers, its kubelet-side status. */
 export class Container {
-  process: ManagedProcess | undefined;
+  process: NodeProcess | undefined;
   startedAt: number | undefined;
   /** kubelet is killing it to restart it. */
   restarting = false;
@@ -135,9 +136,9 @@ export class Pod {
 
   /** Allocate ports, write podwarden's config, create the probe workers and start the containers. */
   async create(): Promise<void> {
-    this.ports.app = await freePort();
-    if (this.sidecar) this.ports.podwarden = await freePort();
-    if (this.sidecar && (this.template.podwardenConfig?.server as Record<string, unknown> | undefined)?.metricsPort) this.ports.metrics = await freePort();
+    this.ports.app = await blockPort();
+    if (this.sidecar) this.ports.podwarden = await blockPort();
+    if (this.sidecar && (this.template.podwardenConfig?.server as Record<string, unknown> | undefined)?.metricsPort) this.ports.metrics = await blockPort();
     mkdirSync(this.dir, { recursive: true });
     this.ctx.timeline.mark('pod-created', { pod: this.name, appPort: this.ports.app, podwardenPort: this.ports.podwarden || undefined });
     for (const container of this.containers) this.#addWorkers(container);
@@ -277,7 +278,7 @@ export class Pod {
   #startApp(): void {
     if (this.app.process?.alive || this.killing || this.terminating) return;
     const env = { ...this.ctx.appEnv, PORT: String(this.ports.app), HOST: '127.0.0.1', POD_NAME: this.name };
-    this.app.process = new ManagedProcess(`${this.name}/app`, this.ctx.appArgs, env, () => this.ctx.timeline.now());
+    this.app.process = new NodeProcess(this.ctx.appArgs, { env, ownGroup: true, clock: () => this.ctx.timeline.now() });
     this.app.startedAt = this.ctx.timeline.now();
     this.ctx.timeline.mark('container-started', { pod: this.name, container: this.app.spec.name });
     void this.app.process.exited.then((exit) => {
@@ -291,7 +292,7 @@ export class Pod {
     const file = join(this.dir, 'podwarden.yaml');
     writeFileSync(file, stringify(this.#podwardenConfig()));
     const env = { ...this.template.sidecarEnv, ...this.#fieldEnv() };
-    sidecar.process = new ManagedProcess(`${this.name}/podwarden`, [...this.ctx.podwardenArgs, '--config', file], env, () => this.ctx.timeline.now());
+    sidecar.process = new NodeProcess([...this.ctx.podwardenArgs, '--config', file], { env, ownGroup: true, clock: () => this.ctx.timeline.now() });
     sidecar.startedAt = this.ctx.timeline.now();
     this.ctx.timeline.mark('container-started', { pod: this.name, container: sidecar.spec.name });
     void sidecar.process.exited.then((exit) => {

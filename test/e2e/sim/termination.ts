@@ -1,6 +1,6 @@
 import { httpGet } from './http-get.js';
 import type { Container, Pod } from './pod.js';
-import type { ProcessExit } from './processes.js';
+import type { ChildExit } from '../../helpers/child.js';
 import type { Timeline } from './timeline.js';
 
 /** kubelet's floor on the time between SIGTERM and SIGKILL (kuberuntime minimumGracePeriodInSeconds), at full scale. */
@@ -15,7 +15,7 @@ export interface ContainerStop {
   /** The preStop hook's result (`HTTP 200`, `refused (…)`, `timeout (…)`), and when it ended; absent without a hook. */
   readonly preStop?: { readonly result: string; readonly endedAt: number };
   readonly sigtermAt: number | undefined;
-  readonly exit: ProcessExit | undefined;
+  readonly exit: ChildExit | undefined;
   /** SIGKILLed at the end of its grace period. */
   readonly killed: boolean;
 }

@@ -1,14 +1,29 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { cleanEnv, cliPath, freePort } from '../../cli/cli-process.js';
-import { Fixture, type FixtureLine } from '../../helpers/child.js';
+import { type ChildLine, NodeProcess, cleanEnv } from './child.js';
+import { sampleValue } from './exposition.js';
+import { freePort } from './ports.js';
 
-/** The fixture modules of the reliability suites. */
-export const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
+/** The built CLI (test/global-setup.ts rebuilds dist/ when src/ is newer). */
+export const cliPath = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** Run the CLI to completion. */
+export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const start = performance.now();
+  const child = spawn(process.execPath, [cliPath, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr, ms: performance.now() - start };
+}
 
 /** A request: method and headers. */
 export interface RequestOptions {
@@ -40,16 +55,20 @@ export function request(port: number, urlPath: string, options: RequestOptions =
 export interface StartOptions {
   /** The config, as an object (written as YAML into a fresh folder); `drain.tokenFile` defaults to a file that does not exist. */
   readonly config?: Record<string, unknown>;
-  /** Extra `podwarden serve` arguments. */
+  /** A config file the test wrote, used as it is. */
+  readonly configFile?: string;
+  /** Extra `podwarden serve` arguments, after the ones set here (the last of a repeated flag wins). */
   readonly args?: readonly string[];
   readonly env?: Record<string, string>;
+  /** The health port (default: a free one); podwarden listens on it at 127.0.0.1. */
+  readonly port?: number;
   /** Wait for the health listener (default true). */
   readonly listening?: boolean;
 }
 
 /** A running `podwarden serve` child: its log lines, its probes, its metrics. */
 export interface Podwarden {
-  readonly fixture: Fixture;
+  readonly process: NodeProcess;
   readonly pid: number;
   readonly port: number;
   readonly base: string;
@@ -60,11 +79,11 @@ export interface Podwarden {
   /** The value of one sample of `/metrics`, e.g. `metric('podwarden_service_ready', { name: 'x' })`; undefined when absent. */
   metric(name: string, labels?: Record<string, string>): Promise<number | undefined>;
   /** Log lines of one event kind (or every line of a fixture module when `event` is `fixture:<label>`). */
-  events(event: string): FixtureLine[];
+  events(event: string): ChildLine[];
   /** Wait for a log line; rejects with every line seen after `timeoutMs`. */
-  waitFor(match: (line: FixtureLine) => boolean, timeoutMs?: number): Promise<FixtureLine>;
+  waitFor(match: (line: ChildLine) => boolean, timeoutMs?: number): Promise<ChildLine>;
   /** Wait for a service to reach a state (by its log line). */
-  waitState(service: string, state: string, timeoutMs?: number): Promise<FixtureLine>;
+  waitState(service: string, state: string, timeoutMs?: number): Promise<ChildLine>;
   signal(signal: NodeJS.Signals): void;
   /** Resolves once the process has exited: exit code, signal, and ms since `since` (default: when this was called). */
   exited(since?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
@@ -74,13 +93,13 @@ const started = new Set<Podwarden>();
 const folders = new Set<string>();
 
 /** A fresh folder for one test's files, removed by {@link cleanupPodwardens}. */
-export function tempDir(prefix = 'podwarden-reliability-'): string {
+export function tempDir(prefix = 'podwarden-test-'): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   folders.add(dir);
   return dir;
 }
 
-/** Write `config` as YAML into `dir`; returns the file path. */
+/** Write `config` as YAML into `dir`; `drain.tokenFile` defaults to a file that does not exist. Returns the file path. */
 export function writeConfig(dir: string, config: Record<string, unknown>): string {
   const drain = (config.drain ?? {}) as Record<string, unknown>;
   const file = path.join(dir, 'podwarden.yaml');
@@ -88,51 +107,36 @@ export function writeConfig(dir: string, config: Record<string, unknown>): strin
   return file;
 }
 
-/** A `module` service entry running fixtures/faulty-service.mjs with `behaviour`. */
-export function faulty(name: string, behaviour: string, options: Record<string, unknown> = {}, entry: Record<string, unknown> = {}) {
-  return { name, type: 'module', module: path.join(fixturesDir, 'faulty-service.mjs'), options: { behaviour, label: name, ...options }, ...entry };
-}
-
-/** Parse one sample's value out of an exposition. */
-export function sampleValue(exposition: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of exposition.split('\n')) {
-    if (line.startsWith('#') || !line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== '{' && rest[0] !== ' ') continue;
-    const labelText = rest[0] === '{' ? rest.slice(1, rest.indexOf('}')) : '';
-    const have = labelText === '' ? [] : labelText.split(',');
-    if (wanted.every((w) => have.includes(w)) && have.length === wanted.length) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return undefined;
-}
-
-/** Start `podwarden serve` on a free loopback port with `options.config`. */
+/**
+ * Start `podwarden serve` (the built CLI) on 127.0.0.1 and wait until it
+ * listens. Without a config, `--drain-token-file` names a file that does not
+ * exist, so no token on the machine running the tests is read.
+ */
 export async function startPodwarden(options: StartOptions = {}): Promise<Podwarden> {
+  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first (make test does)`);
   const dir = tempDir();
-  const port = await freePort();
-  const configArgs = options.config ? ['--config', writeConfig(dir, options.config)] : ['--drain-token-file', path.join(dir, 'no-token')];
-  const fixture = new Fixture(cliPath, cleanEnv(options.env), ['serve', '--port', String(port), '--host', '127.0.0.1', ...configArgs, ...(options.args ?? [])]);
-  const base = `http://127.0.0.1:${port}`;
-  const waitFor = (match: (line: FixtureLine) => boolean, timeoutMs = 10_000) => fixture.waitFor(match, timeoutMs);
+  const port = options.port ?? (await freePort());
+  const configFile = options.configFile ?? (options.config && writeConfig(dir, options.config));
+  const configArgs = configFile ? ['--config', configFile] : ['--drain-token-file', path.join(dir, 'no-token')];
+  const child = new NodeProcess([cliPath, 'serve', '--port', String(port), '--host', '127.0.0.1', ...configArgs, ...(options.args ?? [])], { env: options.env });
+  const waitFor = (match: (line: ChildLine) => boolean, timeoutMs = 10_000) => child.waitFor(match, timeoutMs);
   const get = (urlPath: string, init: RequestOptions = {}) => request(port, urlPath, init);
   const pw: Podwarden = {
-    fixture,
-    pid: fixture.child.pid ?? -1,
+    process: child,
+    pid: child.child.pid ?? -1,
     port,
-    base,
+    base: `http://127.0.0.1:${port}`,
     dir,
     get,
     async metric(name, labels) {
       return sampleValue((await get('/metrics')).body, name, labels);
     },
-    events: (event) =>
-      event.startsWith('fixture:') ? fixture.lines.filter((l) => l.fixture === event.slice(8)) : fixture.lines.filter((l) => l.event === event),
+    events: (event) => (event.startsWith('fixture:') ? child.lines.filter((l) => l.fixture === event.slice(8)) : child.lines.filter((l) => l.event === event)),
     waitFor,
     waitState: (service, state, timeoutMs) => waitFor((l) => l.event === 'service-state' && l.service === service && l.state === state, timeoutMs),
-    signal: (signal) => fixture.kill(signal),
+    signal: (signal) => child.signal(signal),
     async exited(since = performance.now()) {
-      const { code, signal } = await fixture.exited;
+      const { code, signal } = await child.exited;
       return { code, signal, ms: performance.now() - since };
     },
   };
@@ -145,8 +149,8 @@ export async function startPodwarden(options: StartOptions = {}): Promise<Podwar
 export async function cleanupPodwardens(): Promise<void> {
   await Promise.all(
     [...started].map(async (pw) => {
-      if (pw.fixture.child.exitCode === null && pw.fixture.child.signalCode === null) pw.fixture.kill('SIGKILL');
-      await pw.fixture.exited;
+      pw.process.kill();
+      await pw.process.exited;
     }),
   );
   started.clear();
