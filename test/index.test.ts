@@ -10,6 +10,7 @@ const coreExports = ['PodwardenError', 'Server', 'ServiceReadyNotifier', 'errorC
 const libraryExports = [
   ...coreExports,
   'CheckResults',
+  'EventLoopMonitor',
   'addHttpService',
   'createCheckService',
   'createLogger',
