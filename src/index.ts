@@ -43,7 +43,7 @@ export type {
 export { overrideTable } from './config/env-overrides.js';
 export type { ConfigOverrides, OverrideKey } from './config/env-overrides.js';
 export { redactConfig } from './config/redact.js';
-export { addConfiguredServices } from './config/add-services.js';
+export { addConfiguredServices } from './cli/add-services.js';
 export { CheckResults } from './checks/check-result.js';
 export type { CheckResult, CheckResultListener } from './checks/check-result.js';
 export { periodicCheck } from './checks/periodic-check.js';
