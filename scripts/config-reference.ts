@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { hostIPsEnv, hostIPsKeyword } from '../http/allow-from.js';
-import { configFileEnv, drainTokenEnv, flagName, overrideTable } from './env-overrides.js';
-import { embeddedDefaultConfig } from './load-config.js';
-import { configSchema } from './schema.js';
+import { hostIPsEnv, hostIPsKeyword } from '../src/http/allow-from.js';
+import { configFileEnv, drainTokenEnv, flagName, overrideTable } from '../src/config/env-overrides.js';
+import { embeddedDefaultConfig } from '../src/config/load-config.js';
+import { configSchema } from '../src/config/schema.js';
 
 /**
  * Renders `docs/config.md` from the config schema: every key with its type,
