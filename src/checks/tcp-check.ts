@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { BackgroundService } from '../core/background-service.js';
 import type { TcpServiceSpec } from '../config/schema.js';
 import type { CheckResults } from './check-result.js';
-import { describeError } from './http-check.js';
+import { describeError } from './network-error.js';
 import { periodicCheck } from './periodic-check.js';
 
 /** A `tcp` check: success once a connection to `host:port` opens; it is closed at once. */
