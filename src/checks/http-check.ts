@@ -49,7 +49,7 @@ export function httpCheck(spec: HttpServiceSpec, results: CheckResults): Backgro
       // Built once: every attempt sends the same request.
       const options: http.RequestOptions = { ...urlToHttpOptions(url), method: spec.method, headers: { 'user-agent': 'podwarden', ...spec.headers }, agent };
       return {
-        probe: (signal) =>
+        attempt: (signal) =>
           new Promise<void>((resolve, reject) => {
             let done = false;
             let responded = false;

@@ -11,7 +11,7 @@ export function tcpCheck(spec: TcpServiceSpec, results: CheckResults): Backgroun
     ...spec,
     results,
     setup: () => ({
-      probe: (signal) =>
+      attempt: (signal) =>
         new Promise<void>((resolve, reject) => {
           const socket = net.connect({ host: spec.host, port: spec.port, signal });
           socket.once('connect', () => {
