@@ -274,7 +274,6 @@ export class Server {
     if (this.#report) return;
     clearTimeout(this.#deadline);
     clearInterval(this.#keepAlive);
-    this.#removeSignals?.();
     this.#drain.clear();
     this.#phase.enter('terminated', this.#shutdownReason);
     this.#report = assembleExitReport({
@@ -286,6 +285,8 @@ export class Server {
       deadlinePassed,
     });
     this.#events.emit('terminated', this.#report);
+    // Only now: removed earlier, a signal arriving meanwhile would meet Node's default action and kill the process.
+    this.#removeSignals?.();
     this.#resolveRun?.(this.#report);
   }
 
