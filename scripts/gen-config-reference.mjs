@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes docs/config.md from the config schema (src/config/schema.ts).
+// Writes docs/config.md from the config schema (src/config/schema.ts), rendered by scripts/config-reference.ts.
 //   node scripts/gen-config-reference.mjs           write the file
 //   node scripts/gen-config-reference.mjs --check   exit 1 when the file is out of date
 //   node scripts/gen-config-reference.mjs --stdout  print it
@@ -16,7 +16,7 @@ const outDir = join(root, 'node_modules', '.cache', 'podwarden');
 const outFile = join(outDir, `config-reference-${process.pid}.mjs`);
 mkdirSync(outDir, { recursive: true });
 await build({
-  entryPoints: [join(root, 'src', 'config', 'config-reference.ts')],
+  entryPoints: [join(root, 'scripts', 'config-reference.ts')],
   bundle: true,
   packages: 'external',
   platform: 'node',

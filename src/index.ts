@@ -43,5 +43,5 @@ export { redactConfig } from './config/redact.js';
 export { CheckResults } from './checks/check-result.js';
 export type { CheckResult, CheckResultListener } from './checks/check-result.js';
 export { periodicCheck } from './checks/periodic-check.js';
-export type { Probe, ProbeSession, CheckTiming, PeriodicCheckOptions } from './checks/periodic-check.js';
+export type { CheckAttempt, CheckSession, CheckTiming, PeriodicCheckOptions } from './checks/periodic-check.js';
 export { createCheckService } from './checks/create-check-service.js';

@@ -1,4 +1,4 @@
-import type { BackgroundService } from '../core/background-service.js';
+import { type BackgroundService, runService } from '../core/background-service.js';
 import type { ServiceSpec } from '../config/schema.js';
 import type { CheckResults } from './check-result.js';
 
@@ -14,10 +14,7 @@ export function createCheckService(spec: ServiceSpec, results: CheckResults): Ba
   return {
     name: spec.name,
     async startWithReadyNotifier(shutdown, ready) {
-      const service = await (built ??= build(spec, results));
-      if (service.startWithReadyNotifier) return service.startWithReadyNotifier(shutdown, ready);
-      ready.notifyReady();
-      return service.start?.(shutdown);
+      await runService(await (built ??= build(spec, results)), shutdown, ready);
     },
   };
 }

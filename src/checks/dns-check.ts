@@ -22,7 +22,7 @@ export function dnsCheck(spec: DnsServiceSpec, results: CheckResults): Backgroun
     ...spec,
     results,
     setup: () => ({
-      async probe() {
+      async attempt() {
         let answers: string[];
         try {
           answers = (await lookup(spec.host, { all: true, verbatim: true })).map((a) => canonical(a.address));

@@ -64,7 +64,7 @@ export function execCheck(spec: ExecServiceSpec, results: CheckResults): Backgro
       const secrets = Object.values(spec.env).filter((value) => value.length >= minSecretLength);
       delete env[drainTokenEnv];
       return {
-        probe: (signal) =>
+        attempt: (signal) =>
           new Promise<void>((resolve, reject) => {
             const child = spawn(file, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env });
             const pgid = child.pid;

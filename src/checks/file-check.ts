@@ -11,7 +11,7 @@ export function fileCheck(spec: FileServiceSpec, results: CheckResults): Backgro
     ...spec,
     results,
     setup: () => ({
-      async probe() {
+      async attempt() {
         let mtimeMs: number;
         try {
           mtimeMs = (await stat(spec.path)).mtimeMs;

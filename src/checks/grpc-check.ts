@@ -40,7 +40,7 @@ export function grpcCheck(spec: GrpcServiceSpec, results: CheckResults): Backgro
         options: Record<string, unknown>,
       ) => HealthClient;
       return {
-        probe: (signal) =>
+        attempt: (signal) =>
           new Promise<void>((resolve, reject) => {
             const client = new Client(target, credentials, { 'grpc.use_local_subchannel_pool': 1, 'grpc.enable_retries': 0 });
             const call = client.check({ service: spec.service }, { deadline: new Date(Date.now() + spec.timeout) }, (err, reply) => {

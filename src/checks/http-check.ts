@@ -4,6 +4,7 @@ import { urlToHttpOptions } from 'node:url';
 import type { BackgroundService } from '../core/background-service.js';
 import type { HttpServiceSpec } from '../config/schema.js';
 import type { CheckResults } from './check-result.js';
+import { describeError } from './network-error.js';
 import { periodicCheck } from './periodic-check.js';
 import { readCa } from './tls-material.js';
 
@@ -48,7 +49,7 @@ export function httpCheck(spec: HttpServiceSpec, results: CheckResults): Backgro
       // Built once: every attempt sends the same request.
       const options: http.RequestOptions = { ...urlToHttpOptions(url), method: spec.method, headers: { 'user-agent': 'podwarden', ...spec.headers }, agent };
       return {
-        probe: (signal) =>
+        attempt: (signal) =>
           new Promise<void>((resolve, reject) => {
             let done = false;
             let responded = false;
@@ -107,11 +108,4 @@ export function httpCheck(spec: HttpServiceSpec, results: CheckResults): Backgro
       };
     },
   });
-}
-
-/** A network error in a few words; Node's socket and TLS messages name the address, never the URL or headers. */
-export function describeError(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (e?.name === 'AbortError') return 'aborted';
-  return e?.message || e?.code || String(err);
 }

@@ -1,16 +1,10 @@
 import { pathToFileURL } from 'node:url';
-import { type BackgroundService, runService } from '../core/background-service.js';
+import { type BackgroundService, runService, startMethodOf } from '../core/background-service.js';
 import type { ModuleServiceSpec } from '../config/schema.js';
 import { podwardenError } from '../errors.js';
 
 /** A user's module export: a service, or a function that makes one from `options`. */
 type ServiceExport = BackgroundService | ((options: Readonly<Record<string, unknown>>) => BackgroundService | Promise<BackgroundService>);
-
-function isService(value: unknown): value is BackgroundService {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as BackgroundService;
-  return typeof v.start === 'function' || typeof v.startWithReadyNotifier === 'function';
-}
 
 /** Import the module and produce the service it exports; every problem becomes a `PODWARDEN_ERR_MODULE_LOAD`. */
 async function loadService(spec: ModuleServiceSpec): Promise<BackgroundService> {
@@ -32,11 +26,10 @@ async function loadService(spec: ModuleServiceSpec): Promise<BackgroundService> 
       throw loadError(`its exported function threw: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  if (!isService(service)) throw loadError('the export is not a BackgroundService (an object with start() or startWithReadyNotifier()) nor a function returning one');
-  if (typeof service.start === 'function' && typeof service.startWithReadyNotifier === 'function') {
-    throw loadError('the service implements both start() and startWithReadyNotifier(); implement one');
-  }
-  return service;
+  const method = startMethodOf(service);
+  if (method === 'none') throw loadError('the export is not a BackgroundService (an object with start() or startWithReadyNotifier()) nor a function returning one');
+  if (method === 'both') throw loadError('the service implements both start() and startWithReadyNotifier(); implement one');
+  return service as BackgroundService;
 }
 
 /**

@@ -12,11 +12,12 @@ import { ThresholdTracker } from './threshold-tracker.js';
  * says why on failure. Abort promptly when `signal` fires (timeout or
  * shutdown). Messages must not contain secrets.
  */
-export type Probe = (signal: AbortSignal) => Promise<void>;
+export type CheckAttempt = (signal: AbortSignal) => Promise<void>;
 
 /** What a check sets up when its service starts, and tears down when it stops. */
-export interface ProbeSession {
-  readonly probe: Probe;
+export interface CheckSession {
+  /** Called once per `interval`, never twice at once. */
+  readonly attempt: CheckAttempt;
   close?(): Promise<void> | void;
 }
 
@@ -42,14 +43,14 @@ export interface PeriodicCheckOptions extends CheckTiming {
   /** Where each attempt's result goes (metrics, logs). */
   readonly results: CheckResults;
   /**
-   * Runs once when the service starts and returns the probe. Throwing makes
+   * Runs once when the service starts and returns the session. Throwing makes
    * the service `failed` with the error's message (e.g. an unreadable CA file).
    */
-  setup(shutdown: ShutdownWatch): Promise<ProbeSession> | ProbeSession;
+  setup(shutdown: ShutdownWatch): Promise<CheckSession> | CheckSession;
 }
 
 /**
- * A {@link BackgroundService} that runs a probe every `interval`, bounded by
+ * A {@link BackgroundService} that runs a check attempt every `interval`, bounded by
  * `timeout`, after `initialDelay`, never two attempts at once, and moves the
  * service in and out of readiness with kubelet's `successThreshold` /
  * `failureThreshold` semantics. The service is `starting` until the first
@@ -67,7 +68,7 @@ export function periodicCheck(options: PeriodicCheckOptions): BackgroundService 
 async function runChecks(options: PeriodicCheckOptions, shutdown: ShutdownWatch, ready: ServiceReadyNotifier): Promise<void> {
   const session = await options.setup(shutdown);
   try {
-    if (!shutdown.isShuttingDown) await new CheckLoop(options, session.probe, shutdown.signal, ready).run();
+    if (!shutdown.isShuttingDown) await new CheckLoop(options, session.attempt, shutdown.signal, ready).run();
   } finally {
     await session.close?.();
   }
@@ -80,12 +81,12 @@ async function runChecks(options: PeriodicCheckOptions, shutdown: ShutdownWatch,
  * an attempt that overran starts the next one as soon as it has returned.
  * Handlers are bound once and one shutdown listener serves every attempt; an
  * attempt allocates its `AbortController`, a timer, its result and what the
- * probe itself allocates. While an attempt hangs, nothing runs until its
- * timeout, and nothing after it until the probe returns.
+ * attempt itself allocates. While an attempt hangs, nothing runs until its
+ * timeout, and nothing after it until the attempt returns.
  */
 class CheckLoop {
   readonly #options: PeriodicCheckOptions;
-  readonly #probe: Probe;
+  readonly #attempt: CheckAttempt;
   readonly #shutdown: AbortSignal;
   readonly #ready: ServiceReadyNotifier;
   readonly #tracker: ThresholdTracker;
@@ -95,9 +96,9 @@ class CheckLoop {
   #started: Timestamp = { mono: 0, wall: 0 };
   /** When the next attempt is due, on the monotonic clock. */
   #due = 0;
-  /** The probe was called and has not returned yet. */
+  /** The attempt was called and has not returned yet. */
   #running = false;
-  /** The current attempt's result is out (a timeout reports before the probe returns). */
+  /** The current attempt's result is out (a timeout reports before the attempt returns). */
   #reported = false;
   /** Shutdown came, or reporting a result threw: nothing runs any more. */
   #stopped = false;
@@ -117,9 +118,9 @@ class CheckLoop {
     this.#resolve(); // an attempt cut short by shutdown is not a result
   };
 
-  constructor(options: PeriodicCheckOptions, probe: Probe, shutdown: AbortSignal, ready: ServiceReadyNotifier) {
+  constructor(options: PeriodicCheckOptions, attempt: CheckAttempt, shutdown: AbortSignal, ready: ServiceReadyNotifier) {
     this.#options = options;
-    this.#probe = probe;
+    this.#attempt = attempt;
     this.#shutdown = shutdown;
     this.#ready = ready;
     this.#tracker = new ThresholdTracker(options.successThreshold, options.failureThreshold);
@@ -153,14 +154,14 @@ class CheckLoop {
     this.#running = true;
     this.#reported = false;
     this.#timer = setTimeout(this.#onTimer, timeout);
-    let attempt: Promise<void>;
+    let outcome: Promise<void>;
     try {
-      attempt = Promise.resolve(this.#probe(controller.signal));
+      outcome = Promise.resolve(this.#attempt(controller.signal));
     } catch (err) {
       this.#onRejected(err);
       return;
     }
-    attempt.then(this.#onFulfilled, this.#onRejected);
+    outcome.then(this.#onFulfilled, this.#onRejected);
   }
 
   #stop(reason: unknown): void {
@@ -175,7 +176,7 @@ class CheckLoop {
     this.#report(this.#timedOut);
   }
 
-  /** The probe returned: report it unless its timeout already did, then schedule the next attempt. */
+  /** The attempt returned: report it unless its timeout already did, then schedule the next one. */
   #returned(error: string | undefined): void {
     this.#running = false;
     this.#controller = undefined;

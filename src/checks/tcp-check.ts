@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { BackgroundService } from '../core/background-service.js';
 import type { TcpServiceSpec } from '../config/schema.js';
 import type { CheckResults } from './check-result.js';
-import { describeError } from './http-check.js';
+import { describeError } from './network-error.js';
 import { periodicCheck } from './periodic-check.js';
 
 /** A `tcp` check: success once a connection to `host:port` opens; it is closed at once. */
@@ -11,7 +11,7 @@ export function tcpCheck(spec: TcpServiceSpec, results: CheckResults): Backgroun
     ...spec,
     results,
     setup: () => ({
-      probe: (signal) =>
+      attempt: (signal) =>
         new Promise<void>((resolve, reject) => {
           const socket = net.connect({ host: spec.host, port: spec.port, signal });
           socket.once('connect', () => {

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { CheckResults } from '../checks/check-result.js';
-import { addConfiguredServices } from '../config/add-services.js';
 import { type ConfigOverrides, flagOption, overrideTable } from '../config/env-overrides.js';
 import { loadConfig } from '../config/load-config.js';
 import type { PodwardenConfig } from '../config/schema.js';
@@ -13,6 +12,7 @@ import { logLifecycle } from '../logging/lifecycle-log.js';
 import { createLogger } from '../logging/logger.js';
 import { createMetrics } from '../metrics/podwarden-metrics.js';
 import { EventLoopMonitor } from '../runtime/event-loop-monitor.js';
+import { addConfiguredServices } from './add-services.js';
 import { httpOptionsFromConfig, serverOptionsFromConfig } from './config-options.js';
 import { serveHelp } from './help.js';
 import { type CliIo, exitCodes } from './io.js';

@@ -26,15 +26,27 @@ export function assertBackgroundService(service: BackgroundService): void {
   if (!service || typeof service.name !== 'string' || !serviceNamePattern.test(service.name)) {
     throw podwardenError('PODWARDEN_ERR_INVALID_SERVICE', label, `name must be ${serviceNameRule}`);
   }
-  const hasStart = typeof service.start === 'function';
-  const hasNotifier = typeof service.startWithReadyNotifier === 'function';
-  if (hasStart === hasNotifier) {
+  const method = startMethodOf(service);
+  if (method === 'none' || method === 'both') {
     throw podwardenError(
       'PODWARDEN_ERR_INVALID_SERVICE',
       label,
-      hasStart ? 'implement start() or startWithReadyNotifier(), not both' : 'implement start() or startWithReadyNotifier()',
+      method === 'both' ? 'implement start() or startWithReadyNotifier(), not both' : 'implement start() or startWithReadyNotifier()',
     );
   }
+}
+
+/**
+ * Which start method `value` implements: `start` or `startWithReadyNotifier`
+ * for a service; `none` for a value that is not one; `both` for one that
+ * implements two (a service implements exactly one).
+ */
+export function startMethodOf(value: unknown): 'start' | 'startWithReadyNotifier' | 'none' | 'both' {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return 'none';
+  const hasStart = typeof (value as BackgroundService).start === 'function';
+  const hasNotifier = typeof (value as BackgroundService).startWithReadyNotifier === 'function';
+  if (hasStart && hasNotifier) return 'both';
+  return hasStart ? 'start' : hasNotifier ? 'startWithReadyNotifier' : 'none';
 }
 
 /**

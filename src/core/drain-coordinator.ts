@@ -2,15 +2,18 @@ import { now } from './clock.js';
 import { DrainStateFile, readDrainRecord } from './drain-state-file.js';
 import type { LifecycleEmitter, ServiceStateEvent } from './events.js';
 import type { ServerConfig } from './options.js';
+import type { PhaseRecord } from './phase-record.js';
 import type { ServerPhase } from './states.js';
 
 /** What the drain needs from the server. */
 export interface DrainHost {
   readonly events: LifecycleEmitter;
-  setPhase(phase: ServerPhase, reason: string | undefined): void;
+  /** The server's phase: `draining` and `drained` are the drain's state; the coordinator keeps none of its own. */
+  readonly phase: PhaseRecord;
   /** The phase to return to when a drain is let go (`starting` or `running`). */
   resumePhase(): ServerPhase;
-  shuttingDown(): boolean;
+  /** A shutdown has been requested (a signal or `shutdown()`), as opposed to a drain alone. */
+  shutdownRequested(): boolean;
 }
 
 /** Why a completed drain is let go without a shutdown. */
@@ -37,9 +40,12 @@ const letGoReasons: Readonly<Record<LetGo, string>> = {
  * With `stateFile`, drains begun before any shutdown are recorded there and
  * the record is removed when they are let go; {@link DrainCoordinator.restore}
  * picks a recorded drain up after a restart.
+ *
+ * Whether it is draining or drained is the server's phase, read from the
+ * host's {@link PhaseRecord}; the coordinator holds the timers, the promise
+ * `/drain` waits on and the state file.
  */
 export class DrainCoordinator {
-  #state: 'idle' | 'draining' | 'drained' = 'idle';
   #endsAt: number | undefined;
   #completed: Promise<void> | undefined;
   #complete: (() => void) | undefined;
@@ -65,26 +71,28 @@ export class DrainCoordinator {
 
   /** When the drain delay ends (monotonic ms), while draining. */
   get endsAt(): number | undefined {
-    return this.#state === 'draining' ? this.#endsAt : undefined;
+    return this.host.phase.current === 'draining' ? this.#endsAt : undefined;
   }
 
   /** Milliseconds of drain still to come if a shutdown began now. */
-  remainingFor(_phase: ServerPhase | undefined): number {
-    if (this.#state === 'drained') return 0;
-    if (this.#state === 'draining' && this.#endsAt !== undefined) return Math.max(0, this.#endsAt - now().mono);
+  remaining(): number {
+    const phase = this.host.phase.current;
+    if (phase === 'drained') return 0;
+    if (phase === 'draining' && this.#endsAt !== undefined) return Math.max(0, this.#endsAt - now().mono);
     return this.config.drainDelay;
   }
 
   /** Start the drain or join the one in progress; resolves when the drain delay has passed. */
   join(source: string): Promise<void> {
-    if (this.#state === 'drained') {
-      if (this.host.shuttingDown()) this.#clearHold();
+    const phase = this.host.phase.current;
+    if (phase === 'drained') {
+      if (this.host.shutdownRequested()) this.#clearHold();
       return Promise.resolve();
     }
-    if (this.#state === 'draining' && this.#completed) return this.#completed;
+    if (phase === 'draining' && this.#completed) return this.#completed;
     const at = now();
     // A drain a shutdown began ends with the process; recording it would make a restarted podwarden unready for nothing.
-    this.#recorded = !this.host.shuttingDown();
+    this.#recorded = !this.host.shutdownRequested();
     this.#begin(source, at.wall, this.config.drainDelay);
     this.host.events.emit('drain', { kind: 'started', source, at, drainEndsAt: this.#endsAt });
     return this.#completed as Promise<void>;
@@ -124,45 +132,43 @@ export class DrainCoordinator {
     } else {
       this.#source = record.source;
       this.#startedAt = record.startedAt;
-      this.#state = 'drained';
-      this.host.setPhase('drained', reason);
+      this.host.phase.enter('drained', reason);
       this.#appFailedSinceDrained = this.#appDown;
       this.#holdTimer = setTimeout(() => this.#letGo('maxHold'), Math.min(holdEnd - wall, this.config.maxHold));
     }
-    this.#emitState('restored', `${this.#state} by ${record.source} since ${iso(record.startedAt)}; held until ${iso(holdEnd)} unless a shutdown or drain.appCheck comes first`, holdEnd);
+    this.#emitState('restored', `${delayLeft > 0 ? 'draining' : 'drained'} by ${record.source} since ${iso(record.startedAt)}; held until ${iso(holdEnd)} unless a shutdown or drain.appCheck comes first`, holdEnd);
   }
 
   /** End the drain delay now (a fast shutdown while draining). */
   finishNow(): void {
-    if (this.#state === 'draining') this.#finish('fast shutdown');
+    if (this.host.phase.current === 'draining') this.#finish('fast shutdown');
   }
 
-  /** Cancel pending timers (the stop phase has begun). */
+  /** The stop phase has begun: cancel pending timers and let whoever waits on the drain return. */
   clear(): void {
     clearTimeout(this.#delayTimer);
     this.#clearHold();
+    this.#complete?.();
   }
 
   #begin(source: string, startedAt: number, delay: number, reason: string = source): void {
-    this.#state = 'draining';
     this.#source = source;
     this.#startedAt = startedAt;
     this.#endsAt = now().mono + delay;
     this.#completed = new Promise((resolve) => (this.#complete = resolve));
-    this.host.setPhase('draining', reason);
+    this.host.phase.enter('draining', reason);
     this.#record(undefined);
     this.#delayTimer = setTimeout(() => this.#finish(source), delay);
   }
 
   #finish(source: string): void {
     clearTimeout(this.#delayTimer);
-    this.#state = 'drained';
     const at = now();
-    this.host.setPhase('drained', source);
+    this.host.phase.enter('drained', source);
     this.#record(at.wall);
     this.host.events.emit('drain', { kind: 'completed', source, at, drainEndsAt: undefined });
     this.#complete?.();
-    if (!this.host.shuttingDown()) {
+    if (!this.host.shutdownRequested()) {
       // A check already down when the drain completes counts: the app that failed liveness is usually failing its check too.
       this.#appFailedSinceDrained = this.#appDown;
       this.#holdTimer = setTimeout(() => this.#letGo('maxHold'), this.config.maxHold);
@@ -170,12 +176,11 @@ export class DrainCoordinator {
   }
 
   #letGo(why: LetGo): void {
-    if (this.host.shuttingDown() || this.#state !== 'drained') return;
+    if (this.host.shutdownRequested() || this.host.phase.current !== 'drained') return;
     this.#clearHold();
-    this.#state = 'idle';
     this.#completed = undefined;
     this.#appFailedSinceDrained = false;
-    this.host.setPhase(this.host.resumePhase(), letGoReasons[why]);
+    this.host.phase.enter(this.host.resumePhase(), letGoReasons[why]);
     this.host.events.emit('drain', { kind: 'undrained', source: why, at: now(), drainEndsAt: undefined });
     this.#file?.remove();
   }
@@ -185,7 +190,7 @@ export class DrainCoordinator {
     if (event.name !== this.config.appCheck) return;
     if (event.state === 'not-ready' || event.state === 'failed') {
       this.#appDown = true;
-      if (this.#state === 'drained') this.#appFailedSinceDrained = true;
+      if (this.host.phase.current === 'drained') this.#appFailedSinceDrained = true;
     } else if (event.state === 'ready' || event.state === 'completed') {
       const cameBack = event.state === 'ready' && this.#appFailedSinceDrained;
       this.#appDown = false;

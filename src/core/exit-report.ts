@@ -1,4 +1,4 @@
-import type { Timestamp } from './clock.js';
+import { type Timestamp, elapsed } from './clock.js';
 import type { ShutdownReason } from './shutdown-watch.js';
 import type { ProbeKind, ServerPhase, ServiceState } from './states.js';
 
@@ -50,4 +50,34 @@ export interface ExitReport {
   readonly failed: readonly string[];
   /** Milliseconds from the start of `stopping` to `terminated`. */
   readonly stopPhaseMs: number;
+}
+
+/** What the {@link ExitReport} is made from when the server terminates. */
+export interface ExitReportInput {
+  readonly reason: ShutdownReason;
+  readonly phases: ExitReport['phases'];
+  readonly services: readonly ServiceSnapshot[];
+  /** When the stop phase began; `undefined` when it never did. */
+  readonly stopStartedAt: Timestamp | undefined;
+  /** A SIGINT was received: exit 130 whatever else happened. */
+  readonly sigint: boolean;
+  /** The hard deadline passed: exit 1. */
+  readonly deadlinePassed: boolean;
+}
+
+/** The exit report: who overran, who failed, and the exit code those make. */
+export function assembleExitReport(input: ExitReportInput): ExitReport {
+  const { services } = input;
+  const overran = services.filter((s) => s.overran).map((s) => s.name);
+  const failed = services.filter((s) => s.state === 'failed' || s.state === 'blocked').map((s) => s.name);
+  const exitCode = input.sigint ? 130 : input.deadlinePassed || overran.length > 0 || failed.length > 0 ? 1 : 0;
+  return {
+    exitCode,
+    reason: input.reason,
+    phases: [...input.phases],
+    services,
+    overran,
+    failed,
+    stopPhaseMs: input.stopStartedAt ? elapsed(input.stopStartedAt) : 0,
+  };
 }

@@ -1,15 +1,17 @@
 import { podwardenError } from '../errors.js';
 import type { BackgroundService } from './background-service.js';
 import { assertBackgroundService } from './background-service.js';
-import { type Timestamp, elapsed, now } from './clock.js';
+import { type Timestamp, now } from './clock.js';
 import { dependencyLevels } from './dependency-graph.js';
 import { DrainCoordinator } from './drain-coordinator.js';
 import { LifecycleEmitter, type LifecycleEvents, type LifecycleListener } from './events.js';
-import type { ExitReport, ServiceSnapshot } from './exit-report.js';
+import { type ExitReport, type ServiceSnapshot, assembleExitReport } from './exit-report.js';
 import { type ServerConfig, type ServerOptionsInput, type ServiceOptionsInput, resolveServerOptions, resolveServiceOptions } from './options.js';
+import { PhaseRecord } from './phase-record.js';
 import { ServiceSupervisor } from './service-supervisor.js';
 import { listenForSignals } from './signals.js';
 import type { ShutdownReason } from './shutdown-watch.js';
+import { StartScheduler } from './start-scheduler.js';
 import type { ServerPhase } from './states.js';
 import { StopPhase } from './stop-phase.js';
 
@@ -42,11 +44,10 @@ export class Server {
   readonly #events = new LifecycleEmitter();
   readonly #supervisors = new Map<string, ServiceSupervisor>();
   readonly #closeHooks = new Map<string, CloseHook>();
-  readonly #phases: Array<{ phase: ServerPhase; at: Timestamp }> = [];
+  readonly #phase = new PhaseRecord(this.#events);
+  readonly #starts = new StartScheduler(this.#supervisors);
   readonly #drain: DrainCoordinator;
-  #phase: ServerPhase | undefined;
   #levels: string[][] = [];
-  #unsettledStartup = 0;
   #shutdownReason: ShutdownReason | undefined;
   #fast = false;
   #stop: StopPhase | undefined;
@@ -63,9 +64,9 @@ export class Server {
     this.#config = resolveServerOptions(options);
     this.#drain = new DrainCoordinator(this.#config, {
       events: this.#events,
-      setPhase: (phase, reason) => this.#setPhase(phase, reason),
-      resumePhase: () => (this.#unsettledStartup > 0 ? 'starting' : 'running'),
-      shuttingDown: () => this.#shutdownReason !== undefined,
+      phase: this.#phase,
+      resumePhase: () => (this.#starts.settling ? 'starting' : 'running'),
+      shutdownRequested: () => this.#shutdownReason !== undefined,
     });
   }
 
@@ -76,7 +77,7 @@ export class Server {
 
   /** The current phase; `undefined` before `run()`. */
   get phase(): ServerPhase | undefined {
-    return this.#phase;
+    return this.#phase.current;
   }
 
   /** When the current drain delay ends (monotonic ms), while draining. */
@@ -102,12 +103,12 @@ export class Server {
   /** Register a service. Throws on a duplicate name or a service that implements neither or both start methods. */
   addService(service: BackgroundService, options: ServiceOptionsInput = {}): ServiceHandle {
     assertBackgroundService(service);
-    if (this.#phase !== undefined) throw podwardenError('PODWARDEN_ERR_ALREADY_RUNNING');
+    if (this.#phase.current !== undefined) throw podwardenError('PODWARDEN_ERR_ALREADY_RUNNING');
     if (this.#supervisors.has(service.name)) throw podwardenError('PODWARDEN_ERR_DUPLICATE_SERVICE', service.name);
     const supervisor = new ServiceSupervisor(service, resolveServiceOptions(service.name, options, this.#config), {
       events: this.#events,
       served: () => this.#onServed(),
-      failedForGood: (failed) => this.#blockDependentsOf(failed.name),
+      failedForGood: (failed) => this.#starts.blockDependentsOf(failed.name),
       settledStartup: () => this.#onStartupSettled(),
     });
     this.#supervisors.set(service.name, supervisor);
@@ -143,7 +144,7 @@ export class Server {
    * starts on an unknown dependency or a cycle.
    */
   run(): Promise<ExitReport> {
-    if (this.#phase !== undefined) return Promise.reject(podwardenError('PODWARDEN_ERR_ALREADY_RUNNING'));
+    if (this.#phase.current !== undefined) return Promise.reject(podwardenError('PODWARDEN_ERR_ALREADY_RUNNING'));
     const graph = new Map([...this.#supervisors].map(([name, s]) => [name, s.dependencies as ReadonlySet<string>]));
     try {
       this.#levels = dependencyLevels(graph);
@@ -159,13 +160,11 @@ export class Server {
     // A running server keeps the process alive, as a listening socket would.
     this.#keepAlive = setInterval(() => {}, 2 ** 30);
     if (this.#config.handleSignals) this.#removeSignals = listenForSignals(this.#config.signals, (signal) => this.#onSignal(signal));
-    this.#setPhase('starting', undefined);
+    this.#phase.enter('starting', undefined);
     // Before any service starts, so the listener's first answer already shows a restored drain.
     this.#drain.restore();
-    this.#unsettledStartup = this.#supervisors.size;
-    for (const supervisor of this.#supervisors.values()) supervisor.begin();
-    this.#launchReady();
-    if (this.#unsettledStartup === 0 && this.#phase === 'starting') this.#setPhase('running', undefined);
+    this.#starts.begin();
+    if (!this.#starts.settling && this.#phase.current === 'starting') this.#phase.enter('running', undefined);
     return finished;
   }
 
@@ -175,8 +174,9 @@ export class Server {
    * `/drain` calls.
    */
   drain(source: string = 'api'): Promise<void> {
-    if (this.#phase === undefined) return Promise.reject(podwardenError('PODWARDEN_ERR_NOT_RUNNING', 'call run() first'));
-    if (this.#phase === 'stopping' || this.#phase === 'terminated') return Promise.resolve();
+    const phase = this.#phase.current;
+    if (phase === undefined) return Promise.reject(podwardenError('PODWARDEN_ERR_NOT_RUNNING', 'call run() first'));
+    if (phase === 'stopping' || phase === 'terminated') return Promise.resolve();
     return this.#drain.join(source);
   }
 
@@ -185,7 +185,7 @@ export class Server {
    * order. A second call makes a graceful shutdown fast. Resolves with the report.
    */
   shutdown(reason: ShutdownReason = 'api', options: ShutdownOptions = {}): Promise<ExitReport> {
-    if (this.#phase === undefined) return Promise.reject(podwardenError('PODWARDEN_ERR_NOT_RUNNING', 'call run() first'));
+    if (this.#phase.current === undefined) return Promise.reject(podwardenError('PODWARDEN_ERR_NOT_RUNNING', 'call run() first'));
     const finished = this.#report ? Promise.resolve(this.#report) : new Promise<ExitReport>((resolve) => this.#events.on('terminated', resolve));
     if (this.#report) return finished;
     if (this.#shutdownReason !== undefined) {
@@ -199,7 +199,7 @@ export class Server {
       this.#armDeadline(this.#config.fastStopBudget + 1000);
       void this.#stopServices();
     } else {
-      const drainLeft = this.#drain.remainingFor(this.#phase);
+      const drainLeft = this.#drain.remaining();
       this.#armDeadline(drainLeft + this.#config.stopBudget + 1000);
       void this.#drain.join(reason).then(() => this.#stopServices());
     }
@@ -226,7 +226,7 @@ export class Server {
     if (this.#stop) return;
     this.#drain.clear();
     this.#stopStartedAt = now();
-    this.#setPhase('stopping', this.#shutdownReason);
+    this.#phase.enter('stopping', this.#shutdownReason);
     const stop = new StopPhase(this.#supervisors, this.#levels, this.#events);
     this.#stop = stop;
     await stop.run(this.#shutdownReason ?? 'api', this.#fast ? this.#config.fastStopBudget : this.#config.stopBudget, this.#fast);
@@ -266,76 +266,35 @@ export class Server {
     ];
     this.#events.emit('deadline', { waitingOn, at: now() });
     for (const supervisor of this.#supervisors.values()) if (supervisor.isRunning) supervisor.markOverran();
-    this.#terminate(1);
+    this.#terminate(true);
     this.#config.exit?.(1);
   }
 
-  #terminate(forcedExitCode?: 1): void {
+  #terminate(deadlinePassed = false): void {
     if (this.#report) return;
     clearTimeout(this.#deadline);
     clearInterval(this.#keepAlive);
-    this.#removeSignals?.();
     this.#drain.clear();
-    this.#setPhase('terminated', this.#shutdownReason);
-    const services = this.services();
-    const overran = services.filter((s) => s.overran).map((s) => s.name);
-    const failed = services.filter((s) => s.state === 'failed' || s.state === 'blocked').map((s) => s.name);
-    const exitCode = this.#sigint ? 130 : forcedExitCode ?? (overran.length > 0 || failed.length > 0 ? 1 : 0);
-    this.#report = {
-      exitCode,
+    this.#phase.enter('terminated', this.#shutdownReason);
+    this.#report = assembleExitReport({
       reason: this.#shutdownReason ?? 'api',
-      phases: [...this.#phases],
-      services,
-      overran,
-      failed,
-      stopPhaseMs: this.#stopStartedAt ? elapsed(this.#stopStartedAt) : 0,
-    };
+      phases: this.#phase.history,
+      services: this.services(),
+      stopStartedAt: this.#stopStartedAt,
+      sigint: this.#sigint,
+      deadlinePassed,
+    });
     this.#events.emit('terminated', this.#report);
+    // Only now: removed earlier, a signal arriving meanwhile would meet Node's default action and kill the process.
+    this.#removeSignals?.();
     this.#resolveRun?.(this.#report);
   }
 
-  #setPhase(phase: ServerPhase, reason: string | undefined): void {
-    if (this.#phase === phase) return;
-    const previous = this.#phase;
-    this.#phase = phase;
-    const at = now();
-    this.#phases.push({ phase, at });
-    this.#events.emit('phase', { phase, previous, reason, at });
-  }
-
-  /** Start every pending service whose dependencies all serve. */
-  #launchReady(): void {
-    for (const supervisor of this.#supervisors.values()) {
-      if (supervisor.state !== 'pending') continue;
-      const deps = [...supervisor.dependencies].map((d) => this.#supervisors.get(d));
-      if (deps.every((d) => d?.serving)) supervisor.launch();
-    }
-  }
-
   #onServed(): void {
-    if (this.#shutdownReason === undefined) this.#launchReady();
+    if (this.#shutdownReason === undefined) this.#starts.launchReady();
   }
 
   #onStartupSettled(): void {
-    this.#unsettledStartup--;
-    if (this.#unsettledStartup === 0 && this.#phase === 'starting') this.#setPhase('running', undefined);
-  }
-
-  /** Mark every pending service that depends, directly or not, on `failed` as blocked (no recursion: chains may be long). */
-  #blockDependentsOf(failed: string): void {
-    const dependents = new Map<string, ServiceSupervisor[]>();
-    for (const supervisor of this.#supervisors.values()) {
-      for (const dependency of supervisor.dependencies) {
-        const list = dependents.get(dependency);
-        if (list) list.push(supervisor);
-        else dependents.set(dependency, [supervisor]);
-      }
-    }
-    const causes = [failed];
-    for (let cause = causes.pop(); cause !== undefined; cause = causes.pop()) {
-      const blocked = (dependents.get(cause) ?? []).filter((s) => s.state === 'pending');
-      for (const supervisor of blocked) supervisor.block(`dependency "${cause}" failed`);
-      causes.push(...blocked.map((s) => s.name).reverse());
-    }
+    if (this.#starts.settled() && this.#phase.current === 'starting') this.#phase.enter('running', undefined);
   }
 }

@@ -35,3 +35,12 @@ export type ProbeKind = (typeof probeKinds)[number];
 export function isServing(state: ServiceState): boolean {
   return state === 'ready' || state === 'completed';
 }
+
+/**
+ * True from the moment a drain begins (SIGTERM or `/drain`) to the end:
+ * `draining`, `drained`, `stopping`, `terminated`. Readiness fails in these
+ * phases. A drain that is let go without a shutdown returns to `running`.
+ */
+export function isShuttingDown(phase: ServerPhase | undefined): boolean {
+  return phase === 'draining' || phase === 'drained' || phase === 'stopping' || phase === 'terminated';
+}

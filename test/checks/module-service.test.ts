@@ -85,6 +85,10 @@ describe('module service', () => {
     const notService = await runCheck({ type: 'module', name: 'nots', module: moduleFile('nots.mjs', 'export default { name: "x" };') }, configFile);
     await notService.waitFor('failed');
     expect(notService.snapshot().reason).toMatch(/is not a BackgroundService/);
+
+    const both = await runCheck({ type: 'module', name: 'both', module: moduleFile('both.mjs', 'export default { start() {}, startWithReadyNotifier() {} };') }, configFile);
+    await both.waitFor('failed');
+    expect(both.snapshot().reason).toMatch(/implements both start\(\) and startWithReadyNotifier\(\); implement one$/);
   });
 
   it('fails when the service itself throws, like any service', async () => {

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it, vi } from 'vitest';
 import { CheckResults } from '../../src/checks/check-result.js';
-import { type Probe, periodicCheck } from '../../src/checks/periodic-check.js';
+import { type CheckAttempt, periodicCheck } from '../../src/checks/periodic-check.js';
 import { ThresholdTracker } from '../../src/checks/threshold-tracker.js';
 import { ServiceReadyNotifier } from '../../src/core/ready-notifier.js';
 import { ShutdownTrigger } from '../../src/core/shutdown-watch.js';
@@ -13,12 +13,12 @@ const timing = { interval: 100, timeout: 80, initialDelay: 0, successThreshold: 
 /** A check whose attempts follow `outcomes` (true: success), then keep the last one. */
 function scripted(name: string, outcomes: boolean[], options: Partial<typeof timing> = {}) {
   let i = 0;
-  const probe: Probe = async () => {
+  const attempt: CheckAttempt = async () => {
     const ok = outcomes[Math.min(i++, outcomes.length - 1)];
     if (!ok) throw new Error(`attempt ${i} failed`);
   };
   const results = new CheckResults();
-  return { service: periodicCheck({ name, type: 'test', results, ...timing, ...options, setup: () => ({ probe }) }), results };
+  return { service: periodicCheck({ name, type: 'test', results, ...timing, ...options, setup: () => ({ attempt }) }), results };
 }
 
 describe('ThresholdTracker (kubelet semantics)', () => {
@@ -85,14 +85,14 @@ describe('periodicCheck in a Server', () => {
   it('fails an attempt at the timeout and never runs two attempts at once', async () => {
     let inFlight = 0;
     let maxInFlight = 0;
-    const probe: Probe = async () => {
+    const attempt: CheckAttempt = async () => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       await sleep(250); // ignores its abort signal on purpose
       inFlight--;
     };
     const results = new CheckResults();
-    const run = runInServer(periodicCheck({ name: 'slow', type: 'test', results, ...timing, interval: 50, timeout: 60, setup: () => ({ probe }) }), results);
+    const run = runInServer(periodicCheck({ name: 'slow', type: 'test', results, ...timing, interval: 50, timeout: 60, setup: () => ({ attempt }) }), results);
     await until(() => run.results.length >= 3, 3000);
     expect(maxInFlight).toBe(1);
     for (const r of run.results) {
@@ -107,7 +107,7 @@ describe('periodicCheck in a Server', () => {
 
   it('aborts the attempt through its signal at the timeout', async () => {
     let abortedAfter: number | undefined;
-    const probe: Probe = (signal) =>
+    const attempt: CheckAttempt = (signal) =>
       new Promise((_, reject) => {
         const started = performance.now();
         signal.addEventListener('abort', () => {
@@ -116,7 +116,7 @@ describe('periodicCheck in a Server', () => {
         });
       });
     const results = new CheckResults();
-    const run = runInServer(periodicCheck({ name: 'abortable', type: 'test', results, ...timing, timeout: 70, setup: () => ({ probe }) }), results);
+    const run = runInServer(periodicCheck({ name: 'abortable', type: 'test', results, ...timing, timeout: 70, setup: () => ({ attempt }) }), results);
     await until(() => run.results.length >= 1);
     expect(abortedAfter).toBeGreaterThanOrEqual(65);
     expect(abortedAfter).toBeLessThan(150);
@@ -135,13 +135,13 @@ describe('periodicCheck in a Server', () => {
   it('stops promptly at shutdown, even mid-attempt, and closes its session', async () => {
     let closed = false;
     let attempts = 0;
-    const probe: Probe = async () => {
+    const attempt: CheckAttempt = async () => {
       attempts++;
       if (attempts > 1) await sleep(10_000); // stuck, ignoring its signal
     };
     const results = new CheckResults();
     const run = runInServer(
-      periodicCheck({ name: 'stopper', type: 'test', results, ...timing, interval: 50, timeout: 20_000, setup: () => ({ probe, close: () => void (closed = true) }) }),
+      periodicCheck({ name: 'stopper', type: 'test', results, ...timing, interval: 50, timeout: 20_000, setup: () => ({ attempt, close: () => void (closed = true) }) }),
       results,
     );
     await run.waitFor('ready');
@@ -190,7 +190,7 @@ describe('periodicCheck timers (fake clock)', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     try {
       let calls = 0;
-      const probe: Probe = () => {
+      const attempt: CheckAttempt = () => {
         calls++;
         return new Promise(() => {}); // hangs, ignoring its signal
       };
@@ -199,7 +199,7 @@ describe('periodicCheck timers (fake clock)', () => {
       results.on((r) => seen.push(r.error ?? 'ok'));
       const trigger = new ShutdownTrigger();
       const ready = new ServiceReadyNotifier({ ready: () => {}, notReady: () => {} });
-      const running = periodicCheck({ name: 'hung', type: 'test', results, ...timing, interval: 10, timeout: 1000, setup: () => ({ probe }) }).startWithReadyNotifier!(
+      const running = periodicCheck({ name: 'hung', type: 'test', results, ...timing, interval: 10, timeout: 1000, setup: () => ({ attempt }) }).startWithReadyNotifier!(
         trigger.watch(),
         ready,
       );
@@ -210,7 +210,7 @@ describe('periodicCheck timers (fake clock)', () => {
       expect(vi.getTimerCount()).toBe(1);
       await vi.advanceTimersByTimeAsync(600);
       expect(seen).toEqual(['timed out after 1s']);
-      expect(vi.getTimerCount()).toBe(0); // waiting for the probe to return costs nothing per tick
+      expect(vi.getTimerCount()).toBe(0); // waiting for the attempt to return costs nothing per tick
       await vi.advanceTimersByTimeAsync(5000);
       expect(calls).toBe(1);
       trigger.fire('api');

@@ -92,6 +92,22 @@ describe('phases and the one drain', () => {
     expect(performance.now() - t0).toBeLessThan(30);
   });
 
+  it('a fast shutdown while draining ends the drain: drain() callers return, no drain delay is left to show', async () => {
+    const { server } = recordingServer({ shutdown: { drainDelay: 5000, stopBudget: 1000 } });
+    server.addService({ name: 'a', start: async (s) => { await s.wait(); await sleep(100); } });
+    const run = server.run();
+    await until(() => server.phase === 'running');
+    const drained = server.drain('http');
+    expect(server.drainEndsAt).toBeDefined();
+    void server.shutdown('api', { fast: true });
+    expect(server.phase).toBe('stopping');
+    expect(server.drainEndsAt).toBeUndefined();
+    const returned = await Promise.race([drained.then(() => true), sleep(50).then(() => false)]);
+    expect(returned).toBe(true);
+    expect(server.phase).toBe('stopping');
+    await run;
+  });
+
   it('stops services in reverse dependency order, dependents first', async () => {
     const { server, signals } = recordingServer({ shutdown: { drainDelay: 0, stopBudget: 2000 } });
     const stopped: Array<{ name: string; at: number }> = [];

@@ -52,6 +52,19 @@ describe('signals, in a real process', () => {
     expect(terminated.t! - lastReturn.t!).toBeLessThan(5);
   });
 
+  it('a signal that arrives while the server terminates cannot kill the process before the terminated listeners take it over', async () => {
+    const fixture = start({
+      server: { shutdown: { drainDelay: 0 } },
+      services: [{ name: 'a' }],
+      ignoreSignalsOnceTerminated: true,
+      killSelfAtPhase: { phase: 'terminated', signal: 'SIGTERM' },
+    });
+    await allReady(fixture, ['a']);
+    fixture.signal('SIGTERM');
+    expect(await fixture.exited).toEqual({ code: 0, signal: null });
+    expect(fixture.lines.find((l) => l.kind === 'report')).toMatchObject({ exitCode: 0 });
+  });
+
   it('SIGINT is fast: no drain delay, watches fired, exit 130', async () => {
     const fixture = start({ server: { shutdown: { drainDelay: 10_000 } }, services: [{ name: 'a' }] });
     await allReady(fixture, ['a']);

@@ -1,7 +1,7 @@
 import type { CheckResults } from '../checks/check-result.js';
 import { createCheckService } from '../checks/create-check-service.js';
 import type { Server, ServiceHandle } from '../core/server.js';
-import type { PodwardenConfig } from './schema.js';
+import type { PodwardenConfig } from '../config/schema.js';
 
 /**
  * Add every configured service to `server`: build its check (or load its

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderConfigReference } from '../../src/config/config-reference.js';
+import { renderConfigReference } from '../../scripts/config-reference.js';
 import { overrideTable } from '../../src/config/env-overrides.js';
 import { serviceSchemas } from '../../src/config/service-schemas.js';
 

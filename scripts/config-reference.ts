@@ -1,11 +1,11 @@
 import * as z from 'zod';
-import { durationGrammar, formatDuration as d } from '../core/duration.js';
-import { reservedServiceNames } from '../core/service-names.js';
-import { drainDefaults, httpDefaults, logDefaults, metricsDefaults, shutdownDefaults } from '../defaults.js';
-import { hostIPsEnv, hostIPsKeyword } from '../http/allow-from.js';
-import { configFileEnv, drainTokenEnv, flagName, overrideTable } from './env-overrides.js';
-import { embeddedDefaultConfig } from './load-config.js';
-import { configSchema } from './schema.js';
+import { durationGrammar, formatDuration as d } from '../src/core/duration.js';
+import { reservedServiceNames } from '../src/core/service-names.js';
+import { drainDefaults, httpDefaults, logDefaults, metricsDefaults, shutdownDefaults } from '../src/defaults.js';
+import { hostIPsEnv, hostIPsKeyword } from '../src/http/allow-from.js';
+import { configFileEnv, drainTokenEnv, flagName, overrideTable } from '../src/config/env-overrides.js';
+import { embeddedDefaultConfig } from '../src/config/load-config.js';
+import { configSchema } from '../src/config/schema.js';
 
 /**
  * Renders `docs/config.md` from the config schema: every key with its type,

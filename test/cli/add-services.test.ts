@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CheckResults } from '../../src/checks/check-result.js';
-import { addConfiguredServices } from '../../src/config/add-services.js';
+import { addConfiguredServices } from '../../src/cli/add-services.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { recordingServer, until } from '../helpers/core.js';
 import { testTcpListener } from '../checks/servers.js';
