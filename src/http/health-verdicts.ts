@@ -1,5 +1,5 @@
 import { now } from '../core/clock.js';
-import { type ServerPhase, type ServiceState, isServing } from '../core/states.js';
+import { type ServerPhase, type ServiceState, isServing, isShuttingDown } from '../core/states.js';
 import { formatDuration } from '../core/duration.js';
 import { shutdownCheckName } from '../core/service-names.js';
 import { type HealthEndpoint, probeKindOf } from './health-endpoints.js';
@@ -16,7 +16,6 @@ export interface Verdict {
 }
 
 const passing: Verdict = { failure: undefined, detail: undefined, time: false };
-const shuttingDown: ReadonlySet<ServerPhase | undefined> = new Set<ServerPhase | undefined>(['draining', 'drained', 'stopping', 'terminated']);
 const livenessFailing: ReadonlySet<ServiceState> = new Set<ServiceState>(['not-ready', 'failed', 'blocked']);
 
 /**
@@ -31,7 +30,7 @@ const livenessFailing: ReadonlySet<ServiceState> = new Set<ServiceState>(['not-r
 export function verdictOf(state: HealthState, endpoint: HealthEndpoint, name: string): Verdict {
   if (name === shutdownCheckName) {
     const phase = state.server.phase;
-    if (!shuttingDown.has(phase)) return passing;
+    if (!isShuttingDown(phase)) return passing;
     const { text, time } = shutdownText(state, phase);
     return endpoint === 'readyz' ? { failure: text, detail: undefined, time } : { failure: undefined, detail: text, time };
   }
