@@ -61,7 +61,7 @@ describe('signals, in a real process', () => {
     });
     await allReady(fixture, ['a']);
     fixture.signal('SIGTERM');
-    expect(await fixture.exited).toEqual({ code: 0, signal: null });
+    expect(await fixture.exited).toMatchObject({ code: 0, signal: null });
     expect(fixture.lines.find((l) => l.kind === 'report')).toMatchObject({ exitCode: 0 });
   });
 
