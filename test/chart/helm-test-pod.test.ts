@@ -7,15 +7,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IConfigMap, IPod } from 'kubernetes-models/v1';
-import { type Podwarden, cleanupPodwardens, startPodwarden, tempDir } from '../helpers/podwarden.js';
+import type { IPod } from 'kubernetes-models/v1';
+import { type Podwarden, tempDir } from '../helpers/podwarden.js';
 import { freePort } from '../helpers/ports.js';
-import { one, render, testToken } from './support.js';
+import { closeApp, one, renderForLocalServe, serveRenderedConfig, startOkApp, stopLocalServe, testToken } from './support.js';
 
 /** A directory with a `wget` that does what `wget -q -O - -T <s> <url>` does in busybox, and refuses other arguments. */
 function wgetShim(): string {
@@ -68,35 +67,23 @@ const status = (url: string, init?: RequestInit) => fetch(url, init).then((r) =>
 
 beforeAll(async () => {
   shimDir = wgetShim();
-  app = createHttpServer((_req, res) => res.end('ok'));
-  await new Promise<void>((resolve) => app?.listen(0, '127.0.0.1', resolve));
-  const appPort = (app.address() as AddressInfo).port;
+  let appPort: number;
+  ({ app, appPort } = await startOkApp());
   const [port, metricsPort] = [await freePort(), await freePort()];
   const dir = tempDir('podwarden-helm-test-');
   const services = [{ name: 'app', type: 'http', url: `http://127.0.0.1:${appPort}/`, interval: '200ms', timeout: '1s', failureThreshold: 1 }];
-  const { docs } = render({
-    release: 'web',
-    set: { 'config.server.port': port, 'config.server.metricsPort': metricsPort, 'config.server.host': '127.0.0.1', 'config.drain.stateFile': path.join(dir, 'drain-state') },
-    extraArgs: ['--set-json', `config.services=${JSON.stringify(services)}`],
-  });
+  const docs = renderForLocalServe({ release: 'web', services, port, metricsPort, dir });
   const command = one<IPod>(docs, 'Pod').spec?.containers[0]?.command ?? [];
   expect(command.slice(0, 2)).toEqual(['sh', '-c']);
   script = command[2] ?? '';
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   healthBase = `http://127.0.0.1:${port}`;
   metricsBase = `http://127.0.0.1:${metricsPort}`;
-  const configFile = path.join(dir, 'podwarden.yaml');
-  writeFileSync(configFile, one<IConfigMap>(docs, 'ConfigMap', '-config').data?.['podwarden.yaml'] ?? '');
-  pw = await startPodwarden({ configFile, port, env: { PODWARDEN_DRAIN_TOKEN: testToken } });
+  pw = await serveRenderedConfig(docs, { dir, port, drainToken: testToken });
   await waitFor('podwarden did not report app ready', async () => (await status(`${healthBase}/readyz`)) === 200);
 }, 60_000);
 
-afterAll(async () => {
-  pw?.signal('SIGINT');
-  await pw?.process.exited;
-  await cleanupPodwardens();
-  await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
-});
+afterAll(() => stopLocalServe(pw, app));
 
 describe('the helm test pod', () => {
   it('passes while podwarden runs and every service is ready', () => {
@@ -115,7 +102,7 @@ describe('the helm test pod', () => {
   });
 
   it('fails, naming the service, when one is not ready', async () => {
-    await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
+    await closeApp(app);
     app = undefined;
     await waitFor('podwarden did not report app not ready', async () => (await status(`${healthBase}/readyz/app`)) === 503);
     const { code, out } = runTestPod(metricsUrl);

@@ -5,17 +5,13 @@
  * checks a live HTTP server and a closed port, gets a kubelet-like probe and a
  * /drain with a wrong token, and its /metrics is scraped.
  */
-import { writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
+import type { Server as HttpServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IConfigMap } from 'kubernetes-models/v1';
 import { dashboardOf, rulesOf } from './monitoring-objects.js';
 import { labelValues } from '../helpers/exposition.js';
-import { type Podwarden, cleanupPodwardens, startPodwarden, tempDir } from '../helpers/podwarden.js';
+import { type Podwarden, tempDir } from '../helpers/podwarden.js';
 import { freePort } from '../helpers/ports.js';
-import { one, render } from './support.js';
+import { renderForLocalServe, serveRenderedConfig, startOkApp, stopLocalServe } from './support.js';
 
 /** Labels Prometheus (Operator) attaches to every target; podwarden never exports them. */
 const targetLabels = new Set(['namespace', 'pod', 'job', 'instance', 'service', 'endpoint', 'container']);
@@ -90,9 +86,8 @@ describe('metric names and labels in the dashboard and the rules', () => {
   let exposition = '';
 
   beforeAll(async () => {
-    app = createHttpServer((_req, res) => res.end('ok'));
-    await new Promise<void>((resolve) => app?.listen(0, '127.0.0.1', resolve));
-    const appPort = (app.address() as AddressInfo).port;
+    let appPort: number;
+    ({ app, appPort } = await startOkApp());
     const closedPort = await freePort();
     const port = await freePort();
     const metricsPort = await freePort();
@@ -103,15 +98,8 @@ describe('metric names and labels in the dashboard and the rules', () => {
       { name: 'cache', type: 'tcp', host: '127.0.0.1', port: closedPort, interval: '200ms', timeout: '500ms', probes: ['readiness'] },
       { name: 'worker', type: 'http', url: `http://127.0.0.1:${appPort}/worker`, interval: '200ms', dependsOn: ['app'] },
     ];
-    const { docs } = render({
-      release: 'contract',
-      set: { 'config.server.port': port, 'config.server.metricsPort': metricsPort, 'config.server.host': '127.0.0.1', 'config.drain.stateFile': path.join(dir, 'drain-state') },
-      extraArgs: ['--set-json', `config.services=${JSON.stringify(services)}`],
-    });
-    const configMap = one<IConfigMap>(docs, 'ConfigMap', '-config');
-    const configFile = path.join(dir, 'podwarden.yaml');
-    writeFileSync(configFile, configMap.data?.['podwarden.yaml'] ?? '');
-    pw = await startPodwarden({ configFile, port, env: { PODWARDEN_DRAIN_TOKEN: 'contract-token' } });
+    const docs = renderForLocalServe({ release: 'contract', services, port, metricsPort, dir });
+    pw = await serveRenderedConfig(docs, { dir, port, drainToken: 'contract-token' });
     // Wait until `app` has been checked successfully, so every family has series.
     await pw.waitState('app', 'ready', 20_000);
     await pw.get('/readyz', { headers: { 'user-agent': 'kube-probe/1.31' } });
@@ -121,12 +109,7 @@ describe('metric names and labels in the dashboard and the rules', () => {
     scrape = labelValues(exposition);
   }, 60_000);
 
-  afterAll(async () => {
-    pw?.signal('SIGINT');
-    await pw?.process.exited;
-    await cleanupPodwardens();
-    await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
-  });
+  afterAll(() => stopLocalServe(pw, app));
 
   it('scrapes every family the design names, with the name label', () => {
     for (const family of [

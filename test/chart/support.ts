@@ -1,11 +1,14 @@
 /**
  * Shared by the chart tests: the real helm, kubectl and promtool binaries, a
  * throwaway helm home, rendering, and validation of rendered objects against
- * the Kubernetes schemas (kubernetes-models) plus an unknown-field check.
+ * the Kubernetes schemas (kubernetes-models) plus an unknown-field check; and
+ * the real CLI run, outside a cluster, with the config the chart renders.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +18,9 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Pod, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import type { IContainer, IPodSpec, IProbe } from 'kubernetes-models/v1';
+import type { IConfigMap, IContainer, IPodSpec, IProbe } from 'kubernetes-models/v1';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
+import { type Podwarden, cleanupPodwardens, startPodwarden } from '../helpers/podwarden.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const chartDir = path.join(repoRoot, 'charts/podwarden');
@@ -302,4 +306,49 @@ export async function loadRenderedConfig(configText: string, env: NodeJS.Process
 export function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
   if (!selector || Object.keys(selector).length === 0) return false;
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+/** An HTTP server on 127.0.0.1 (a port of its own) answering every request 200 `ok`: the app a rendered config checks. */
+export async function startOkApp(): Promise<{ app: HttpServer; appPort: number }> {
+  const app = createHttpServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  return { app, appPort: (app.address() as AddressInfo).port };
+}
+
+/** Close `app` (when there is one); resolves once it has closed. */
+export function closeApp(app: HttpServer | undefined): Promise<void> {
+  return new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
+}
+
+/** A render for `podwarden serve` outside a cluster: the release, the services to check, the ports at 127.0.0.1, and a folder for podwarden's files. */
+export interface LocalServeOptions {
+  readonly release: string;
+  readonly services: readonly object[];
+  readonly port: number;
+  readonly metricsPort: number;
+  readonly dir: string;
+}
+
+/** `helm template` with podwarden's server at 127.0.0.1 on `port` and `metricsPort`, its drain state in `dir` and `services` as its checks. */
+export function renderForLocalServe(options: LocalServeOptions): K8sObject[] {
+  return render({
+    release: options.release,
+    set: { 'config.server.port': options.port, 'config.server.metricsPort': options.metricsPort, 'config.server.host': '127.0.0.1', 'config.drain.stateFile': path.join(options.dir, 'drain-state') },
+    extraArgs: ['--set-json', `config.services=${JSON.stringify(options.services)}`],
+  }).docs;
+}
+
+/** `podwarden serve` (the built CLI) on `port` with the rendered ConfigMap's podwarden.yaml, written into `dir`, and `drainToken` in its environment. */
+export function serveRenderedConfig(docs: readonly K8sObject[], options: { readonly dir: string; readonly port: number; readonly drainToken: string }): Promise<Podwarden> {
+  const configFile = path.join(options.dir, 'podwarden.yaml');
+  writeFileSync(configFile, one<IConfigMap>(docs, 'ConfigMap', '-config').data?.['podwarden.yaml'] ?? '');
+  return startPodwarden({ configFile, port: options.port, env: { PODWARDEN_DRAIN_TOKEN: options.drainToken } });
+}
+
+/** After the tests: stop podwarden with SIGINT and wait for it to exit, clean up every podwarden and test folder, and close the app. */
+export async function stopLocalServe(pw: Podwarden | undefined, app: HttpServer | undefined): Promise<void> {
+  pw?.signal('SIGINT');
+  await pw?.process.exited;
+  await cleanupPodwardens();
+  await closeApp(app);
 }

@@ -2,14 +2,12 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { StartedTestContainer } from 'testcontainers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { sleep } from '../helpers/core.js';
 import { Poller } from '../reliability/support/poller.js';
-import { acquireEngine, buildImage, releaseEngine, repoRoot } from './helpers/engine.js';
-import { PodwardenContainer, inspect, removeContainer, waitForStatus } from './helpers/podwarden-container.js';
-import { freePort } from '../helpers/ports.js';
+import { repoRoot } from './helpers/engine.js';
+import { inspect, setUpPodwardenContainer } from './helpers/podwarden-container.js';
 
 /**
  * The image as the chart runs it — under the chart's default memory limit —
@@ -19,7 +17,6 @@ import { freePort } from '../helpers/ports.js';
 
 const run = promisify(execFile);
 const floodScript = fileURLToPath(new URL('../../scripts/soak/pipelined-flood.mjs', import.meta.url));
-const lease = `container-flood-${process.pid}`;
 
 /** The chart's default memory limit of the podwarden container, in bytes ("192Mi" → 201326592). */
 function chartMemoryLimit(): { text: string; bytes: number } {
@@ -30,33 +27,20 @@ function chartMemoryLimit(): { text: string; bytes: number } {
   return { text, bytes: Number(match[1]) * 1024 * 1024 };
 }
 
-let container: StartedTestContainer | undefined;
-let pw: PodwardenContainer | undefined;
-let port = 0;
 const limit = chartMemoryLimit();
-
-beforeAll(async () => {
-  acquireEngine(lease);
-  const image = await buildImage();
-  port = await freePort('::');
-  pw = new PodwardenContainer(image, port, `services:\n  - name: self\n    type: http\n    url: http://127.0.0.1:${port}/livez/podwarden\n    interval: 1s\n`).withMemoryLimit(limit.bytes);
-  container = await pw.start();
-  await waitForStatus(port, '/readyz', 200);
-}, 15 * 60_000);
-
-afterAll(async () => {
-  await removeContainer(container);
-  pw?.cleanup();
-  releaseEngine(lease);
-});
+const started = setUpPodwardenContainer(
+  `container-flood-${process.pid}`,
+  (port) => `services:\n  - name: self\n    type: http\n    url: http://127.0.0.1:${port}/livez/podwarden\n    interval: 1s\n`,
+  (pw) => pw.withMemoryLimit(limit.bytes),
+);
 
 describe(`the image under the chart's memory limit`, () => {
   it('pipelined floods of /metrics, HEAD and ?verbose: not OOM-killed, probes answered 200 throughout', async () => {
-    expect((await inspect(container!)).HostConfig.Memory).toBe(limit.bytes);
-    const poller = new Poller(`http://127.0.0.1:${port}`);
+    expect((await inspect(started.container)).HostConfig.Memory).toBe(limit.bytes);
+    const poller = new Poller(`http://127.0.0.1:${started.port}`);
     try {
       for (const args of [[], ['--method', 'HEAD'], ['--path', '/readyz?verbose'], ['--connections', '40']]) {
-        const { stdout } = await run(process.execPath, [floodScript, String(port), '--hold-ms', '10000', ...args], { timeout: 30_000 });
+        const { stdout } = await run(process.execPath, [floodScript, String(started.port), '--hold-ms', '10000', ...args], { timeout: 30_000 });
         expect(JSON.parse(stdout)).toMatchObject({ closedByServer: args[1] === '40' ? 40 : 10 });
       }
       // Probes keep coming for a while after the last flood: podwarden must still answer them.
@@ -67,8 +51,8 @@ describe(`the image under the chart's memory limit`, () => {
     } finally {
       poller.kill();
     }
-    const state = (await inspect(container!)).State;
+    const state = (await inspect(started.container)).State;
     expect(state).toMatchObject({ Running: true, OOMKilled: false, ExitCode: 0 });
-    expect((await inspect(container!)).RestartCount).toBe(0);
+    expect((await inspect(started.container)).RestartCount).toBe(0);
   }, 120_000);
 });

@@ -1,45 +1,28 @@
 import { readFileSync } from 'node:fs';
-import type { StartedTestContainer } from 'testcontainers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireEngine, buildImage, releaseEngine, repoRoot } from './helpers/engine.js';
-import { PodwardenContainer, execNode, get, inspect, nodeBin, processes, removeContainer, waitForStatus } from './helpers/podwarden-container.js';
-import { freePort } from '../helpers/ports.js';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './helpers/engine.js';
+import { execNode, get, inspect, nodeBin, processes, setUpPodwardenContainer } from './helpers/podwarden-container.js';
 
 // The Node major of the image (scripts/base-images.sh, the Dockerfile's distroless default).
 const imageNodeMajor = 24;
 
-const lease = `container-image-${process.pid}`;
-let pw: PodwardenContainer | undefined;
-let container: StartedTestContainer | undefined;
-let port = 0;
-
-beforeAll(async () => {
-  acquireEngine(lease);
-  const image = await buildImage();
-  port = await freePort('::');
-  const config = `
+const started = setUpPodwardenContainer(
+  `container-image-${process.pid}`,
+  (port) => `
 services:
   - name: self
     type: http
     url: http://127.0.0.1:${port}/livez/podwarden
     interval: 1s
-`;
-  pw = new PodwardenContainer(image, port, config).withHealthInterval(1_000);
-  container = await pw.start();
-  await waitForStatus(port, '/readyz', 200);
-}, 15 * 60_000);
-
-afterAll(async () => {
-  await removeContainer(container);
-  pw?.cleanup();
-  releaseEngine(lease);
-});
+`,
+  (pw) => pw.withHealthInterval(1_000),
+);
 
 describe('the podwarden image, run with a config mounted', () => {
   it('runs every process as the non-root uid 65532', async () => {
-    expect((await inspect(container!)).Config.User).toBe('65532:65532');
+    expect((await inspect(started.container)).Config.User).toBe('65532:65532');
     const uids = await execNode(
-      container!,
+      started.container,
       `const fs = require('fs');
        const uids = {};
        for (const pid of fs.readdirSync('/proc').filter((n) => /^\\d+$/.test(n))) {
@@ -54,7 +37,7 @@ describe('the podwarden image, run with a config mounted', () => {
   });
 
   it('runs tini as PID 1 with podwarden under it', async () => {
-    const procs = await processes(container!);
+    const procs = await processes(started.container);
     const init = procs.find((p) => p.pid === 1);
     expect(init?.comm).toBe('tini');
     expect(procs.some((p) => p.ppid === 1 && p.pid !== 1)).toBe(true);
@@ -62,7 +45,7 @@ describe('the podwarden image, run with a config mounted', () => {
 
   it('has no shell', async () => {
     const found = await execNode(
-      container!,
+      started.container,
       `const fs = require('fs');
        const shells = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'busybox']);
        const hits = [];
@@ -80,13 +63,13 @@ describe('the podwarden image, run with a config mounted', () => {
     );
     expect(found.exitCode, found.stderr).toBe(0);
     expect(JSON.parse(found.stdout)).toEqual([]);
-    const viaShell = await container!.exec(['/bin/sh', '-c', 'exit 0']).catch((err: Error) => ({ exitCode: -1, output: err.message }));
+    const viaShell = await started.container.exec(['/bin/sh', '-c', 'exit 0']).catch((err: Error) => ({ exitCode: -1, output: err.message }));
     expect(viaShell.exitCode).not.toBe(0);
   });
 
   it('holds only what runs: dist, production dependencies and package.json', async () => {
     const listing = await execNode(
-      container!,
+      started.container,
       `const fs = require('fs');
        const files = [];
        const walk = (dir) => { for (const e of fs.readdirSync(dir, { withFileTypes: true })) { const p = dir + '/' + e.name; e.isDirectory() ? walk(p) : files.push(p); } };
@@ -109,9 +92,9 @@ describe('the podwarden image, run with a config mounted', () => {
   });
 
   it('works on a read-only root filesystem', async () => {
-    expect((await inspect(container!)).HostConfig.ReadonlyRootfs).toBe(true);
+    expect((await inspect(started.container)).HostConfig.ReadonlyRootfs).toBe(true);
     const write = await execNode(
-      container!,
+      started.container,
       `const codes = [];
        for (const f of ['/app/x', '/tmp/x', '/home/nonroot/x']) {
          try { require('fs').writeFileSync(f, 'x'); codes.push('written'); } catch (e) { codes.push(e.code); }
@@ -119,17 +102,17 @@ describe('the podwarden image, run with a config mounted', () => {
        process.stdout.write(codes.join(','));`,
     );
     expect(write.stdout).toBe('EROFS,EROFS,EROFS');
-    expect((await get(port, '/readyz')).status).toBe(200);
+    expect((await get(started.port, '/readyz')).status).toBe(200);
   });
 
   it('reports healthy through its HEALTHCHECK (podwarden probe readyz, no shell)', async () => {
-    const info = await inspect(container!);
+    const info = await inspect(started.container);
     expect(info.Config.Healthcheck?.Test).toEqual(['CMD', nodeBin, '/app/dist/cli/main.js', 'probe', 'readyz']);
     const deadline = Date.now() + 20_000;
     let health = info.State.Health;
     while (health?.Status !== 'healthy' && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      health = (await inspect(container!)).State.Health;
+      health = (await inspect(started.container)).State.Health;
     }
     expect(health?.Status).toBe('healthy');
     expect(health?.Log.at(-1)).toMatchObject({ ExitCode: 0, Output: expect.stringMatching(/^200 ok/) });
@@ -137,11 +120,11 @@ describe('the podwarden image, run with a config mounted', () => {
 
   it('answers the probes and /metrics', async () => {
     for (const path of ['/livez', '/readyz', '/startupz', '/livez/podwarden', '/readyz/self']) {
-      expect(await get(port, path), path).toMatchObject({ status: 200, body: expect.stringMatching(/^ok/) });
+      expect(await get(started.port, path), path).toMatchObject({ status: 200, body: expect.stringMatching(/^ok/) });
     }
-    expect((await get(port, '/readyz?verbose')).body).toContain('[+]self ok');
-    expect((await get(port, '/readyz/nothing')).status).toBe(404);
-    const metrics = await get(port, '/metrics');
+    expect((await get(started.port, '/readyz?verbose')).body).toContain('[+]self ok');
+    expect((await get(started.port, '/readyz/nothing')).status).toBe(404);
+    const metrics = await get(started.port, '/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.contentType).toMatch(/^text\/plain/);
     expect(metrics.body).toContain('podwarden_service_ready{name="self"} 1');
@@ -149,7 +132,7 @@ describe('the podwarden image, run with a config mounted', () => {
   });
 
   it(`runs podwarden on Node ${imageNodeMajor}, the image's Node`, async () => {
-    const version = await execNode(container!, 'process.stdout.write(process.versions.node)');
+    const version = await execNode(started.container, 'process.stdout.write(process.versions.node)');
     expect(Number(version.stdout.split('.')[0])).toBe(imageNodeMajor);
   });
 });

@@ -1,8 +1,5 @@
-import type { StartedTestContainer } from 'testcontainers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireEngine, buildImage, releaseEngine } from './helpers/engine.js';
-import { PodwardenContainer, get, inspect, logs, removeContainer, waitForStatus } from './helpers/podwarden-container.js';
-import { freePort } from '../helpers/ports.js';
+import { describe, expect, it } from 'vitest';
+import { get, inspect, logs, setUpPodwardenContainer } from './helpers/podwarden-container.js';
 
 // drain 2s + stop budget 5s + the 1s hard-deadline margin = 8s, well inside
 // the 30s `docker stop -t` budget (Docker's default 10s is too short for the
@@ -18,42 +15,24 @@ services:
     interval: 500ms
 `;
 
-const lease = `container-shutdown-${process.pid}`;
-let pw: PodwardenContainer | undefined;
-let container: StartedTestContainer | undefined;
-let port = 0;
-
-beforeAll(async () => {
-  acquireEngine(lease);
-  const image = await buildImage();
-  port = await freePort('::');
-  pw = new PodwardenContainer(image, port, config);
-  container = await pw.start();
-  await waitForStatus(port, '/readyz', 200);
-}, 15 * 60_000);
-
-afterAll(async () => {
-  await removeContainer(container);
-  pw?.cleanup();
-  releaseEngine(lease);
-});
+const started = setUpPodwardenContainer(`container-shutdown-${process.pid}`, () => config);
 
 describe(`docker stop -t ${stopBudgetSeconds} (above drain + stop budget)`, () => {
   it('fails /readyz first while /livez stays up, then exits 0 on its own', async () => {
     const t0 = Date.now();
     let exitedAt = 0;
-    const stopping = container!.stop({ timeout: stopBudgetSeconds * 1_000, remove: false }).then(() => (exitedAt = Date.now()));
+    const stopping = started.container.stop({ timeout: stopBudgetSeconds * 1_000, remove: false }).then(() => (exitedAt = Date.now()));
 
     let readyzFailedAt = 0;
     let readyzFailure = '';
     let livezWhileDraining = 0;
     while (exitedAt === 0 && Date.now() - t0 < stopBudgetSeconds * 1_000) {
       try {
-        const readyz = await get(port, '/readyz');
+        const readyz = await get(started.port, '/readyz');
         if (readyz.status !== 200 && readyzFailedAt === 0) {
           readyzFailedAt = Date.now();
           readyzFailure = `${readyz.status} ${readyz.body.trim()}`;
-          livezWhileDraining = (await get(port, '/livez')).status;
+          livezWhileDraining = (await get(started.port, '/livez')).status;
         }
       } catch {
         // Connection refused: the listener has closed, the process is on its way out.
@@ -69,11 +48,11 @@ describe(`docker stop -t ${stopBudgetSeconds} (above drain + stop budget)`, () =
     expect(exitedAt - t0, 'it held through the drain delay').toBeGreaterThanOrEqual(drainMs - 100);
     expect(exitedAt - t0, 'it stopped long before the SIGKILL').toBeLessThan(drainMs + 5_000);
 
-    const state = (await inspect(container!)).State;
+    const state = (await inspect(started.container)).State;
     expect(state.Running).toBe(false);
     expect(state.OOMKilled).toBe(false);
     expect(state.ExitCode).toBe(0);
-    const lines = (await logs(container!)).split('\n').filter((l) => l.startsWith('{'));
+    const lines = (await logs(started.container)).split('\n').filter((l) => l.startsWith('{'));
     const exit = lines.map((l) => JSON.parse(l) as { event?: string; exitCode?: number; reason?: string }).find((l) => l.event === 'exit');
     expect(exit).toMatchObject({ exitCode: 0, reason: 'SIGTERM' });
   });

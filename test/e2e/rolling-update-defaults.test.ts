@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { renderChart } from './sim/chart.js';
 import { shutdownTiming, withDrainDelay, withoutPodwarden } from './sim/pod-template.js';
-import { baseOptions, form, install, installValues, missingPieces, profileBalancers, rollouts, rounds, runAndRecord, scenarioTimeout } from './rolling-update.js';
+import { expectDrained, expectExitedZero, expectNoRequestDropped, form, install, installValues, missingPieces, profileBalancers, rollouts, rounds, runInstalled, scenarioTimeout } from './rolling-update.js';
 
 // Missing pieces (helm, the chart, the built CLI) fail the suite: it never skips.
 const missing = missingPieces();
@@ -19,14 +19,7 @@ const renderWithDrainDelay = (drainDelay: string) => renderChart({ ...installVal
 describe.concurrent('rolling update with the chart defaults', () => {
   it('loses requests without podwarden: balancers still send to pods that have stopped', { timeout: scenarioTimeout }, async ({ expect }) => {
     const { template, rollout } = await install();
-    const result = await runAndRecord({
-      name: 'without-podwarden',
-      template: withoutPodwarden(template),
-      rollout,
-      balancers: profileBalancers['ingress-nginx'],
-      act: rollouts(rounds.before),
-      ...baseOptions(),
-    });
+    const result = await runInstalled('without-podwarden', { template: withoutPodwarden(template), rollout }, profileBalancers['ingress-nginx'], rollouts(rounds.before));
     expect(result.mode).toBe('none');
     expect(result.podsStopped).toBe(3 * rounds.before);
     expect(result.traffic.failed).toBeGreaterThan(0);
@@ -39,26 +32,13 @@ describe.concurrent('rolling update with the chart defaults', () => {
     expect(template.mode).toBe('native');
     expect(timing.profile).toBe('ingress-nginx');
     expect(rollout).toMatchObject({ replicas: 3, maxSurge: 1, maxUnavailable: 0, minReadySeconds: timing.propagationSeconds });
-    const result = await runAndRecord({
-      name: 'podwarden-native',
-      template,
-      rollout,
-      balancers: profileBalancers['ingress-nginx'],
-      act: rollouts(rounds.podwarden),
-      ...baseOptions(),
-    });
+    const result = await runInstalled('podwarden-native', { template, rollout }, profileBalancers['ingress-nginx'], rollouts(rounds.podwarden));
     // The balancer models fit the profile's propagation figure (on the scenario's clock).
     for (const b of result.balancers) expect(b.removalBoundMs, b.name).toBeLessThanOrEqual(timing.propagationSeconds * 1000 * result.timeScale);
-    expect(result.podsStopped).toBe(3 * rounds.podwarden);
-    expect(result.traffic.requests).toBeGreaterThanOrEqual(minRequests);
-    expect(result.traffic.samples).toEqual([]);
-    expect(result.traffic.failed).toBe(0);
-    expect(result.restarts).toEqual([]);
+    expectNoRequestDropped(expect, result, 3 * rounds.podwarden, minRequests);
     for (const t of result.terminations) {
-      expect(t.app.preStop?.result, t.pod).toBe('HTTP 200');
-      expect(t.app.killed || t.sidecar?.killed, t.pod).toBe(false);
-      expect(t.app.exit?.code, t.pod).toBe(0);
-      expect(t.sidecar?.exit?.code, t.pod).toBe(0);
+      expectDrained(expect, t);
+      expectExitedZero(expect, t);
     }
   });
 
@@ -66,25 +46,13 @@ describe.concurrent('rolling update with the chart defaults', () => {
   it('drops no request with podwarden as a regular container (sidecar.mode=container)', { timeout: scenarioTimeout }, async ({ expect }) => {
     const { template, rollout, timing } = await install({ mode: 'container' });
     expect(template.mode).toBe('container');
-    const result = await runAndRecord({
-      name: 'podwarden-container',
-      template,
-      rollout,
-      balancers: profileBalancers['ingress-nginx'],
-      act: rollouts(rounds.podwarden),
-      ...baseOptions(),
-    });
-    expect(result.podsStopped).toBe(3 * rounds.podwarden);
-    expect(result.traffic.requests).toBeGreaterThanOrEqual(minRequests);
-    expect(result.traffic.samples).toEqual([]);
-    expect(result.traffic.failed).toBe(0);
-    expect(result.restarts).toEqual([]);
+    const result = await runInstalled('podwarden-container', { template, rollout }, profileBalancers['ingress-nginx'], rollouts(rounds.podwarden));
+    expectNoRequestDropped(expect, result, 3 * rounds.podwarden, minRequests);
     for (const t of result.terminations) {
       // The hook may see podwarden close as it exits: kubelet then logs FailedPreStopHook and sends SIGTERM, as it would anyway.
       expect(t.app.sigtermAt! - t.deletedAt, t.pod).toBeGreaterThanOrEqual(timing.propagationSeconds * 1000 * result.timeScale);
       expect(t.app.killed || t.sidecar?.killed, t.pod).toBe(false);
-      expect(t.app.exit?.code, t.pod).toBe(0);
-      expect(t.sidecar?.exit?.code, t.pod).toBe(0);
+      expectExitedZero(expect, t);
     }
   });
 
@@ -92,14 +60,7 @@ describe.concurrent('rolling update with the chart defaults', () => {
     const { template, rollout, timing } = await install();
     const short = withDrainDelay(template, shortDrain);
     expect(shutdownTiming(short).drainDelayMs).toBeLessThan(timing.propagationSeconds * 1000);
-    const result = await runAndRecord({
-      name: 'short-drain-delay',
-      template: short,
-      rollout,
-      balancers: profileBalancers['ingress-nginx'],
-      act: rollouts(rounds.other),
-      ...baseOptions(),
-    });
+    const result = await runInstalled('short-drain-delay', { template: short, rollout }, profileBalancers['ingress-nginx'], rollouts(rounds.other));
     expect(result.traffic.failed).toBeGreaterThan(0);
     expect(result.traffic.failedByBalancer['ingress-nginx'] ?? 0).toBeGreaterThan(0);
     for (const t of result.terminations) expect(t.app.preStop?.result, t.pod).toBe('HTTP 200');

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { durationMs } from './sim/pod-template.js';
 import type { Pod } from './sim/pod.js';
-import { baseOptions, install, missingPieces, profileBalancers, rollouts, rounds, runAndRecord, scenarioTimeout, waitFor } from './rolling-update.js';
+import { expectDrained, expectExitedZero, expectNoRequestDropped, install, missingPieces, profileBalancers, rollouts, rounds, runInstalled, scenarioTimeout, waitFor } from './rolling-update.js';
 
 // Missing pieces (helm, the chart, the built CLI) fail the suite: it never skips.
 const missing = missingPieces();
@@ -15,21 +15,14 @@ describe.concurrent('rolling update: disruptions other than a rollout', () => {
   it('a liveness restart of the app container: back in the balancers within startup + readiness time, not maxHold', { timeout: scenarioTimeout }, async ({ expect }) => {
     const { template, rollout, timing } = await install();
     let broken: Pod | undefined;
-    const result = await runAndRecord({
-      name: 'liveness-restart',
-      template,
-      rollout,
-      balancers,
-      act: async ({ deployment, balancers: live, timeline }) => {
-        broken = deployment.pods[0]!.pod;
-        const pod = broken;
-        // The app's /health answers 500 from now on: its liveness probe and podwarden's app check fail; / still serves.
-        pod.app.process!.signal('SIGUSR2');
-        timeline.mark('app-broken', { pod: pod.name });
-        await waitFor(`${pod.name} restarted and ready`, 60_000, () => pod.restarts[0]?.restartedAt !== undefined && pod.ready);
-        await waitFor(`every balancer sending to ${pod.name} again`, 60_000, () => live.every((b) => b.rotation().includes(pod.name)));
-      },
-      ...baseOptions(),
+    const result = await runInstalled('liveness-restart', { template, rollout }, balancers, async ({ deployment, balancers: live, timeline }) => {
+      broken = deployment.pods[0]!.pod;
+      const pod = broken;
+      // The app's /health answers 500 from now on: its liveness probe and podwarden's app check fail; / still serves.
+      pod.app.process!.signal('SIGUSR2');
+      timeline.mark('app-broken', { pod: pod.name });
+      await waitFor(`${pod.name} restarted and ready`, 60_000, () => pod.restarts[0]?.restartedAt !== undefined && pod.ready);
+      await waitFor(`every balancer sending to ${pod.name} again`, 60_000, () => live.every((b) => b.rotation().includes(pod.name)));
     });
     const pod = broken!;
     const scale = result.timeScale;
@@ -68,27 +61,15 @@ describe.concurrent('rolling update: disruptions other than a rollout', () => {
 
   it('pods that leave by readiness only (graceful node shutdown, kubelet eviction): no request dropped', { timeout: scenarioTimeout }, async ({ expect }) => {
     const { template, rollout } = await install();
-    const result = await runAndRecord({
-      name: 'node-shutdown',
-      template,
-      rollout,
-      balancers,
-      act: async ({ deployment }) => {
-        // One node after another; the ReplicaSet replaces each pod once kubelet has stopped it.
-        for (const { pod } of [...deployment.pods]) await deployment.shutDown(pod);
-      },
-      ...baseOptions(),
+    const result = await runInstalled('node-shutdown', { template, rollout }, balancers, async ({ deployment }) => {
+      // One node after another; the ReplicaSet replaces each pod once kubelet has stopped it.
+      for (const { pod } of [...deployment.pods]) await deployment.shutDown(pod);
     });
-    expect(result.podsStopped).toBe(3);
-    expect(result.traffic.samples).toEqual([]);
-    expect(result.traffic.failed).toBe(0);
-    expect(result.restarts).toEqual([]);
+    expectNoRequestDropped(expect, result, 3);
     for (const t of result.terminations) {
       expect(t.how).toBe('shutdown');
-      expect(t.app.preStop?.result, t.pod).toBe('HTTP 200');
-      expect(t.app.killed || t.sidecar?.killed, t.pod).toBe(false);
-      expect(t.app.exit?.code, t.pod).toBe(0);
-      expect(t.sidecar?.exit?.code, t.pod).toBe(0);
+      expectDrained(expect, t);
+      expectExitedZero(expect, t);
       // Every balancer had let the pod go, by its readiness alone, before the app got SIGTERM.
       const events = result.timeline.events.filter((e) => e.pod === t.pod && e.t >= t.deletedAt);
       for (const b of result.balancers) {
@@ -105,43 +86,20 @@ describe.concurrent('rolling update: disruptions other than a rollout', () => {
   it('a scale-down that deletes several pods at once: no request dropped', { timeout: scenarioTimeout }, async ({ expect }) => {
     const { template, rollout } = await install({ set: ['replicaCount=5'] });
     expect(rollout.replicas).toBe(5);
-    const result = await runAndRecord({
-      name: 'scale-down',
-      template,
-      rollout,
-      balancers,
-      act: ({ deployment }) => deployment.scaleTo(2),
-      ...baseOptions(),
-    });
+    const result = await runInstalled('scale-down', { template, rollout }, balancers, ({ deployment }) => deployment.scaleTo(2));
     expect(result.podsStopped).toBe(3);
     const deleted = result.terminations.map((t) => t.deletedAt);
     expect(Math.max(...deleted) - Math.min(...deleted)).toBeLessThan(100);
     expect(result.traffic.samples).toEqual([]);
     expect(result.traffic.failed).toBe(0);
-    for (const t of result.terminations) {
-      expect(t.app.preStop?.result, t.pod).toBe('HTTP 200');
-      expect(t.app.killed || t.sidecar?.killed, t.pod).toBe(false);
-    }
+    for (const t of result.terminations) expectDrained(expect, t);
   });
 
   it('a rollout with maxSurge 0 (an old pod goes before its replacement exists): no request dropped', { timeout: scenarioTimeout }, async ({ expect }) => {
     const { template, rollout } = await install({ set: ['strategy.rollingUpdate.maxSurge=0', 'strategy.rollingUpdate.maxUnavailable=1'] });
     expect(rollout).toMatchObject({ maxSurge: 0, maxUnavailable: 1 });
-    const result = await runAndRecord({
-      name: 'max-surge-0',
-      template,
-      rollout,
-      balancers,
-      act: rollouts(rounds.other),
-      ...baseOptions(),
-    });
-    expect(result.podsStopped).toBe(3 * rounds.other);
-    expect(result.traffic.samples).toEqual([]);
-    expect(result.traffic.failed).toBe(0);
-    expect(result.restarts).toEqual([]);
-    for (const t of result.terminations) {
-      expect(t.app.preStop?.result, t.pod).toBe('HTTP 200');
-      expect(t.app.killed || t.sidecar?.killed, t.pod).toBe(false);
-    }
+    const result = await runInstalled('max-surge-0', { template, rollout }, balancers, rollouts(rounds.other));
+    expectNoRequestDropped(expect, result, 3 * rounds.other);
+    for (const t of result.terminations) expectDrained(expect, t);
   });
 });

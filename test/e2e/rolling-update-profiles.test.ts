@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { type Profile, baseOptions, install, missingPieces, profileBalancers, rollouts, rounds, runAndRecord, scenarioTimeout } from './rolling-update.js';
+import { type Profile, expectDrained, expectNoRequestDropped, install, missingPieces, profileBalancers, rollouts, rounds, runInstalled, scenarioTimeout } from './rolling-update.js';
 
 // Missing pieces (helm, the chart, the built CLI) fail the suite: it never skips.
 const missing = missingPieces();
@@ -18,38 +18,18 @@ describe.concurrent('rolling update: each timing profile against its own balance
     it(`drops no request with timing.profile ${profile}`, { timeout: scenarioTimeout }, async ({ expect }) => {
       const { template, rollout, timing } = await install({ set: [`timing.profile=${profile}`] });
       expect(timing.profile).toBe(profile);
-      const result = await runAndRecord({
-        name: `profile-${profile}`,
-        template,
-        rollout,
-        balancers: profileBalancers[profile],
-        act: rollouts(rounds.profile),
-        ...baseOptions(),
-      });
+      const result = await runInstalled(`profile-${profile}`, { template, rollout }, profileBalancers[profile], rollouts(rounds.profile));
       // Each balancer model stops sending within the profile's propagation figure (on the scenario's clock).
       for (const b of result.balancers) expect(b.removalBoundMs, b.name).toBeLessThanOrEqual(timing.propagationSeconds * 1000 * result.timeScale);
-      expect(result.podsStopped).toBe(3 * rounds.profile);
-      expect(result.traffic.samples).toEqual([]);
-      expect(result.traffic.failed).toBe(0);
-      expect(result.restarts).toEqual([]);
-      for (const t of result.terminations) {
-        expect(t.app.preStop?.result, t.pod).toBe('HTTP 200');
-        expect(t.app.killed || t.sidecar?.killed, t.pod).toBe(false);
-      }
+      expectNoRequestDropped(expect, result, 3 * rounds.profile);
+      for (const t of result.terminations) expectDrained(expect, t);
     });
   }
 
   // The "before": the kube-proxy profile's 11 s drain behind an ALB whose health check needs up to 30 s.
   it('loses requests with timing.profile kube-proxy behind an AWS ALB', { timeout: scenarioTimeout }, async ({ expect }) => {
     const { template, rollout, timing } = await install({ set: ['timing.profile=kube-proxy'] });
-    const result = await runAndRecord({
-      name: 'profile-kube-proxy-behind-alb',
-      template,
-      rollout,
-      balancers: [{ model: 'aws-alb' }],
-      act: rollouts(rounds.before),
-      ...baseOptions(),
-    });
+    const result = await runInstalled('profile-kube-proxy-behind-alb', { template, rollout }, [{ model: 'aws-alb' }], rollouts(rounds.before));
     expect(result.balancers[0]!.removalBoundMs).toBeGreaterThan(timing.drainDelaySeconds * 1000 * result.timeScale);
     expect(result.traffic.failed).toBeGreaterThan(0);
     expect(Object.keys(result.traffic.failedByBalancer)).toEqual(['aws-alb']);
@@ -62,34 +42,14 @@ describe.concurrent('rolling update: each timing profile against its own balance
     const readiness = template.app.readinessProbe!;
     // The chart keeps a draining pod serving for (failureThreshold - 1) x period >= propagation + the NLB's node check.
     expect((readiness.failureThreshold - 1) * readiness.periodSeconds).toBeGreaterThanOrEqual(timing.propagationSeconds + 10 * 3);
-    const result = await runAndRecord({
-      name: 'etp-local',
-      template,
-      rollout,
-      balancers: [{ model: 'aws-nlb-local' }],
-      act: rollouts(rounds.other),
-      ...baseOptions(),
-    });
-    expect(result.podsStopped).toBe(3 * rounds.other);
-    expect(result.traffic.samples).toEqual([]);
-    expect(result.traffic.failed).toBe(0);
-    expect(result.restarts).toEqual([]);
-    for (const t of result.terminations) {
-      expect(t.app.preStop?.result, t.pod).toBe('HTTP 200');
-      expect(t.app.killed || t.sidecar?.killed, t.pod).toBe(false);
-    }
+    const result = await runInstalled('etp-local', { template, rollout }, [{ model: 'aws-nlb-local' }], rollouts(rounds.other));
+    expectNoRequestDropped(expect, result, 3 * rounds.other);
+    for (const t of result.terminations) expectDrained(expect, t);
   });
 
   it('loses requests when readiness fails at once (the model off: the kube-proxy profile as it is)', { timeout: scenarioTimeout }, async ({ expect }) => {
     const { template, rollout } = await install({ set: ['timing.profile=kube-proxy'] });
-    const result = await runAndRecord({
-      name: 'etp-local-readiness-at-once',
-      template,
-      rollout,
-      balancers: [{ model: 'aws-nlb-local' }],
-      act: rollouts(rounds.before),
-      ...baseOptions(),
-    });
+    const result = await runInstalled('etp-local-readiness-at-once', { template, rollout }, [{ model: 'aws-nlb-local' }], rollouts(rounds.before));
     expect(result.traffic.failed).toBeGreaterThan(0);
     // Dropped by the node's kube-proxy: no local endpoint left that is ready or serving.
     expect(result.traffic.byOutcome['no-endpoint'] ?? 0).toBeGreaterThan(0);

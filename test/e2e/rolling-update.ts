@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { ExpectStatic } from 'vitest';
 import type { BalancerSpec } from './sim/balancer-models.js';
 import { type ChartTiming, chartAvailable, podTemplateOf, renderChart, rolloutOf, timingOf } from './sim/chart.js';
 import type { PodTemplate, RolloutSpec } from './sim/pod-template.js';
 import { type ScenarioOptions, type ScenarioResult, type ScenarioRun, runScenario } from './sim/scenario.js';
+import type { TerminationReport } from './sim/termination.js';
 
 /**
  * Shared setup of the rolling-update scenarios: the chart render they take
@@ -140,8 +142,47 @@ export async function waitFor(what: string, timeoutMs: number, done: () => boole
 }
 
 /** Options every scenario shares. */
-export function baseOptions(): Pick<ScenarioOptions, 'timeScale' | 'ratePerSecond' | 'workMs' | 'requestTimeoutMs' | 'readyTimeoutMs' | 'appArgs' | 'podwardenArgs'> {
+function baseOptions(): Pick<ScenarioOptions, 'timeScale' | 'ratePerSecond' | 'workMs' | 'requestTimeoutMs' | 'readyTimeoutMs' | 'appArgs' | 'podwardenArgs'> {
   return { timeScale, ratePerSecond, workMs: 10, requestTimeoutMs: 5000, readyTimeoutMs: 60_000, appArgs: [appScript], podwardenArgs: [podwardenCli, 'serve'] };
+}
+
+/**
+ * Run and record scenario `name`: the pods of an install's template (or of one
+ * made from it) and rollout behind `balancers`, while `act` does its part,
+ * with the options every scenario shares.
+ */
+export function runInstalled(
+  name: string,
+  { template, rollout }: Pick<Install, 'template' | 'rollout'>,
+  balancers: readonly BalancerSpec[],
+  act: ScenarioOptions['act'],
+): Promise<ScenarioResult> {
+  return runAndRecord({ name, template, rollout, balancers, act, ...baseOptions() });
+}
+
+/**
+ * A run that dropped no request: `podsStopped` pods stopped (after at least
+ * `minRequests` requests, when given), no request failed nor left a failure
+ * sample, and no container was restarted.
+ */
+export function expectNoRequestDropped(expect: ExpectStatic, result: ScenarioResult, podsStopped: number, minRequests?: number): void {
+  expect(result.podsStopped).toBe(podsStopped);
+  if (minRequests !== undefined) expect(result.traffic.requests).toBeGreaterThanOrEqual(minRequests);
+  expect(result.traffic.samples).toEqual([]);
+  expect(result.traffic.failed).toBe(0);
+  expect(result.restarts).toEqual([]);
+}
+
+/** A pod that drained before it stopped: the app's preStop (the /drain call) answered 200, and neither container was killed. */
+export function expectDrained(expect: ExpectStatic, t: TerminationReport): void {
+  expect(t.app.preStop?.result, t.pod).toBe('HTTP 200');
+  expect(t.app.killed || t.sidecar?.killed, t.pod).toBe(false);
+}
+
+/** Both containers of a stopped pod exited 0. */
+export function expectExitedZero(expect: ExpectStatic, t: TerminationReport): void {
+  expect(t.app.exit?.code, t.pod).toBe(0);
+  expect(t.sidecar?.exit?.code, t.pod).toBe(0);
 }
 
 /** Run a scenario, write its figures to .cache/rolling-update/<name>.json and print a one-line summary. */

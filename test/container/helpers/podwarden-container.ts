@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
 import { GenericContainer, StartupCheckStrategy, getContainerRuntimeClient, type StartedTestContainer, type StartupStatus } from 'testcontainers';
+import { afterAll, beforeAll } from 'vitest';
+import { freePort } from '../../helpers/ports.js';
+import { acquireEngine, buildImage, releaseEngine } from './engine.js';
 
 /** Where the tests mount the config, as the README does. */
 export const configPath = '/etc/podwarden/podwarden.yaml';
@@ -161,4 +164,60 @@ export async function processes(container: StartedTestContainer): Promise<Proces
   const result = await execNode(container, script);
   if (result.exitCode !== 0) throw new Error(`reading /proc in the container failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as ProcessEntry[];
+}
+
+/** What {@link setUpPodwardenContainer} started; read it in tests, once `beforeAll` has run. */
+export interface FileContainer {
+  /** The running container. */
+  readonly container: StartedTestContainer;
+  /** Its health port (host network). */
+  readonly port: number;
+  /** Its definition (holding the mounted config). */
+  readonly pw: PodwardenContainer;
+}
+
+/**
+ * Register the `beforeAll`/`afterAll` pair of a test file that runs one
+ * podwarden container: take the engine under `lease`, build the image, pick a
+ * free port, start the container with `config(port)` mounted (after `adjust`
+ * has changed its definition, e.g. `withMemoryLimit`) and wait until /readyz
+ * answers 200; afterwards remove the container and its config and release
+ * the engine. The image build may take long: `beforeAll` has 15 minutes.
+ */
+export function setUpPodwardenContainer(lease: string, config: (port: number) => string, adjust: (pw: PodwardenContainer) => unknown = () => undefined): FileContainer {
+  let pw: PodwardenContainer | undefined;
+  let container: StartedTestContainer | undefined;
+  let port = 0;
+
+  beforeAll(async () => {
+    acquireEngine(lease);
+    const image = await buildImage();
+    port = await freePort('::');
+    pw = new PodwardenContainer(image, port, config(port));
+    adjust(pw);
+    container = await pw.start();
+    await waitForStatus(port, '/readyz', 200);
+  }, 15 * 60_000);
+
+  afterAll(async () => {
+    await removeContainer(container);
+    pw?.cleanup();
+    releaseEngine(lease);
+  });
+
+  const required = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is not there: the container did not start (see beforeAll)`);
+    return value;
+  };
+  return {
+    get container() {
+      return required(container, 'the container');
+    },
+    get port() {
+      return port;
+    },
+    get pw() {
+      return required(pw, 'the container definition');
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { EndpointBalancer, type EndpointBalancerModel, endpointWorstCaseMs } fro
 import type { Endpoints } from './endpoints.js';
 import { type SyncModel, seededRandom } from './endpoint-view.js';
 import { NodeLocalBalancer, type NodeLocalModel, nodeLocalRemovalMs } from './node-local.js';
-import { TargetGroupBalancer, type TargetGroupModel, healthCheckRemovalMs } from './target-group.js';
+import { TargetGroupBalancer, type TargetGroupModel, type TargetHealthCheck, healthCheckRemovalMs } from './target-group.js';
 import type { Timeline } from './timeline.js';
 
 /**
@@ -24,6 +24,34 @@ const kubeProxySync: SyncModel = {
   // Assumed: other Services' endpoint changes in a busy cluster start a sync every 2 s on average.
   churnMeanMs: 2000,
 };
+
+/**
+ * A cloud balancer whose controller registers the pods' IPs as targets, its
+ * health check on podwarden's /readyz (docs/helm.md), with the balancer's own
+ * check figures, nodes and fail-open behaviour. The controller's figures have
+ * no vendor number and are assumed the same for AWS and GKE: it acts within
+ * 1 s; a registration takes effect within seconds; a deregistration reaches
+ * the balancer's nodes late, longer than the health check path, so the health
+ * check is what takes a draining pod out (AWS: users needed 25-70 s of preStop
+ * sleep, kubernetes-sigs/aws-load-balancer-controller#1064, #2106, NLBs 2 min,
+ * #2366; GKE: "NEG programming latency", kubernetes/ingress-gce#583, #769):
+ * taken as 40 s.
+ */
+function readyzTargetGroup(model: {
+  readonly healthCheck: Omit<TargetHealthCheck, 'port' | 'path'>;
+  readonly nodes: number;
+  readonly failOpen: boolean;
+}): TargetGroupModel {
+  return {
+    kind: 'target-group',
+    controllerDelayMs: 1000,
+    registerLagMs: 5000,
+    deregisterLagMs: 40_000,
+    healthCheck: { port: 'health', path: '/readyz', ...model.healthCheck },
+    nodes: model.nodes,
+    failOpen: model.failOpen,
+  };
+}
 
 export const balancerModels = {
   /** In-cluster clients through a ClusterIP Service. Worst case 4 s: inside the kube-proxy profile's 5 s. */
@@ -46,22 +74,12 @@ export const balancerModels = {
     terminatingFallback: false,
   },
   /**
-   * AWS Load Balancer Controller, ALB with IP targets, its health check on
-   * podwarden's /readyz (docs/helm.md). Removal by the health check within
-   * 15 s × 2 = 30 s: inside the aws-load-balancer-controller profile's 30 s.
+   * AWS Load Balancer Controller, ALB with IP targets. Removal by the health
+   * check within 15 s × 2 = 30 s: inside the aws-load-balancer-controller
+   * profile's 30 s.
    */
-  'aws-alb': {
-    kind: 'target-group',
-    controllerDelayMs: 1000,
-    // Assumed: the controller's RegisterTargets call takes effect within seconds.
-    registerLagMs: 5000,
-    // Deregistration reaches the ALB's nodes late: users needed 25-70 s of preStop sleep
-    // (kubernetes-sigs/aws-load-balancer-controller#1064, #2106); NLBs 2 min (#2366). Taken as 40 s,
-    // longer than the health check path, so the health check is what takes a draining pod out.
-    deregisterLagMs: 40_000,
+  'aws-alb': readyzTargetGroup({
     healthCheck: {
-      port: 'health',
-      path: '/readyz',
       // The controller's defaults: healthcheck-interval-seconds 15, healthcheck-timeout-seconds 5,
       // healthy-threshold-count 2, unhealthy-threshold-count 2
       // (kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/).
@@ -78,22 +96,14 @@ export const balancerModels = {
     nodes: 2,
     // "If a target group contains only unhealthy registered targets, the load balancer routes requests to all those targets" (same page).
     failOpen: true,
-  },
+  }),
   /**
-   * GKE container-native load balancing (NEGs), health check on podwarden's
-   * /readyz through a BackendConfig (docs/helm.md). Removal within 15 s × 2 =
-   * 30 s: inside the gke-neg profile's 30 s.
+   * GKE container-native load balancing (NEGs), the health check set through
+   * a BackendConfig. Removal by the health check within 15 s × 2 = 30 s:
+   * inside the gke-neg profile's 30 s.
    */
-  'gke-neg': {
-    kind: 'target-group',
-    controllerDelayMs: 1000,
-    // Assumed, as for the ALB: attach within seconds, detach slower than the health check
-    // ("NEG programming latency", kubernetes/ingress-gce#583, #769).
-    registerLagMs: 5000,
-    deregisterLagMs: 40_000,
+  'gke-neg': readyzTargetGroup({
     healthCheck: {
-      port: 'health',
-      path: '/readyz',
       // ingress-gce pkg/healthchecks: DefaultNEGHealthCheckInterval 15 s, DefaultNEGTimeout 15 s,
       // DefaultHealthyThreshold 1, DefaultNEGUnhealthyThreshold 2.
       intervalMs: 15_000,
@@ -106,7 +116,7 @@ export const balancerModels = {
     // Assumed: one health state per endpoint for the whole balancer.
     nodes: 1,
     failOpen: false,
-  },
+  }),
   /**
    * A Service with externalTrafficPolicy: Local behind an NLB with instance
    * targets (the nodes). Node health check: the AWS Load Balancer
