@@ -12,17 +12,17 @@ export interface SignalSource {
 /** Options for `new Server(options)`. Durations are milliseconds, or strings in the duration grammar (`"250ms"`, `"1.5s"`, `"10m"`, `"1h"`, `"0"`); see {@link Duration}. */
 export interface ServerOptionsInput {
   readonly shutdown?: {
-    /** How long readiness fails before services stop (default `10s`). */
+    /** How long readiness fails before services stop (default {@link shutdownDefaults}`.drainDelay`). */
     readonly drainDelay?: Duration;
-    /** Budget for the whole stop phase (default `15s`). */
+    /** Budget for the whole stop phase (default {@link shutdownDefaults}`.stopBudget`). */
     readonly stopBudget?: Duration;
-    /** Default per-service stop timeout (default `5s`). */
+    /** Default per-service stop timeout (default {@link shutdownDefaults}`.stopTimeout`). */
     readonly stopTimeout?: Duration;
     /** Budget for the stop phase of a fast shutdown (SIGINT, second signal; default `2s`). */
     readonly fastStopBudget?: Duration;
   };
   readonly drain?: {
-    /** Un-drain when no shutdown follows a completed drain within this time (default `120s`). */
+    /** Un-drain when no shutdown follows a completed drain within this time (default {@link drainDefaults}`.maxHold`). */
     readonly maxHold?: Duration;
     /**
      * The service that checks the app container. When it goes from `not-ready`
@@ -73,13 +73,13 @@ export type RestartPolicy = (typeof restartPolicies)[number];
 export interface ServiceOptionsInput {
   /** Fail the service when it is not ready this long after it began waiting (dependencies included). Unset: wait forever. */
   readonly readyTimeout?: Duration;
-  /** How long the service may take to return once its watch fires (default: the server's `stopTimeout`, `5s`). */
+  /** How long the service may take to return once its watch fires (default: the server's `stopTimeout`). */
   readonly stopTimeout?: Duration;
   /** `never` (default) or `on-failure`: restart with capped exponential backoff. */
   readonly restart?: RestartPolicy;
-  /** Backoff between restarts: starts at `initial` (default `200ms`), doubles, capped at `max` (default `30s`). */
+  /** Backoff between restarts: starts at `initial`, doubles, capped at `max` (defaults {@link serviceDefaults}`.backoffInitial` and `.backoffMax`). */
   readonly restartBackoff?: { readonly initial?: Duration; readonly max?: Duration };
-  /** Which aggregate probes the service counts in (default `['readiness', 'startup']`). */
+  /** Which aggregate probes the service counts in (default {@link serviceDefaults}`.probes`). */
   readonly probes?: readonly ProbeKind[];
 }
 

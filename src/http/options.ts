@@ -13,26 +13,26 @@ export interface HttpLog {
 
 /** Options of the `podwarden` HTTP service. Durations are milliseconds, or strings in the duration grammar (`"250ms"`, `"1.5s"`, `"10m"`, `"1h"`, `"0"`); see {@link Duration}. */
 export interface HttpOptionsInput {
-  /** Health port (default `7654`; `0` picks a free port). */
+  /** Health port (default {@link httpDefaults}`.port`; `0` picks a free port). */
   readonly port?: number;
-  /** Address to bind (default `::`, dual-stack; falls back to `0.0.0.0` where IPv6 is off). */
+  /** Address to bind (default {@link httpDefaults}`.host`: dual-stack, falling back to `0.0.0.0` where IPv6 is off). */
   readonly host?: string;
   /** Serve `/metrics` on this port instead of the health port (default: unset). */
   readonly metricsPort?: number | null;
-  /** Show failure reasons in `?verbose` and JSON answers (default `false`). */
+  /** Show failure reasons in `?verbose` and JSON answers (default {@link httpDefaults}`.exposeDetails`). */
   readonly exposeDetails?: boolean;
   readonly eventLoop?: {
-    /** Lag above this makes podwarden not ready (default `1s`). */
+    /** Lag above this makes podwarden not ready (default {@link httpDefaults}`.maxLag`). */
     readonly maxLag?: Duration;
-    /** Lag above `maxLag` for this long fails `/livez` (default `10s`). */
+    /** Lag above `maxLag` for this long fails `/livez` (default {@link httpDefaults}`.livenessAfter`). */
     readonly livenessAfter?: Duration;
-    /** How often the lag is sampled (default `500ms`). */
+    /** How often the lag is sampled (default {@link httpDefaults}`.sampleInterval`). */
     readonly sampleInterval?: Duration;
   };
   readonly drain?: {
     /** Bearer token `/drain` requires (default: none). */
     readonly token?: string;
-    /** Without a token, let anyone call `/drain` (default `false`: 403). */
+    /** Without a token, let anyone call `/drain` (default {@link drainDefaults}`.allowUnauthenticated`: 403). */
     readonly allowUnauthenticated?: boolean;
     /**
      * Accept `/drain` only from these sources, checked before the token:
@@ -45,13 +45,13 @@ export interface HttpOptionsInput {
   };
   /** Connection limits of the health server; see docs/http.md. `/drain` is exempt from `connection`. */
   readonly timeouts?: {
-    /** Close a socket idle this long (default `10s`). */
+    /** Close a socket idle this long (default {@link httpDefaults}`.connectionTimeout`). */
     readonly connection?: Duration;
-    /** Time to receive a whole request (default `10s`). */
+    /** Time to receive a whole request (default {@link httpDefaults}`.requestTimeout`). */
     readonly request?: Duration;
-    /** Time to receive the request headers (default `5s`; at most `request`). */
+    /** Time to receive the request headers (default {@link httpDefaults}`.headersTimeout`; at most `request`). */
     readonly headers?: Duration;
-    /** Keep an idle keep-alive connection this long (default `72s`). */
+    /** Keep an idle keep-alive connection this long (default {@link httpDefaults}`.keepAliveTimeout`). */
     readonly keepAlive?: Duration;
   };
   /**

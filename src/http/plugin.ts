@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Server } from '../core/server.js';
+import { drainDefaults, httpDefaults } from '../defaults.js';
 import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
 import { sourceCheck } from './allow-from.js';
 import { IncomingEndpointRequest } from './endpoint-request.js';
@@ -12,7 +13,7 @@ import type { HttpLog, HttpOptionsInput } from './options.js';
 export interface PodwardenHttpPluginOptions {
   /** The server whose state the endpoints show and whose drain `/drain` joins. */
   readonly server: Server;
-  /** Show failure reasons in `?verbose` and JSON answers (default `false`). */
+  /** Show failure reasons in `?verbose` and JSON answers (default {@link httpDefaults}`.exposeDetails`). */
   readonly exposeDetails?: boolean;
   /** `/drain`'s guards, as in {@link HttpOptionsInput} `drain`. */
   readonly drain?: Pick<NonNullable<HttpOptionsInput['drain']>, 'token' | 'allowUnauthenticated' | 'allowFrom' | 'hostIPs'>;
@@ -27,10 +28,10 @@ const plugin: FastifyPluginAsync<PodwardenHttpPluginOptions> = async (fastify, o
   const endpoints = createEndpoints({
     server: options.server,
     health: {
-      exposeDetails: options.exposeDetails ?? false,
+      exposeDetails: options.exposeDetails ?? httpDefaults.exposeDetails,
       drain: {
         token: options.drain?.token,
-        allowUnauthenticated: options.drain?.allowUnauthenticated ?? false,
+        allowUnauthenticated: options.drain?.allowUnauthenticated ?? drainDefaults.allowUnauthenticated,
         sourceCheck: sourceCheck(options.drain?.allowFrom, options.drain?.hostIPs),
       },
     },

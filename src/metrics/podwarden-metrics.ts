@@ -17,9 +17,9 @@ export interface MetricsOptionsInput {
   readonly server: Server;
   /** Results of the built-in checks, for the per-check families. */
   readonly checkResults?: CheckResults;
-  /** Prefix of podwarden's own families (default `podwarden_`); letters, digits and `_`. */
+  /** Prefix of podwarden's own families (default {@link metricsDefaults}`.prefix`); letters, digits and `_`. */
   readonly prefix?: string;
-  /** Include prom-client's process and Node.js metrics (default `true`). */
+  /** Include prom-client's process and Node.js metrics (default {@link metricsDefaults}`.processMetrics`). */
   readonly processMetrics?: boolean;
   /** Where `event_loop_lag_seconds` reads the lag podwarden judges its readiness by (an `EventLoopMonitor`); 0 without one. */
   readonly eventLoop?: { readonly lagMs: number };
