@@ -45,6 +45,13 @@ export const checkDefaults = {
   failureThreshold: 3,
 } as const;
 
+/** The logger (`createLogger`, config `log:`). */
+export const logDefaults = {
+  level: 'info',
+  /** A repeated warning (a refused request, a check that keeps failing) is written at most once per this many milliseconds. */
+  repeatInterval: 10_000,
+} as const;
+
 /** The `podwarden` HTTP service (`addHttpService`, config `server:`). */
 export const httpDefaults = {
   port: 7654,
@@ -62,7 +69,7 @@ export const httpDefaults = {
   /** Answers outstanding before a connection is closed unanswered: see request-admission.ts and docs/http.md. */
   outstandingAnswers: { perConnection: 8, pipelined: 64 },
   /** At most one log line per this many milliseconds for a repeated refusal (a flood of them is counted in metrics). */
-  refusalLogInterval: 10_000,
+  refusalLogInterval: logDefaults.repeatInterval,
   /** How often Node enforces the request and headers timeouts on incomplete requests (Node's own default is 30 s). */
   timeoutCheckInterval: 1_000,
 } as const;
@@ -74,8 +81,7 @@ export const metricsDefaults = {
   processMetrics: true,
 } as const;
 
-/** The logger (`createLogger`, config `log:`). */
-export const logDefaults = { level: 'info' } as const;
+
 
 /** `podwarden probe`. */
 export const probeCommandDefaults = {

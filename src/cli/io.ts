@@ -1,8 +1,20 @@
+import { isPodwardenError } from '../errors.js';
+
 /** What a CLI command reads and writes; tests pass their own. */
 export interface CliIo {
   readonly stdout: { write(chunk: string): unknown };
   readonly stderr: { write(chunk: string): unknown };
   readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * An error as the CLI prints it: the message, then, for podwarden's own
+ * errors, a `code:` line with the `PODWARDEN_ERR_*` code docs/errors.md lists
+ * (what scripts and alerts match on).
+ */
+export function errorText(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return isPodwardenError(err) ? `${message}\ncode: ${err.code}\n` : `${message}\n`;
 }
 
 /** Exit codes of the `podwarden` CLI. */

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { isPodwardenError, podwardenError } from '../errors.js';
 import { mainHelp } from './help.js';
-import { type CliIo, exitCodes } from './io.js';
+import { type CliIo, errorText, exitCodes } from './io.js';
 
 /**
  * The `podwarden` command: `serve`, `validate`, `probe`. Each command is loaded
@@ -44,7 +44,7 @@ main(process.argv.slice(2), io).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (isPodwardenError(err, 'PODWARDEN_ERR_USAGE')) {
-      process.stderr.write(`podwarden: ${err.message}\n\n${mainHelp}`);
+      process.stderr.write(`podwarden: ${errorText(err)}\n${mainHelp}`);
       process.exit(exitCodes.usage);
     }
     process.stderr.write(`podwarden: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

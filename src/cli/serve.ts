@@ -4,6 +4,7 @@ import { type ConfigOverrides, flagOption, overrideTable } from '../config/env-o
 import { loadConfig } from '../config/load-config.js';
 import type { PodwardenConfig } from '../config/schema.js';
 import { Server } from '../core/server.js';
+import { selfServiceName } from '../core/service-names.js';
 import { isPodwardenError, podwardenError } from '../errors.js';
 import { addHttpService } from '../http/http-service.js';
 import { formatAddress } from '../http/listen.js';
@@ -15,7 +16,7 @@ import { EventLoopMonitor } from '../runtime/event-loop-monitor.js';
 import { addConfiguredServices } from './add-services.js';
 import { httpOptionsFromConfig, serverOptionsFromConfig } from './config-options.js';
 import { serveHelp } from './help.js';
-import { type CliIo, exitCodes } from './io.js';
+import { type CliIo, errorText, exitCodes } from './io.js';
 
 /** What `serve` needs beyond {@link CliIo}: the exit function the hard deadline calls. */
 export interface ServeIo extends CliIo {
@@ -58,7 +59,7 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
     values = parseFlags(args);
   } catch (err) {
     if (!isUsageError(err)) throw err;
-    io.stderr.write(`podwarden serve: ${(err as Error).message}\n`);
+    io.stderr.write(`podwarden serve: ${errorText(err)}`);
     return exitCodes.usage;
   }
   if (values.help) {
@@ -76,7 +77,7 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
     config = await loadConfig({ file: values.config as string | undefined, env: io.env, overrides: overrides as ConfigOverrides });
   } catch (err) {
     if (!isUsageError(err)) throw err;
-    io.stderr.write(`podwarden serve: ${(err as Error).message}\n`);
+    io.stderr.write(`podwarden serve: ${errorText(err)}`);
     return exitCodes.usage;
   }
 
@@ -99,28 +100,34 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
     addConfiguredServices(server, config, results);
   } catch (err) {
     if (!isUsageError(err)) throw err;
-    io.stderr.write(`podwarden serve: ${(err as Error).message}\n`);
+    io.stderr.write(`podwarden serve: ${errorText(err)}`);
     return exitCodes.usage;
   }
-  logger.info(
-    {
-      event: 'start',
-      port: http.config.port,
-      host: http.config.host,
-      metricsPort: http.config.metricsPort,
-      services: config.services.map((s) => s.name),
-      drainToken: config.drain.token !== undefined,
-      ...(config.drain.allowFrom.length > 0 ? { drainAllowFrom: config.drain.allowFrom, hostIPs: config.drain.hostIPs } : {}),
-    },
-    `podwarden serving on ${formatAddress(http.config.host, http.config.port)}`,
-  );
+  // Said once the health port is bound (the `podwarden` service is ready then), never for a port that could not be.
+  const offStarted = server.on('service-state', (event) => {
+    if (event.name !== selfServiceName || event.state !== 'ready') return;
+    offStarted();
+    const address = http.address();
+    logger.info(
+      {
+        event: 'start',
+        port: address?.port ?? http.config.port,
+        host: http.config.host,
+        metricsPort: http.metricsAddress()?.port ?? http.config.metricsPort,
+        services: config.services.map((s) => s.name),
+        drainToken: config.drain.token !== undefined,
+        ...(config.drain.allowFrom.length > 0 ? { drainAllowFrom: config.drain.allowFrom, hostIPs: config.drain.hostIPs } : {}),
+      },
+      `podwarden serving on ${formatAddress(address?.address ?? http.config.host, address?.port ?? http.config.port)}`,
+    );
+  });
 
   let report;
   try {
     report = await server.run();
   } catch (err) {
     if (!isUsageError(err)) throw err;
-    io.stderr.write(`podwarden serve: ${(err as Error).message}\n`);
+    io.stderr.write(`podwarden serve: ${errorText(err)}`);
     return exitCodes.usage;
   }
   for (const name of report.failed) {

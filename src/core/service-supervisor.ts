@@ -171,7 +171,8 @@ export class ServiceSupervisor {
 
   #onNotReady(reason: string): void {
     if (this.#state === 'ready') this.#set('not-ready', reason);
-    else if (this.#state === 'starting') this.#reason = reason;
+    // Still starting, but now with a reason: shown with the state (`starting: connect ECONNREFUSED …`).
+    else if (this.#state === 'starting') this.#set('starting', reason);
   }
 
   #onReturn(instance: number, trigger: ShutdownTrigger): void {

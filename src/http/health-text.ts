@@ -1,3 +1,4 @@
+import { shutdownCheckName } from '../core/service-names.js';
 import { type Answer, fixedAnswers, textAnswer } from './answers.js';
 import type { HealthEndpoint } from './health-endpoints.js';
 import type { HealthState } from './health-state.js';
@@ -65,7 +66,7 @@ export class HealthText {
         failed = true;
         lines += this.#failedLine(name, failure);
       }
-      timed ||= time && (failure === undefined || this.#exposeDetails);
+      timed ||= time && (failure === undefined || this.#shows(name));
     }
     if (unmatched && unmatched.size > 0) {
       lines += `warn: some health checks cannot be excluded: no matches for ${[...unmatched].map((n) => JSON.stringify(n)).join(',')}\n`;
@@ -76,7 +77,12 @@ export class HealthText {
   }
 
   #failedLine(name: string, failure: string): string {
-    return `[-]${name} failed: ${this.#exposeDetails ? failure : 'reason withheld'}\n`;
+    return `[-]${name} failed: ${this.#shows(name) ? failure : 'reason withheld'}\n`;
+  }
+
+  /** Whether `name`'s failure reason is shown: with `exposeDetails`, and always for `shutdown` (the phase is no secret). */
+  #shows(name: string): boolean {
+    return this.#exposeDetails || name === shutdownCheckName;
   }
 }
 

@@ -41,7 +41,8 @@ export function verdictOf(state: HealthState, endpoint: HealthEndpoint, name: st
 }
 
 function memberFailure(state: HealthState, member: Member, endpoint: HealthEndpoint): string | undefined {
-  const described = member.reason === undefined ? member.state : `${member.state}: ${member.reason}`;
+  // `starting: connect ECONNREFUSED …`; a failed service's reason alone (the answer's line already says `failed`).
+  const described = member.reason === undefined ? member.state : member.state === 'failed' ? member.reason : `${member.state}: ${member.reason}`;
   switch (probeKindOf[endpoint]) {
     case 'readiness':
       return isServing(member.state) ? undefined : described;

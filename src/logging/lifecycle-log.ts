@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import type { CheckResults } from '../checks/check-result.js';
 import type { Server } from '../core/server.js';
 import type { ServiceState } from '../core/states.js';
+import { logCheckFailures } from './check-log.js';
 import { logExitReport } from './exit-log.js';
 
 /** Options of {@link logLifecycle}. */
 export interface LifecycleLogOptions {
-  /** Log failed check attempts at `debug` (state changes are logged anyway). */
+  /** Log failing checks: the first failure at `warn` with its error, then one line per 10 s while it keeps failing, and the recovery at `info`. */
   readonly checkResults?: CheckResults;
   /** Log the exit report and shutdown timeline when the server terminates (default `true`). */
   readonly exitReport?: boolean;
@@ -36,7 +37,8 @@ export function logLifecycle(server: Server, logger: Logger, options: LifecycleL
   const offs = [
     server.on('service-state', (e) => {
       const fields = { event: 'service-state', service: e.name, state: e.state, previous: e.previous, instance: e.instance, at: iso(e.at.wall) };
-      logger[stateLevel[e.state]](e.reason === undefined ? fields : { ...fields, reason: e.reason }, `service ${e.name}: ${e.previous} → ${e.state}`);
+      const message = e.previous === e.state ? `service ${e.name}: ${e.state}: ${e.reason ?? ''}` : `service ${e.name}: ${e.previous} → ${e.state}`;
+      logger[stateLevel[e.state]](e.reason === undefined ? fields : { ...fields, reason: e.reason }, message);
     }),
     server.on('service-restart', (e) => {
       logger.warn(
@@ -79,16 +81,7 @@ export function logLifecycle(server: Server, logger: Logger, options: LifecycleL
     }),
   ];
   if (options.exitReport !== false) offs.push(server.on('terminated', (report) => logExitReport(logger, report)));
-  const checkResults = options.checkResults;
-  if (checkResults) {
-    offs.push(
-      checkResults.on((result) => {
-        if (!result.ok && logger.isLevelEnabled('debug')) {
-          logger.debug({ event: 'check-failed', service: result.name, type: result.type, durationMs: Math.round(result.durationMs), error: result.error }, `check ${result.name} failed`);
-        }
-      }),
-    );
-  }
+  if (options.checkResults) offs.push(logCheckFailures(options.checkResults, logger));
   return () => {
     for (const off of offs) off();
   };

@@ -27,7 +27,7 @@ function drainFrom(port: number, address: string): Promise<number> {
 describe.runIf(outside)('podwarden serve: drain.allowFrom with hostIPs', () => {
   it('accepts /drain from an address in PODWARDEN_HOST_IPS and from loopback; refuses others (403, forbidden-source)', async () => {
     let serve = await startPodwarden({ args: [...args, '--drain-allow-from', 'hostIPs'], env: { PODWARDEN_HOST_IPS: '10.255.0.9,fd00:dead::9' } });
-    expect(serve.process.lines.find((l) => l.event === 'start')).toMatchObject({ drainAllowFrom: ['hostIPs'], hostIPs: ['10.255.0.9', 'fd00:dead::9'] });
+    expect(await serve.waitFor((l) => l.event === 'start')).toMatchObject({ drainAllowFrom: ['hostIPs'], hostIPs: ['10.255.0.9', 'fd00:dead::9'] });
     expect(await drainFrom(serve.port, outside!)).toBe(403);
     expect((await serve.get('/metrics')).body).toContain('podwarden_drain_requests_total{result="forbidden-source"} 1');
     expect(await drainFrom(serve.port, '127.0.0.1')).toBe(200);

@@ -61,7 +61,7 @@ describe('podwarden --help', () => {
     const { code, stdout, stderr } = await runCli(['bogus']);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^podwarden: unknown command "bogus"\n\nUsage: podwarden /);
+    expect(stderr).toMatch(/^podwarden: unknown command "bogus"\ncode: PODWARDEN_ERR_USAGE\n\nUsage: podwarden /);
     expect(stderr).toContain('validate FILE');
   });
 });

@@ -120,13 +120,14 @@ describe('lifecycle logs', () => {
     expect(lines.slice(before)).toEqual([]);
   });
 
-  it('logs /drain requests and failed check attempts (at debug)', async () => {
-    const { lines, logger } = capture('debug');
+  it('logs /drain requests, a failing check at warn and its recovery at info', async () => {
+    const { lines, logger } = capture('info');
     h = await startHarness({ logger, server: { shutdown: { drainDelay: 50 } } });
     await h.get('/drain');
     expect(lines.find((l) => l.event === 'drain-request')).toMatchObject({ level: 'warn', result: 'forbidden' });
     h.results.report({ name: 'db', type: 'tcp', ok: false, durationMs: 12, error: 'ECONNREFUSED', at: now() });
     h.results.report({ name: 'db', type: 'tcp', ok: true, durationMs: 2, error: undefined, at: now() });
-    expect(lines.filter((l) => l.event === 'check-failed')).toEqual([expect.objectContaining({ level: 'debug', service: 'db', error: 'ECONNREFUSED' })]);
+    expect(lines.filter((l) => l.event === 'check-failed')).toEqual([expect.objectContaining({ level: 'warn', service: 'db', error: 'ECONNREFUSED', failedAttempts: 1 })]);
+    expect(lines.filter((l) => l.event === 'check-recovered')).toEqual([expect.objectContaining({ level: 'info', service: 'db', failedAttempts: 1 })]);
   });
 });
