@@ -29,15 +29,16 @@ const migrate = server
   .addService(serviceFromFunction('migrate', async (shutdown) => sleep(50, shutdown.signal)))
   .addDependency(database);
 
-// start() only: ready as soon as it starts (Pingora's default).
+// Ready once its port listens: with start() it would count as ready before it could answer.
 server
   .addService({
     name: 'api',
-    async start(shutdown) {
+    async startWithReadyNotifier(shutdown, ready) {
       const http = createServer((req, res) => res.end('hello\n'));
       http.listen(Number(process.env.PORT ?? 8080), '127.0.0.1');
       await once(http, 'listening');
       console.log(JSON.stringify({ msg: 'api listening', port: http.address().port }));
+      ready.notifyReady();
       await shutdown.wait();
       http.closeIdleConnections();
       await new Promise((resolve) => http.close(resolve));
