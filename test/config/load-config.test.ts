@@ -145,6 +145,15 @@ describe('loadConfig: refused configs name the field and what is allowed', () =>
     ]);
   });
 
+  it('an unknown dependsOn close to no service suggests none', async () => {
+    expect(await problems('services:\n  - { name: app, type: tcp, port: 1 }\n  - { name: b, type: tcp, port: 2, dependsOn: [zz] }')).toEqual([
+      'services[1].dependsOn[0]: "zz" is not a service in this config; known services: app, b',
+    ]);
+    expect(await problems('services:\n  - { name: app, type: tcp, port: 1, dependsOn: [ap] }\n  - { name: b, type: tcp, port: 2 }')).toEqual([
+      'services[0].dependsOn[0]: "ap" is not a service in this config (did you mean "app"?); known services: app, b',
+    ]);
+  });
+
   it('a dependency cycle, with its path', async () => {
     const yaml = 'services:\n  - { name: a, type: tcp, port: 1, dependsOn: [c] }\n  - { name: b, type: tcp, port: 2, dependsOn: [a] }\n  - { name: c, type: tcp, port: 3, dependsOn: [b] }';
     expect(await problems(yaml)).toEqual([
