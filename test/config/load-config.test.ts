@@ -171,6 +171,11 @@ describe('loadConfig: refused configs name the field and what is allowed', () =>
     expect(await problems('- just\n- a list\n')).toEqual([expect.stringMatching(/^\(top level\): the config must be a mapping/)]);
   });
 
+  it('malformed YAML: a line indented deeper than the one above is reported on its own line', async () => {
+    expect(await problems('log:\n  level: info\n  format: json\n   extra: 1\n')).toEqual(['line 4, column 9: malformed YAML: Implicit keys need to be on a single line']);
+    expect(await problems('services:\n  - name: a\n    type: tcp\n     port: 1\n')).toEqual([expect.stringMatching(/^line 4, column \d+: malformed YAML: /)]);
+  });
+
   it('every problem at once, not just the first', async () => {
     const lines = await problems(
       'server: { port: 0 }\nlog: { level: loud }\nservices:\n  - { name: a, type: http, url: "ftp://x", expectStatus: "2xx" }\n  - { name: a, type: dns, host: "bad host" }\n',
