@@ -100,7 +100,7 @@ export function renderConfigReference(): string {
     'podwarden reads one YAML file (`podwarden serve --config FILE`, or `$' + configFileEnv + '`), once at start.',
     'Every mapping is strict: an unknown key is an error. A bad config is refused before any port opens,',
     'with exit code 2 and one line per problem naming the field path and what is allowed;',
-    '`podwarden validate FILE` prints the same list (or `ok`).',
+    '`podwarden validate FILE` prints the same list (or `ok`), and looks for the files the config names (see Decisions).',
     '',
     '```yaml',
     `server:   { port: ${httpDefaults.port}, host: "${httpDefaults.host}", metricsPort: null, exposeDetails: ${httpDefaults.exposeDetails}, eventLoop: { maxLag: ${d(httpDefaults.maxLag)}, livenessAfter: ${d(httpDefaults.livenessAfter)} } }`,
@@ -207,6 +207,13 @@ export function renderConfigReference(): string {
     '  preStop comes from depends on the CNI: see [http.md](http.md#who-may-drain).',
     '- `drain.appCheck` and `drain.stateFile`: what counts as "the app came back", and what a restarted podwarden',
     '  restores, are in [http.md](http.md#the-drain-outside-a-termination).',
+    '- `podwarden validate` also looks for the files a config names, once the rest of it is valid, on the machine it runs on, and says which',
+    '  keys it checked there: run it inside the pod image for a definitive answer. A `module`, a `tls.ca` file or an',
+    '  explicitly set `drain.tokenFile` that is missing or unreadable is a problem (exit 2): `serve` would fail that',
+    '  service, or run without a token. The default `drain.tokenFile` is not looked for, since a missing one means no',
+    '  token, and neither is the token file when `' + drainTokenEnv + '` is set. A `file` check\'s missing `path` is only a',
+    '  warning (exit 0): the check exists to wait for a file another process writes, so its absence before start is',
+    '  expected.',
     '',
   );
   return lines.join('\n');

@@ -1,4 +1,6 @@
 import { configFileEnv } from '../config/env-overrides.js';
+import { checkPaths } from '../config/check-paths.js';
+import { formatProblem } from '../config/format-issues.js';
 import { loadConfig } from '../config/load-config.js';
 import { isPodwardenError, podwardenError } from '../errors.js';
 
@@ -17,8 +19,10 @@ const writer = (out: Output) => (s: string) => void (typeof out === 'function' ?
 const usage = `usage: podwarden validate [FILE | --config FILE]
 
 Checks a podwarden config file, with the PODWARDEN_* environment overrides
-applied as \`podwarden serve\` would. Prints "ok" and exits 0, or prints every
-problem and exits 2. Without FILE, validates $${configFileEnv}.
+applied as \`podwarden serve\` would, and looks for the files it names
+(modules, file checks, CA files, drain.tokenFile) on this machine. Prints "ok"
+and exits 0, or prints every problem and exits 2; a file check's missing file
+is a warning. Without FILE, validates $${configFileEnv}.
 `;
 
 /** The file to validate; undefined when help is asked for. Wrong arguments are a `PODWARDEN_ERR_USAGE`. */
@@ -41,6 +45,9 @@ function fileArgument(args: readonly string[], env: NodeJS.ProcessEnv): string |
 /**
  * `podwarden validate FILE`: prints `ok` (exit 0) or every problem found, each
  * with its field path, secrets withheld (exit 2). Usage errors also exit 2.
+ * Once the config is valid, the files it names are looked for on this
+ * machine; a missing module, CA or explicit token file is a problem, a file
+ * check's missing file a warning, and the output names the keys so checked.
  */
 export async function runValidate(args: readonly string[], streams: ValidateIo): Promise<number> {
   const io = { stdout: writer(streams.stdout), stderr: writer(streams.stderr), env: streams.env };
@@ -56,8 +63,9 @@ export async function runValidate(args: readonly string[], streams: ValidateIo):
     io.stdout(usage);
     return 0;
   }
+  let config;
   try {
-    await loadConfig({ file, env: io.env });
+    config = await loadConfig({ file, env: io.env });
   } catch (err) {
     if (isPodwardenError(err, 'PODWARDEN_ERR_CONFIG') || isPodwardenError(err, 'PODWARDEN_ERR_CONFIG_READ')) {
       io.stderr(`${err.message}\n`);
@@ -66,6 +74,13 @@ export async function runValidate(args: readonly string[], streams: ValidateIo):
     io.stderr(`podwarden validate: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-  io.stdout('ok\n');
+  const { problems, warnings, checked } = await checkPaths(config);
+  for (const warning of warnings) io.stderr(`warning: ${formatProblem(warning)}\n`);
+  const where = checked.length === 0 ? '' : `checked on this machine's filesystem: ${checked.join(', ')} — run validate inside the pod image for a definitive answer\n`;
+  if (problems.length > 0) {
+    io.stderr(`${podwardenError('PODWARDEN_ERR_CONFIG', ` in ${file}`, problems.map((p) => `  - ${formatProblem(p)}`).join('\n')).message}\n${where}`);
+    return 2;
+  }
+  io.stdout(`ok\n${where}`);
   return 0;
 }

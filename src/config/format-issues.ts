@@ -25,13 +25,19 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-/** The closest candidate to `word` by edit distance, when it is close enough to be a likely typo. */
+/**
+ * The closest candidate to `word` by edit distance, when it is close enough to
+ * be a likely typo: at most max(2, a third of the word's length) edits, and
+ * fewer edits than the shorter of the two has characters, so a name that
+ * shares nothing with the word (`zz` → `b`) is never suggested. The one rule
+ * for unknown keys, `dependsOn` and `drain.appCheck`.
+ */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const candidate of candidates) {
     const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
+    if (d < bestDistance && d < Math.min(word.length, candidate.length)) {
       best = candidate;
       bestDistance = d;
     }

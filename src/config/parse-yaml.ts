@@ -1,4 +1,4 @@
-import { type Document, LineCounter, isScalar, parseDocument, visit } from 'yaml';
+import { type Document, LineCounter, type YAMLError, isScalar, parseDocument, visit } from 'yaml';
 import type { ConfigProblem } from './format-issues.js';
 
 /** Config text as a mapping, or what is wrong with it. */
@@ -18,7 +18,7 @@ export function parseYaml(text: string): ParsedYaml {
     return `line ${line}, column ${col}`;
   };
   // Positions only: the YAML library's context excerpt could show a secret.
-  const problems = doc.errors.map((e) => ({ path: at(e.pos[0]), message: `malformed YAML: ${yamlReason(e)}` }));
+  const problems = located(doc.errors).map((e) => ({ path: at(e.offset), message: `malformed YAML: ${yamlReason(e.error)}` }));
   if (problems.length === 0) problems.push(...duplicateKeys(doc).map((offset) => ({ path: at(offset), message: 'malformed YAML: Map keys must be unique' })));
   if (problems.length > 0) return { problems };
   let value: unknown;
@@ -32,6 +32,22 @@ export function parseYaml(text: string): ParsedYaml {
     return { problems: [{ path: '', message: 'the config must be a mapping with keys such as server, shutdown, drain, metrics, log, services' }] };
   }
   return { value: value as Record<string, unknown> };
+}
+
+/**
+ * Each error with the offset of the mistake. The library places an error at
+ * the start of the node it was reading, which is not always where the mistake
+ * is: a line indented deeper than the one above continues the plain value
+ * above it, and the `key:` on that line turns the value into a key spanning
+ * lines. The library then reports MULTILINE_IMPLICIT_KEY (and, at the same
+ * start, BLOCK_AS_IMPLICIT_KEY) at the value, a line too early; the mistake
+ * is where that key ends, at its colon. The two are one mistake, reported once.
+ */
+function located(errors: readonly YAMLError[]): { error: YAMLError; offset: number }[] {
+  const multiline = new Set(errors.filter((e) => e.code === 'MULTILINE_IMPLICIT_KEY').map((e) => e.pos[0]));
+  return errors
+    .filter((e) => !(e.code === 'BLOCK_AS_IMPLICIT_KEY' && multiline.has(e.pos[0])))
+    .map((error) => ({ error, offset: error.code === 'MULTILINE_IMPLICIT_KEY' ? error.pos[1] : error.pos[0] }));
 }
 
 /** Where a mapping repeats a key (offsets of the repeats), in one pass. */

@@ -145,6 +145,15 @@ describe('loadConfig: refused configs name the field and what is allowed', () =>
     ]);
   });
 
+  it('an unknown dependsOn close to no service suggests none', async () => {
+    expect(await problems('services:\n  - { name: app, type: tcp, port: 1 }\n  - { name: b, type: tcp, port: 2, dependsOn: [zz] }')).toEqual([
+      'services[1].dependsOn[0]: "zz" is not a service in this config; known services: app, b',
+    ]);
+    expect(await problems('services:\n  - { name: app, type: tcp, port: 1, dependsOn: [ap] }\n  - { name: b, type: tcp, port: 2 }')).toEqual([
+      'services[0].dependsOn[0]: "ap" is not a service in this config (did you mean "app"?); known services: app, b',
+    ]);
+  });
+
   it('a dependency cycle, with its path', async () => {
     const yaml = 'services:\n  - { name: a, type: tcp, port: 1, dependsOn: [c] }\n  - { name: b, type: tcp, port: 2, dependsOn: [a] }\n  - { name: c, type: tcp, port: 3, dependsOn: [b] }';
     expect(await problems(yaml)).toEqual([
@@ -160,6 +169,11 @@ describe('loadConfig: refused configs name the field and what is allowed', () =>
     expect(await problems('services:\n  - name: a\n   type: tcp\n')).toEqual([expect.stringMatching(/^line 3, column \d+: malformed YAML: /)]);
     expect(await problems('services: [a, b\n')).toEqual([expect.stringMatching(/^line \d+, column \d+: malformed YAML: /)]);
     expect(await problems('- just\n- a list\n')).toEqual([expect.stringMatching(/^\(top level\): the config must be a mapping/)]);
+  });
+
+  it('malformed YAML: a line indented deeper than the one above is reported on its own line', async () => {
+    expect(await problems('log:\n  level: info\n  format: json\n   extra: 1\n')).toEqual(['line 4, column 9: malformed YAML: Implicit keys need to be on a single line']);
+    expect(await problems('services:\n  - name: a\n    type: tcp\n     port: 1\n')).toEqual([expect.stringMatching(/^line 4, column \d+: malformed YAML: /)]);
   });
 
   it('every problem at once, not just the first', async () => {
