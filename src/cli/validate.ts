@@ -3,6 +3,7 @@ import { checkPaths } from '../config/check-paths.js';
 import { formatProblem } from '../config/format-issues.js';
 import { loadConfig } from '../config/load-config.js';
 import { isPodwardenError, podwardenError } from '../errors.js';
+import { errorText } from './io.js';
 
 /** An output: a function, or a stream-like object such as `process.stdout`. */
 type Output = ((s: string) => void) | { write(s: string): unknown };
@@ -56,7 +57,7 @@ export async function runValidate(args: readonly string[], streams: ValidateIo):
     file = fileArgument(args, io.env);
   } catch (err) {
     if (!isPodwardenError(err, 'PODWARDEN_ERR_USAGE')) throw err;
-    io.stderr(`podwarden validate: ${err.message}\n${usage}`);
+    io.stderr(`podwarden validate: ${errorText(err)}${usage}`);
     return 2;
   }
   if (file === undefined) {
@@ -68,17 +69,17 @@ export async function runValidate(args: readonly string[], streams: ValidateIo):
     config = await loadConfig({ file, env: io.env });
   } catch (err) {
     if (isPodwardenError(err, 'PODWARDEN_ERR_CONFIG') || isPodwardenError(err, 'PODWARDEN_ERR_CONFIG_READ')) {
-      io.stderr(`${err.message}\n`);
+      io.stderr(errorText(err));
       return 2;
     }
-    io.stderr(`podwarden validate: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`podwarden validate: ${errorText(err)}`);
     return 1;
   }
   const { problems, warnings, checked } = await checkPaths(config);
   for (const warning of warnings) io.stderr(`warning: ${formatProblem(warning)}\n`);
   const where = checked.length === 0 ? '' : `checked on this machine's filesystem: ${checked.join(', ')} — run validate inside the pod image for a definitive answer\n`;
   if (problems.length > 0) {
-    io.stderr(`${podwardenError('PODWARDEN_ERR_CONFIG', ` in ${file}`, problems.map((p) => `  - ${formatProblem(p)}`).join('\n')).message}\n${where}`);
+    io.stderr(`${errorText(podwardenError('PODWARDEN_ERR_CONFIG', ` in ${file}`, problems.map((p) => `  - ${formatProblem(p)}`).join('\n')))}${where}`);
     return 2;
   }
   io.stdout(`ok\n${where}`);

@@ -43,6 +43,7 @@ describe('podwarden validate', () => {
       '  - services[1].name: "app" is already used by services[0]; names must be unique',
       '  - services[1].dependsOn[0]: "db" is not a service in this config; known services: app',
       '  - drain.token (from PODWARDEN_DRAIN_TOKEN): must be 1–4096 printable ASCII characters without spaces (value withheld)',
+      'code: PODWARDEN_ERR_CONFIG',
       '',
     ]);
     expect(stderr).not.toMatch(/hunter/);
@@ -63,7 +64,7 @@ describe('podwarden validate', () => {
   });
 
   it('exits 2 for a missing file or bad usage', async () => {
-    expect(await validate([join(dir, 'missing.yaml')])).toMatchObject({ code: 2, stderr: `cannot read config file ${join(dir, 'missing.yaml')}: no such file\n` });
+    expect(await validate([join(dir, 'missing.yaml')])).toMatchObject({ code: 2, stderr: `cannot read config file ${join(dir, 'missing.yaml')}: no such file\ncode: PODWARDEN_ERR_CONFIG_READ\n` });
     expect(await validate([])).toMatchObject({ code: 2, stderr: expect.stringContaining('give a config file') });
     expect(await validate(['--bogus'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown option --bogus') });
     expect(await validate(['a.yaml', 'b.yaml'])).toMatchObject({ code: 2, stderr: expect.stringContaining('give one config file') });
@@ -91,6 +92,7 @@ describe('podwarden validate looks for the files serve will need', () => {
       stderr:
         `invalid config in ${config}:\n` +
         `  - services[1].module: ${join(folder, 'worker.js')} does not exist on this machine: serve would fail service "worker"; fix the path or add the file (relative paths are resolved against the config file's folder)\n` +
+        'code: PODWARDEN_ERR_CONFIG\n' +
         note('services[1].module'),
     });
     writeFileSync(join(folder, 'worker.js'), 'export default { name: "w", async start() {} };\n');
