@@ -31,6 +31,13 @@ export const serviceDefaults = {
   /** The aggregate probes a service counts in. */
   probes: ['readiness', 'startup'],
   restart: 'never',
+  /**
+   * Whether a service that fails for good ends the process. Off: a sidecar's
+   * checks watch other containers, whose restarts are the kubelet's job, and an
+   * optional add-on must not take the pod down. Set it on the services
+   * without which the pod is useless.
+   */
+  critical: false,
   /** First wait between restarts; it doubles up to `backoffMax`. */
   backoffInitial: 200,
   backoffMax: 30_000,

@@ -16,6 +16,8 @@ export function addConfiguredServices(server: Server, config: PodwardenConfig, r
       readyTimeout: spec.readyTimeout,
       stopTimeout: spec.stopTimeout,
       restart: spec.restart,
+      maxRestarts: spec.maxRestarts,
+      critical: spec.critical,
       probes: spec.probes,
     });
     handles.set(spec.name, handle);

@@ -98,6 +98,13 @@ export const configSchema = z.strictObject({
   log: logSchema,
   services: z
     .array(serviceSchema, { error: says('a list of services') })
+    .superRefine((services, ctx) => {
+      services.forEach((service, i) => {
+        if (service.maxRestarts !== undefined && service.restart !== 'on-failure') {
+          ctx.addIssue({ code: 'custom', path: [i, 'maxRestarts'], message: 'limits restarts, so it needs restart: on-failure' });
+        }
+      });
+    })
     .default([])
     .describe('The checks and services to run. See the check types below.'),
 });

@@ -33,6 +33,16 @@ const common = {
     .enum(restartPolicies, { error: says('a restart policy', restartPolicies.join(' or ')) })
     .default(serviceDefaults.restart)
     .describe('`on-failure` restarts a failed service with capped exponential backoff.'),
+  maxRestarts: z
+    .int({ error: says('a number of restarts', 'a whole number, 0 or more') })
+    .min(0, { error: says('a number of restarts', 'a whole number, 0 or more') })
+    .optional()
+    .describe('With `restart: on-failure`: restarts allowed before a failure is for good. Unset: no limit.'),
+  critical: flag
+    .default(serviceDefaults.critical)
+    .describe(
+      'End podwarden (exit code 1, a log line naming the service) when this service fails for good: it failed and will not be restarted, or it was not ready within `readyTimeout`. Off by default: a check watches another container, whose restarts are the kubelet\'s job.',
+    ),
 };
 
 /** Keys of the periodic checks (every type but `module`). */

@@ -78,6 +78,16 @@ export interface ServiceRestartEvent {
   readonly at: Timestamp;
 }
 
+/** A critical service failed for good: the server shuts down and exits 1. */
+export interface CriticalFailureEvent {
+  readonly name: string;
+  /** Why it failed (`ready timeout`, the error it threw). */
+  readonly reason: string | undefined;
+  /** Restarts it had before this failure. */
+  readonly restarts: number;
+  readonly at: Timestamp;
+}
+
 /** The hard deadline passed while something was still running. */
 export interface DeadlineEvent {
   readonly waitingOn: readonly string[];
@@ -94,6 +104,7 @@ export interface LifecycleEvents {
   drain: DrainEvent;
   'drain-state': DrainStateEvent;
   deadline: DeadlineEvent;
+  'critical-failure': CriticalFailureEvent;
   terminated: ExitReport;
 }
 

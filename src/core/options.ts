@@ -81,6 +81,14 @@ export interface ServiceOptionsInput {
   readonly restartBackoff?: { readonly initial?: Duration; readonly max?: Duration };
   /** Which aggregate probes the service counts in (default {@link serviceDefaults}`.probes`). */
   readonly probes?: readonly ProbeKind[];
+  /**
+   * End the process (exit code 1) when this service fails for good: it failed
+   * and will not be restarted (`restart: 'never'`, or `maxRestarts` spent), or
+   * it was not ready within its `readyTimeout`. Default {@link serviceDefaults}`.critical`.
+   */
+  readonly critical?: boolean;
+  /** With `restart: 'on-failure'`: restarts allowed before a failure is for good (default: no limit). */
+  readonly maxRestarts?: number;
 }
 
 /** {@link ServiceOptionsInput} after defaults, in milliseconds. */
@@ -91,6 +99,9 @@ export interface ServiceConfig {
   readonly backoffInitial: number;
   readonly backoffMax: number;
   readonly probes: ReadonlySet<ProbeKind>;
+  readonly critical: boolean;
+  /** `undefined`: no limit. */
+  readonly maxRestarts: number | undefined;
 }
 
 function optionalText(value: string | undefined, where: string, what: string): string | undefined {
@@ -137,6 +148,15 @@ export function resolveServiceOptions(name: string, input: ServiceOptionsInput, 
   if (backoffMax < backoffInitial) {
     throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where('restartBackoff'), 'max must be at least initial');
   }
+  const { maxRestarts } = input;
+  if (maxRestarts !== undefined && (!Number.isInteger(maxRestarts) || maxRestarts < 0)) {
+    throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where('maxRestarts'), `${JSON.stringify(maxRestarts)} must be a whole number of restarts, 0 or more`);
+  }
+  if (maxRestarts !== undefined && restart !== 'on-failure') {
+    throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where('maxRestarts'), 'limits restarts, so it needs restart: on-failure');
+  }
+  const critical = input.critical ?? serviceDefaults.critical;
+  if (typeof critical !== 'boolean') throw podwardenError('PODWARDEN_ERR_INVALID_OPTION', where('critical'), 'must be true or false');
   return {
     readyTimeout: input.readyTimeout === undefined ? undefined : toMilliseconds(input.readyTimeout, where('readyTimeout')),
     stopTimeout: input.stopTimeout === undefined ? server.stopTimeout : toMilliseconds(input.stopTimeout, where('stopTimeout')),
@@ -144,5 +164,7 @@ export function resolveServiceOptions(name: string, input: ServiceOptionsInput, 
     backoffInitial,
     backoffMax,
     probes: new Set(probes),
+    critical,
+    maxRestarts,
   };
 }

@@ -12,7 +12,7 @@ import { ServiceSupervisor } from './service-supervisor.js';
 import { listenForSignals } from './signals.js';
 import type { ShutdownReason } from './shutdown-watch.js';
 import { StartScheduler } from './start-scheduler.js';
-import type { ServerPhase } from './states.js';
+import { type ServerPhase, isServing } from './states.js';
 import { StopPhase } from './stop-phase.js';
 
 /** A registered service: add dependencies, read its state. */
@@ -68,6 +68,21 @@ export class Server {
       resumePhase: () => (this.#starts.settling ? 'starting' : 'running'),
       shutdownRequested: () => this.#shutdownReason !== undefined,
     });
+    const offReady = this.#events.on('service-state', () => {
+      if (!this.#readinessPassed()) return;
+      this.#everReady = true;
+      offReady();
+    });
+  }
+
+  /** Whether readiness passed at some point: every readiness member serving at once. Before that, no balancer ever sent to the pod. */
+  #everReady = false;
+
+  #readinessPassed(): boolean {
+    for (const supervisor of this.#supervisors.values()) {
+      if (supervisor.config.probes.has('readiness') && !isServing(supervisor.state)) return false;
+    }
+    return true;
   }
 
   /** The resolved options (milliseconds). */
@@ -108,7 +123,10 @@ export class Server {
     const supervisor = new ServiceSupervisor(service, resolveServiceOptions(service.name, options, this.#config), {
       events: this.#events,
       served: () => this.#onServed(),
-      failedForGood: (failed) => this.#starts.blockDependentsOf(failed.name),
+      failedForGood: (failed) => {
+        this.#starts.blockDependentsOf(failed.name);
+        if (failed.config.critical) this.#criticalFailed(failed);
+      },
       settledStartup: () => this.#onStartupSettled(),
     });
     this.#supervisors.set(service.name, supervisor);
@@ -199,11 +217,22 @@ export class Server {
       this.#armDeadline(this.#config.fastStopBudget + 1000);
       void this.#stopServices();
     } else {
-      const drainLeft = this.#drain.remaining();
+      // Readiness never passed, so no balancer ever sent to this pod: there is nothing to drain.
+      const neverReady = !this.#everReady;
+      const drainLeft = neverReady ? 0 : this.#drain.remaining();
       this.#armDeadline(drainLeft + this.#config.stopBudget + 1000);
       void this.#drain.join(reason).then(() => this.#stopServices());
+      if (neverReady) this.#drain.finishNow();
     }
     return finished;
+  }
+
+  /** A critical service failed for good: say which, and shut down (exit code 1, as for any failed service). */
+  #criticalFailed(failed: ServiceSupervisor): void {
+    if (this.#shutdownReason !== undefined || this.#report) return;
+    const { reason, restarts } = failed.snapshot();
+    this.#events.emit('critical-failure', { name: failed.name, reason, restarts, at: now() });
+    void this.shutdown(`critical service "${failed.name}" failed`);
   }
 
   #onSignal(signal: NodeJS.Signals): void {

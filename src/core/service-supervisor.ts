@@ -213,7 +213,8 @@ export class ServiceSupervisor {
     // An instance abandoned while still running (a ready timeout) is told to stop.
     const abandoned = this.#running;
     this.#trigger?.fire(reason === 'ready timeout' ? 'ready-timeout' : 'restart');
-    if (this.config.restart !== 'on-failure' || this.#stopRequested) {
+    const restartsSpent = this.config.maxRestarts !== undefined && this.#restarts >= this.config.maxRestarts;
+    if (this.config.restart !== 'on-failure' || restartsSpent || this.#stopRequested) {
       this.#settleStartup();
       this.host.failedForGood(this);
       return;

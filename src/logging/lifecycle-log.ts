@@ -76,6 +76,12 @@ export function logLifecycle(server: Server, logger: Logger, options: LifecycleL
       else if (e.kind === 'ignored') logger.warn(fields, `drain state file ${e.file} ignored: ${e.detail}`);
       else logger.warn(fields, `drain state not kept: ${e.detail}`);
     }),
+    server.on('critical-failure', (e) => {
+      logger.error(
+        { event: 'critical-failure', service: e.name, reason: e.reason, restarts: e.restarts, at: iso(e.at.wall) },
+        `critical service ${e.name} failed for good${e.reason === undefined ? '' : ` (${e.reason})`}: shutting down, exit code 1`,
+      );
+    }),
     server.on('deadline', (e) => {
       logger.fatal({ event: 'deadline', waitingOn: e.waitingOn, at: iso(e.at.wall) }, `hard deadline passed; still waiting on ${e.waitingOn.join(', ') || 'nothing'}`);
     }),

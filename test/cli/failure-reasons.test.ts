@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupPodwardens, runCli, startPodwarden } from '../helpers/podwarden.js';
+import { cleanupPodwardens, runCli, startPodwarden, tempDir, writeConfig } from '../helpers/podwarden.js';
 import { freePort } from '../helpers/ports.js';
 
 afterEach(cleanupPodwardens);
@@ -70,5 +70,27 @@ describe('podwarden serve says why things fail', () => {
     expect(bad.stderr).toMatch(/\ncode: PODWARDEN_ERR_CONFIG\n$/);
     const usage = await runCli(['serve', '--no-such-flag']);
     expect(usage.stderr).toContain('\ncode: PODWARDEN_ERR_USAGE\n');
+  });
+});
+
+describe('podwarden serve ends when a critical service fails for good', () => {
+  it('a critical module that cannot load: a log line naming it, exit 1, no drain delay spent', async () => {
+    const pw = await startPodwarden({
+      config: { shutdown: { drainDelay: '2m' }, services: [{ name: 'worker', type: 'module', module: './missing.mjs', critical: true }] },
+      listening: false,
+    });
+    const exit = await pw.exited();
+    expect(exit.code).toBe(1);
+    expect(pw.events('critical-failure')).toEqual([expect.objectContaining({ level: 'error', service: 'worker', restarts: 0 })]);
+    expect(pw.events('critical-failure')[0]!.msg).toMatch(/^critical service worker failed for good \(cannot load module \S+missing\.mjs: .*\): shutting down, exit code 1$/);
+  });
+
+  it('maxRestarts without restart: on-failure is refused by validate and serve alike, naming the key', async () => {
+    const file = writeConfig(tempDir(), { services: [{ name: 'worker', type: 'tcp', port: 1, maxRestarts: 3 }] });
+    for (const command of [['validate', file], ['serve', '--config', file]]) {
+      const result = await runCli(command);
+      expect(result.code, command[0]).toBe(2);
+      expect(result.stderr, command[0]).toContain('services[0].maxRestarts: limits restarts, so it needs restart: on-failure');
+    }
   });
 });
