@@ -217,12 +217,9 @@ export class Server {
       this.#armDeadline(this.#config.fastStopBudget + 1000);
       void this.#stopServices();
     } else {
-      // Readiness never passed, so no balancer ever sent to this pod: there is nothing to drain.
-      const neverReady = !this.#everReady;
-      const drainLeft = neverReady ? 0 : this.#drain.remaining();
+      const drainLeft = this.#drain.remaining();
       this.#armDeadline(drainLeft + this.#config.stopBudget + 1000);
       void this.#drain.join(reason).then(() => this.#stopServices());
-      if (neverReady) this.#drain.finishNow();
     }
     return finished;
   }
@@ -233,6 +230,8 @@ export class Server {
     const { reason, restarts } = failed.snapshot();
     this.#events.emit('critical-failure', { name: failed.name, reason, restarts, at: now() });
     void this.shutdown(`critical service "${failed.name}" failed`);
+    // Readiness never passed, so no balancer ever sent to this pod: there is nothing to drain.
+    if (!this.#everReady) this.#drain.finishNow();
   }
 
   #onSignal(signal: NodeJS.Signals): void {

@@ -80,22 +80,22 @@ describe('critical services', () => {
     expect(report.exitCode).toBe(1);
   });
 
-  it('a SIGTERM to a server whose readiness never passed skips the drain delay; one that was ready drains', async () => {
-    const never = recordingServer(longDrain);
-    never.server.addService(serviceFromFunction('slow', async (shutdown) => void (await shutdown.wait())));
-    const run = never.server.run();
-    await until(() => never.server.service('slow')?.state === 'starting');
-    never.signals.send('SIGTERM');
-    expect((await run).exitCode).toBe(0);
-
-    const ran = recordingServer({ shutdown: { drainDelay: 300, stopBudget: 2000 } });
-    ran.server.addService(readyUntilShutdown('api'));
-    const ranRun = ran.server.run();
-    await until(() => ran.server.phase === 'running');
-    const signalled = performance.now();
-    ran.signals.send('SIGTERM');
-    await ranRun;
-    expect(performance.now() - signalled).toBeGreaterThanOrEqual(290);
+  it('once readiness has passed, a critical failure drains first: balancers may be sending to the pod', async () => {
+    const { server } = recordingServer({ shutdown: { drainDelay: 300, stopBudget: 2000 } });
+    let fail: ((err: Error) => void) | undefined;
+    server.addService(
+      serviceFromFunction('db', (_shutdown, ready) => {
+        ready.notifyReady();
+        return new Promise<void>((_resolve, reject) => (fail = reject));
+      }),
+      { critical: true },
+    );
+    const run = server.run();
+    await until(() => server.phase === 'running');
+    const failedAt = performance.now();
+    fail?.(new Error('connection lost'));
+    expect((await run).exitCode).toBe(1);
+    expect(performance.now() - failedAt).toBeGreaterThanOrEqual(290);
   });
 
   it('maxRestarts needs restart on-failure, and is a whole number', () => {
