@@ -1,5 +1,5 @@
 import type { Server } from '../core/server.js';
-import { type PodwardenMetrics, contentTypeOf } from '../metrics/podwarden-metrics.js';
+import { type Exposition, type PodwardenMetrics, contentTypeOf } from '../metrics/podwarden-metrics.js';
 import type { RequestEndpoint } from '../metrics/request-metrics.js';
 import { type Answer, closing, fixedAnswers, jsonAnswer, uncachedAnswer } from './answers.js';
 import { type DrainEndpoint, drainEndpoint } from './drain-endpoint.js';
@@ -118,14 +118,19 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
     return name === undefined ? text!.answer(endpoint, verbose, exclude) : text!.answerOne(endpoint, name, verbose);
   }
 
+  // Concurrent scrapes share one render (PodwardenMetrics.render); they share its answer too, measured once.
+  const answers = new WeakMap<Exposition, Answer>();
+  const answerOf = (exposition: Exposition): Answer => {
+    let answer = answers.get(exposition);
+    if (answer === undefined) answers.set(exposition, (answer = uncachedAnswer(200, exposition.contentType, exposition.body)));
+    return answer;
+  };
+
   function metricsAnswer(request: EndpointRequest): Answer | Promise<Answer> {
     const format = metricsFormat(request.accept);
     // HEAD asks for no body: no render.
     if (request.method === 'HEAD') return headMetrics[format];
-    return serving!.render(format === 'openmetrics').then(
-      ({ contentType, body }) => uncachedAnswer(200, contentType, body),
-      () => fixedAnswers.metricsUnavailable,
-    );
+    return serving!.render(format === 'openmetrics').then(answerOf, () => fixedAnswers.metricsUnavailable);
   }
 
   /** `/livez/<name>` and the like: the endpoint and the name. */
@@ -168,16 +173,23 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
   return {
     answer(request) {
       const { endpoint, answer } = route(request);
-      const settle = (settled: Answer, bodyRead = true): Answer => {
-        count(endpoint, settled.status, request);
-        return bodyRead ? settled : closing(settled);
-      };
       // `/drain` reads the body it accepts. Elsewhere a body means nothing, but it must be read before the next request
       // on the connection; one larger than the limit is left unread, and the connection closes after the answer.
       if (request.hasBody && endpoint !== 'drain') {
-        return Promise.all([answer, request.readBody(httpDefaults.bodyLimit)]).then(([settled, whole]) => settle(settled, whole));
+        return Promise.all([answer, request.readBody(httpDefaults.bodyLimit)]).then(([settled, whole]) => {
+          count(endpoint, settled.status, request);
+          return whole ? settled : closing(settled);
+        });
       }
-      return isPending(answer) ? answer.then((settled) => settle(settled)) : settle(answer);
+      if (isPending(answer)) {
+        return answer.then((settled) => {
+          count(endpoint, settled.status, request);
+          return settled;
+        });
+      }
+      // A probe: a cached answer and a counter bump, nothing allocated for it here.
+      count(endpoint, answer.status, request);
+      return answer;
     },
     closing(request) {
       count('other', fixedAnswers.shuttingDown.status, request);
