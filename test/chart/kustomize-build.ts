@@ -118,14 +118,14 @@ export async function timingRuleBreaks(docs: readonly K8sObject[], spec: IPodSpe
   return breaks;
 }
 
-/** Every file under deploy/kustomize of the repository, as text (what the docs may quote). */
+/** Every YAML file under deploy/kustomize of the repository, as text: what the docs may quote. */
 export function shippedFiles(): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir)) {
       const full = path.join(dir, entry);
       if (statSync(full).isDirectory()) walk(full);
-      else files.set(path.relative(repoRoot, full), readFileSync(full, 'utf8'));
+      else if (/\.ya?ml$/.test(entry)) files.set(path.relative(repoRoot, full), readFileSync(full, 'utf8'));
     }
   };
   walk(path.join(repoRoot, 'deploy/kustomize'));

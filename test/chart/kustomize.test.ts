@@ -177,7 +177,7 @@ describe('the kustomize docs', () => {
       }
     });
 
-    it(`${file}: every YAML snippet is the text of a file that the tests build`, () => {
+    it(`${file}: every YAML snippet is the text of a YAML file under deploy/kustomize, which the tests build`, () => {
       const blocks = fencedBlocks(text(), 'yaml');
       expect(blocks.length).toBeGreaterThan(0);
       const files = [...shippedFiles()];
