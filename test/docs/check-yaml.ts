@@ -4,7 +4,6 @@
  * included; a podwarden config (a mapping of podwarden's top-level keys) is
  * checked by `podwarden validate`, the built CLI, in a folder of its own.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,13 +13,15 @@ import { type K8sObject, repoRoot, validateObject } from '../chart/support.js';
 import { cleanEnv } from '../helpers/child.js';
 import { markHint } from './block-plan.js';
 import type { CodeBlock } from './markdown-blocks.js';
+import { Job } from './process-group.js';
 
+const validateTimeoutMs = 30_000;
 const configKeys = new Set(Object.keys(configSchema.shape));
 
 const isMapping = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Check a YAML block; resolves with what it was ('Kubernetes objects' or 'podwarden configs'), throws with what is wrong. */
-export function checkYaml(block: CodeBlock): 'Kubernetes objects' | 'podwarden configs' {
+/** Check a YAML block; resolves with what it was ('Kubernetes objects' or 'podwarden configs'), rejects with what is wrong. */
+export async function checkYaml(block: CodeBlock): Promise<'Kubernetes objects' | 'podwarden configs'> {
   const where = `${block.file}:${block.line}`;
   const parsed = parseAllDocuments(block.text);
   const errors = parsed.flatMap((doc) => doc.errors.map((e) => e.message));
@@ -43,8 +44,9 @@ export function checkYaml(block: CodeBlock): 'Kubernetes objects' | 'podwarden c
     const dir = mkdtempSync(path.join(tmpdir(), 'podwarden-docs-config-'));
     try {
       writeFileSync(path.join(dir, 'podwarden.yaml'), block.text);
-      const result = spawnSync(process.execPath, [path.join(repoRoot, 'dist/cli/main.js'), 'validate', 'podwarden.yaml'], { cwd: dir, env: cleanEnv(), encoding: 'utf8' });
-      if (result.status !== 0) throw new Error(`${where}: \`podwarden validate\` exited with ${result.status ?? result.signal}:\n${result.stdout}${result.stderr}\n${markHint(block)}`);
+      const validate = new Job(process.execPath, [path.join(repoRoot, 'dist/cli/main.js'), 'validate', 'podwarden.yaml'], { cwd: dir, env: cleanEnv() });
+      const exit = await validate.waitExit(validateTimeoutMs, `${where}: podwarden validate`);
+      if (exit.code !== 0) throw new Error(`${where}: \`podwarden validate\` exited with ${exit.code ?? exit.signal}:\n${validate.output}\n${markHint(block)}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

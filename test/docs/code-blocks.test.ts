@@ -44,7 +44,7 @@ async function runBlock(block: CodeBlock, plan: Extract<Plan, { kind: 'run' }>):
     case 'yaml':
       return checkYaml(block);
     case 'promql':
-      checkPromql(block);
+      await checkPromql(block);
       return 'PromQL blocks';
   }
 }
