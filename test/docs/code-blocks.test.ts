@@ -193,6 +193,44 @@ describe('how blocks are found and run', () => {
     await expect(runServeScript(early!, ['http://localhost:7654/readyz'])).rejects.toThrow(/^page\.md:13: marked `serve`, but every command ended/);
   });
 
+  it('checks YAML: Kubernetes objects against the schemas, a podwarden config with podwarden validate', { timeout: 60_000 }, async () => {
+    const [configMap, misspelt, config, badConfig, neither] = blocksOf(
+      [
+        '```yaml',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata: { name: podwarden }',
+        'data: { a: b }',
+        '```',
+        '```yaml',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata: { name: podwarden }',
+        'dta: { a: b }',
+        '```',
+        '```yaml',
+        'services: [{ name: app, type: tcp, port: 5432 }]',
+        '```',
+        '```yaml',
+        'shutdown: { drainDelay: 1sec }',
+        '```',
+        '```yaml',
+        'dependencies: []',
+        '```',
+      ].join('\n'),
+    ).blocks;
+    await expect(checkYaml(configMap!)).resolves.toBe('Kubernetes objects');
+    await expect(checkYaml(misspelt!)).rejects.toThrow(/^page\.md:7: .*fields Kubernetes does not know: \.dta/);
+    await expect(checkYaml(config!)).resolves.toBe('podwarden configs');
+    await expect(checkYaml(badConfig!)).rejects.toThrow(/^page\.md:16: `podwarden validate` exited with 2:\n[\s\S]*shutdown\.drainDelay: "1sec" is not a duration/);
+    await expect(checkYaml(neither!)).rejects.toThrow(/^page\.md:19: neither Kubernetes objects/);
+  });
+
+  it('runs a TypeScript program with its types stripped', { timeout: 60_000 }, async () => {
+    const [program] = blocksOf(["```ts", "import { Server } from 'podwarden';", 'const names: string[] = new Server().services().map((s) => s.name);', 'if (names.length !== 0) process.exit(3);', '```'].join('\n')).blocks;
+    await expect(runProgram(program!, { ts: true })).resolves.toBeUndefined();
+  });
+
   it('runs a serve block: the commands after the server run against it, then SIGTERM and exit 0', { timeout: 90_000 }, async () => {
     const [block] = blocksOf(['```sh', 'podwarden validate examples/configs/app-and-postgres.yaml', 'node dist/cli/main.js serve', 'podwarden probe readyz', 'curl -fsS localhost:7654/livez', '```'].join('\n')).blocks;
     await expect(runServeScript(block!, ['http://localhost:7654/readyz'])).resolves.toBeUndefined();

@@ -2,7 +2,7 @@
  * The markdown files users copy code from, found by pattern so that a new
  * page is covered as soon as it exists: README.md, docs/*.md,
  * deploy/kustomize/README.md, charts/<chart>/README.md and every README.md
- * under examples/.
+ * under examples/ (not in the charts/ folders `helm dependency build` fills).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
