@@ -107,8 +107,9 @@ describe('documented code blocks', () => {
     const ran = [...passed.values()].reduce((n, list) => n + list.length, 0);
     const skipped = [...notRun.values()].reduce((n, list) => n + list.length, 0);
     const text = planned.filter((p) => p.plan.kind === 'text').length;
+    const invalid = planned.filter((p) => p.plan.kind === 'invalid').length;
     const lines = [
-      `documented code blocks in ${files.length} files: ${ran} of ${runs} ran and passed, ${skipped} not run, ${text} text (output, diagrams)`,
+      `documented code blocks in ${files.length} files: ${ran} ran and passed, ${runs - ran} failed, ${invalid} neither runnable nor marked, ${skipped} not run (below, by reason), ${text} text (output, diagrams)`,
       ...[...passed].map(([what, list]) => `  passed  ${list.length} ${what}: ${list.join(', ')}`),
       ...[...notRun].map(([why, list]) => `  not run ${list.length} ${why}: ${list.join(', ')}`),
     ];

@@ -66,7 +66,13 @@ export class Job {
 
   /** Send `signal` to every process of the job, as a shell's `kill %job` does. */
   signal(signal: NodeJS.Signals): void {
-    if (this.groupAlive()) process.kill(-this.#child.pid!, signal);
+    const pid = this.#child.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group has ended
+    }
   }
 
   /** SIGKILL whatever is left of the job. */
