@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { IConfigMap, IContainer, IPodSpec } from 'kubernetes-models/v1';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { type K8sObject, containerEnv, kubectl, loadRenderedConfig, parseDocs, podwardenContainer, repoRoot, validateObject } from './support.js';
+import { graceSecondsOf, minDrainDelaySeconds, minGraceSeconds, minMaxHoldSeconds, readinessDetectionSeconds } from './drain-rules.js';
 
 /** The token the copies' token files carry. */
 export const token = 'a'.repeat(64);
@@ -107,14 +108,17 @@ export function configTextOf(docs: readonly K8sObject[], spec: IPodSpec): string
  */
 export async function timingRuleBreaks(docs: readonly K8sObject[], spec: IPodSpec, app: IContainer): Promise<string[]> {
   const config = await loadRenderedConfig(configTextOf(docs, spec), containerEnv(podwardenContainer(spec).container));
-  const grace = (spec.terminationGracePeriodSeconds ?? 30) * 1000;
-  const { drainDelay } = config.shutdown;
-  const { maxHold } = config.drain;
-  const detection = (app.readinessProbe?.periodSeconds ?? 10) * (app.readinessProbe?.failureThreshold ?? 3) * 1000;
+  const grace = graceSecondsOf(spec);
+  const drainDelay = config.shutdown.drainDelay / 1000;
+  const maxHold = config.drain.maxHold / 1000;
+  // Counted at the kubelet's defaults where the probe or its fields are missing: the stricter reading.
+  const detection = readinessDetectionSeconds(app.readinessProbe ?? {});
   const breaks: string[] = [];
-  if (drainDelay < 8000 + detection + 2000) breaks.push(`drainDelay ${drainDelay}ms < propagation 8000ms + readiness detection ${detection}ms + margin 2000ms`);
-  if (grace < drainDelay + 5000 + 2000) breaks.push(`grace ${grace}ms < drainDelay ${drainDelay}ms + app 5000ms + podwarden 2000ms`);
-  if (maxHold < grace - drainDelay) breaks.push(`maxHold ${maxHold}ms < grace ${grace}ms - drainDelay ${drainDelay}ms`);
+  if (drainDelay < minDrainDelaySeconds({ propagationSeconds: 8, readinessDetectionSeconds: detection, marginSeconds: 2 })) {
+    breaks.push(`drainDelay ${drainDelay}s < propagation 8s + readiness detection ${detection}s + margin 2s`);
+  }
+  if (grace < minGraceSeconds({ drainDelaySeconds: drainDelay, shutdownSeconds: 5, stopSeconds: 2 })) breaks.push(`grace ${grace}s < drainDelay ${drainDelay}s + app 5s + podwarden 2s`);
+  if (maxHold < minMaxHoldSeconds({ graceSeconds: grace, drainDelaySeconds: drainDelay })) breaks.push(`maxHold ${maxHold}s < grace ${grace}s - drainDelay ${drainDelay}s`);
   return breaks;
 }
 

@@ -16,7 +16,7 @@ import { parseAllDocuments } from 'yaml';
 import { parseConfig } from '../../src/config/load-config.js';
 import { DaemonSet, Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
-import { ConfigMap, Pod, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, Pod, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import type { IConfigMap, IContainer, IPodSpec, IProbe } from 'kubernetes-models/v1';
@@ -170,6 +170,7 @@ const models: Record<string, ModelCtor> = {
   'v1/ConfigMap': ConfigMap as unknown as ModelCtor,
   'v1/Service': Service as unknown as ModelCtor,
   'v1/ServiceAccount': ServiceAccount as unknown as ModelCtor,
+  'v1/Secret': Secret as unknown as ModelCtor,
   'v1/Pod': Pod as unknown as ModelCtor,
   'apps/v1/Deployment': Deployment as unknown as ModelCtor,
   'apps/v1/StatefulSet': StatefulSet as unknown as ModelCtor,
