@@ -223,7 +223,7 @@ describe("the program, run with the pod's environment", () => {
       const headers = Object.fromEntries((pod.container.lifecycle?.preStop?.httpGet?.httpHeaders ?? []).map((h) => [h.name, h.value]));
       const calledAt = performance.now();
       const answer = fetch(url(hook), { headers, signal: AbortSignal.timeout(60_000) }).then(async (res) => ({ status: res.status, body: await res.text(), ms: performance.now() - calledAt }));
-      await untilStatus(() => get(readyz), 503, 2000);
+      await untilStatus(() => get(readyz), 503, 5000);
       expect((await get({ path: '/livez', port: pod.healthPort })).status).toBe(200);
       const api = await fetch(url({ path: '/', port: pod.appPort }));
       expect(api.status).toBe(200);
@@ -249,7 +249,7 @@ describe("the program, run with the pod's environment", () => {
     try {
       await child.waitFor((l) => l.event === 'phase' && l.phase === 'running', 15_000);
       child.signal('SIGTERM');
-      await untilStatus(() => get({ path: '/readyz', port: pod.healthPort }), 503, 2000);
+      await untilStatus(() => get({ path: '/readyz', port: pod.healthPort }), 503, 5000);
       expect((await get({ path: '/livez', port: pod.healthPort })).status).toBe(200);
       expect((await get({ path: '/', port: pod.appPort })).status).toBe(200);
       // A second SIGTERM skips the rest of the drain.
