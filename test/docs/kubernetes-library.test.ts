@@ -110,6 +110,7 @@ describe('the manifest', () => {
   it(`keeps the chart's timing rule with the chart's figures for ${manifestProfile}`, () => {
     const pod = readLibraryManifest(read(manifestFile));
     const { propagationSeconds, drainMarginSeconds } = chartTiming(manifestProfile);
+    expect(read(manifestFile)).toContain(`# Timing, for ${manifestProfile} in front (propagation ${propagationSeconds} s):`);
     const grace = graceSecondsOf(pod.spec);
     expect(pod.drainDelaySeconds).toBeGreaterThanOrEqual(
       minDrainDelaySeconds({ propagationSeconds, readinessDetectionSeconds: readinessDetectionSeconds(pod.container.readinessProbe), marginSeconds: drainMarginSeconds }),
