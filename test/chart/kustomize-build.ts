@@ -108,17 +108,19 @@ export function configTextOf(docs: readonly K8sObject[], spec: IPodSpec): string
  */
 export async function timingRuleBreaks(docs: readonly K8sObject[], spec: IPodSpec, app: IContainer): Promise<string[]> {
   const config = await loadRenderedConfig(configTextOf(docs, spec), containerEnv(podwardenContainer(spec).container));
-  const grace = graceSecondsOf(spec);
-  const drainDelay = config.shutdown.drainDelay / 1000;
-  const maxHold = config.drain.maxHold / 1000;
+  const grace = graceSecondsOf(spec) * 1000;
+  const { drainDelay } = config.shutdown;
+  const { maxHold } = config.drain;
   // Counted at the kubelet's defaults where the probe or its fields are missing: the stricter reading.
-  const detection = readinessDetectionSeconds(app.readinessProbe ?? {});
+  const detection = readinessDetectionSeconds(app.readinessProbe ?? {}) * 1000;
+  // The rule in seconds, read back in whole milliseconds, as the config holds them.
+  const ms = (seconds: number) => Math.round(seconds * 1000);
   const breaks: string[] = [];
-  if (drainDelay < minDrainDelaySeconds({ propagationSeconds: 8, readinessDetectionSeconds: detection, marginSeconds: 2 })) {
-    breaks.push(`drainDelay ${drainDelay}s < propagation 8s + readiness detection ${detection}s + margin 2s`);
+  if (drainDelay < ms(minDrainDelaySeconds({ propagationSeconds: 8, readinessDetectionSeconds: detection / 1000, marginSeconds: 2 }))) {
+    breaks.push(`drainDelay ${drainDelay}ms < propagation 8000ms + readiness detection ${detection}ms + margin 2000ms`);
   }
-  if (grace < minGraceSeconds({ drainDelaySeconds: drainDelay, shutdownSeconds: 5, stopSeconds: 2 })) breaks.push(`grace ${grace}s < drainDelay ${drainDelay}s + app 5s + podwarden 2s`);
-  if (maxHold < minMaxHoldSeconds({ graceSeconds: grace, drainDelaySeconds: drainDelay })) breaks.push(`maxHold ${maxHold}s < grace ${grace}s - drainDelay ${drainDelay}s`);
+  if (grace < ms(minGraceSeconds({ drainDelaySeconds: drainDelay / 1000, shutdownSeconds: 5, stopSeconds: 2 }))) breaks.push(`grace ${grace}ms < drainDelay ${drainDelay}ms + app 5000ms + podwarden 2000ms`);
+  if (maxHold < ms(minMaxHoldSeconds({ graceSeconds: grace / 1000, drainDelaySeconds: drainDelay / 1000 }))) breaks.push(`maxHold ${maxHold}ms < grace ${grace}ms - drainDelay ${drainDelay}ms`);
   return breaks;
 }
 
