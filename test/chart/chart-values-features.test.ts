@@ -174,7 +174,9 @@ describe('pod metadata, commonLabels and commonAnnotations', () => {
   });
 
   it('refuses a hook annotation in commonAnnotations', () => {
-    expect(renderError({ set: { 'commonAnnotations.helm\\.sh/hook': 'pre-install' } })).toContain('podwarden: commonAnnotations sets helm.sh/hook, which the chart sets itself on some objects (a hook annotation on every object would turn them all into hooks).');
+    expect(renderError({ set: { 'commonAnnotations.helm\\.sh/hook': 'pre-install' } })).toContain(
+      "podwarden: commonAnnotations sets helm.sh/hook, which the chart sets itself (the helm test pod's hook, the ConfigMap's timing record); on every object, a hook annotation would turn each into a hook. Remove it from commonAnnotations.",
+    );
   });
 });
 

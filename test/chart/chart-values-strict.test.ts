@@ -49,7 +49,7 @@ describe('values.schema.json refuses a misspelt key at every level', () => {
     expect(result.stdout + result.stderr).toMatch(message);
   });
 
-  it('keeps Kubernetes objects open inside: resource quantities, affinity, the HPA's behavior', () => {
+  it("keeps Kubernetes objects open inside: resource quantities, affinity, the HPA's behavior", () => {
     const { docs } = render({
       valuesFiles: [
         valuesFile({

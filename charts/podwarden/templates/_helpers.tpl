@@ -70,30 +70,6 @@ app.kubernetes.io/managed-by: {{ .context.Release.Service }}
 {{- end }}
 {{- end -}}
 
-{{/* The label keys the chart sets itself: commonLabels, podLabels and service.labels may not set them. */}}
-{{- define "podwarden.ownLabelKeys" -}}
-{{- toJson (list "helm.sh/chart" "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/version" "app.kubernetes.io/managed-by" "app.kubernetes.io/component") -}}
-{{- end -}}
-
-{{/* Fails when "labels" sets one of the chart's own label keys. Takes dict "labels", "where" (the value's path) and "keys" (the refused keys). */}}
-{{- define "podwarden.refuseOwnLabels" -}}
-{{- range $key := .keys -}}
-{{- if hasKey ($.labels | default dict) $key -}}
-{{- fail (printf "podwarden: %s sets %s, a label the chart sets itself (it selects the pods or names the release). Remove it from %s, or use a label key of your own." $.where $key $.where) -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-
-{{/*
-An object's annotations as YAML (nothing when there are none): commonAnnotations, then the
-object's own ("annotations" in the dict), which win.
-*/}}
-{{- define "podwarden.annotations" -}}
-{{- with merge (deepCopy (.annotations | default dict)) (.values.commonAnnotations | default dict) -}}
-{{- toYaml . -}}
-{{- end -}}
-{{- end -}}
-
 {{/* Labels of the helm test pod: not the selector labels, so no Service or PDB picks it up. */}}
 {{- define "podwarden.testPodLabels" -}}
 app.kubernetes.io/name: {{ printf "%s-test" (include "podwarden.name" .) }}
@@ -411,7 +387,7 @@ Kubernetes version allows, then the chart's own workload (app.enabled). Renders 
 {{- include "podwarden.refuseOwnLabels" (dict "labels" $v.commonLabels "where" "commonLabels" "keys" (include "podwarden.ownLabelKeys" . | fromJsonArray)) -}}
 {{- range $key := list "helm.sh/hook" "helm.sh/hook-weight" "helm.sh/hook-delete-policy" "podwarden/timing" -}}
 {{- if hasKey ($v.commonAnnotations | default dict) $key -}}
-{{- fail (printf "podwarden: commonAnnotations sets %s, which the chart sets itself on some objects (a hook annotation on every object would turn them all into hooks). Remove it from commonAnnotations." $key) -}}
+{{- fail (printf "podwarden: commonAnnotations sets %s, which the chart sets itself (the helm test pod's hook, the ConfigMap's timing record); on every object, a hook annotation would turn each into a hook. Remove it from commonAnnotations." $key) -}}
 {{- end -}}
 {{- end -}}
 {{- $m := $v.metrics -}}
