@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IService } from 'kubernetes-models/v1';
 import { type PodMonitor, type PrometheusRule, type Rule, type Endpoint, type ServiceMonitor, dashboardOf, rulesOf } from './monitoring-objects.js';
-import { one, podSpecOf, podwardenContainer, promtool, render, selects } from './support.js';
+import { one, podSpecOf, podwardenContainer, promtool, render, renderError, selects } from './support.js';
 
 const promDuration = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
 const keepsName = [
@@ -94,9 +94,18 @@ function writeRuleFile(rule: PrometheusRule, transform: (r: Rule) => Rule = (r) 
 }
 
 describe('PrometheusRule', () => {
-  const expectedAlerts = ['PodwardenServiceNotReady', 'PodwardenServiceRestarting', 'PodwardenServiceSlowStart', 'PodwardenKubeletNotProbing', 'PodwardenDrainRejected'];
+  const expectedAlerts = [
+    'PodwardenServiceNotReady',
+    'PodwardenServiceRestarting',
+    'PodwardenServiceSlowStart',
+    'PodwardenKubeletNotProbing',
+    'PodwardenDrainRejected',
+    'PodwardenDrainUnavailable',
+    'PodwardenDown',
+    'PodwardenAbsent',
+  ];
 
-  it('has the alerts, each with a severity, a summary and a description', () => {
+  it('has the alerts, each with a severity, a summary, a description and a runbook', () => {
     const rule = rulesOf({ valuesFiles: ['native-monitors-values.yaml'] });
     expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(rule.spec.groups).toHaveLength(1);
@@ -104,8 +113,11 @@ describe('PrometheusRule', () => {
     expect(rules.map((r) => r.alert)).toEqual(expectedAlerts);
     for (const r of rules) {
       expect(r.labels.severity, r.alert).toMatch(/^(warning|info|critical)$/);
-      expect(r.annotations.summary, r.alert).toContain('{{ $labels.pod }}');
+      // PodwardenAbsent fires when there is no pod to name.
+      if (r.alert === 'PodwardenAbsent') expect(r.annotations.summary).toBe('no podwarden target of web-podwarden in namespace shop is scraped');
+      else expect(r.annotations.summary, r.alert).toContain('{{ $labels.pod }}');
       expect(r.annotations.description?.length, r.alert).toBeGreaterThan(80);
+      expect(r.annotations.runbook_url, r.alert).toBe(`https://github.com/podwarden/podwarden/blob/main/docs/runbooks.md#${r.alert.toLowerCase()}`);
       if (r.for !== undefined) expect(r.for).toMatch(promDuration);
       // Every series is limited to this release's scrape jobs.
       expect(r.expr).toContain('namespace="shop", job=~"web-podwarden-metrics|shop/web-podwarden"');
@@ -116,7 +128,7 @@ describe('PrometheusRule', () => {
     it(`passes promtool check rules (${valuesFile})`, () => {
       const { file } = writeRuleFile(rulesOf({ valuesFiles: [valuesFile] }));
       const result = promtool(['check', 'rules', file]);
-      expect(result.stdout + result.stderr).toContain('SUCCESS: 5 rules found');
+      expect(result.stdout + result.stderr).toContain(`SUCCESS: ${expectedAlerts.length} rules found`);
       expect(result.code).toBe(0);
     });
   }
@@ -124,7 +136,8 @@ describe('PrometheusRule', () => {
   it('uses the configured metric prefix', () => {
     const rules = rulesOf({ valuesFiles: ['native-metrics-port-values.yaml'] }).spec.groups[0]?.rules ?? [];
     for (const r of rules) {
-      expect(r.expr).toMatch(/shop_pw_/);
+      // PodwardenDown and PodwardenAbsent read Prometheus's own `up`, which has no prefix.
+      expect(r.expr).toMatch(['PodwardenDown', 'PodwardenAbsent'].includes(r.alert) ? /^(max by \(namespace, pod\) \(|absent\()up\{/ : /shop_pw_/);
       expect(r.expr).not.toMatch(/podwarden_/);
     }
   });
@@ -145,6 +158,20 @@ describe('PrometheusRule', () => {
     const byName = new Map(rules.map((r) => [r.alert, r]));
     expect(byName.get('PodwardenServiceRestarting')?.expr).toBe('sum by (namespace, pod, name) (increase(podwarden_service_restarts_total{cluster="eu1"}[1h])) > 7');
     expect(byName.get('PodwardenServiceNotReady')).toMatchObject({ for: '30m', labels: { severity: 'critical', team: 'shop' } });
+    expect(byName.get('PodwardenAbsent')?.expr).toBe('absent(up{cluster="eu1"})');
+  });
+
+  it('points every runbook_url into the configured page, a trailing slash or not', () => {
+    for (const base of ['https://wiki.example.com/ops/podwarden', 'https://wiki.example.com/ops/podwarden/']) {
+      const rules = rulesOf({ set: { 'metrics.prometheusRule.enabled': true, 'metrics.prometheusRule.runbookBaseUrl': base } }).spec.groups[0]?.rules ?? [];
+      expect(rules.map((r) => r.annotations.runbook_url)).toEqual(expectedAlerts.map((a) => `https://wiki.example.com/ops/podwarden#${a.toLowerCase()}`));
+    }
+  });
+
+  it('refuses a runbookBaseUrl with a fragment or without a scheme', () => {
+    for (const base of ['https://wiki.example.com/runbooks#top', 'wiki.example.com/runbooks']) {
+      expect(renderError({ set: { 'metrics.prometheusRule.enabled': true, 'metrics.prometheusRule.runbookBaseUrl': base } })).toMatch(/at '\/metrics\/prometheusRule\/runbookBaseUrl': '.*' does not match pattern/);
+    }
   });
 
   /**
@@ -185,6 +212,13 @@ describe('PrometheusRule', () => {
             // web-1 gets a /drain with a wrong token at minute 3; web-2 a good one.
             series('podwarden_drain_requests_total', 'pod="web-1", result="unauthorized"', '0x2 1x42'),
             series('podwarden_drain_requests_total', 'pod="web-2", result="drained"', '0x2 1x42'),
+            // web-2's /drain finds podwarden's server not running at minute 3; web-1's never.
+            series('podwarden_drain_requests_total', 'pod="web-1", result="unavailable"', '0x45'),
+            series('podwarden_drain_requests_total', 'pod="web-2", result="unavailable"', '0x2 1x42'),
+            // web-1's scrapes fail from minute 5; web-2's succeed; another release's target in the namespace fails too.
+            { series: `up{${target}, pod="web-1"}`, values: '1x4 0x40' },
+            { series: `up{${target}, pod="web-2"}`, values: '1x45' },
+            { series: 'up{namespace="shop", job="other-podwarden-metrics", pod="other-1"}', values: '0x45' },
           ],
           alert_rule_test: [
             { eval_time: '10m', alertname: 'PodwardenServiceNotReady', exp_alerts: [] },
@@ -195,6 +229,22 @@ describe('PrometheusRule', () => {
             { eval_time: '20m', alertname: 'PodwardenKubeletNotProbing', exp_alerts: [alert('web-2')] },
             { eval_time: '5m', alertname: 'PodwardenDrainRejected', exp_alerts: [alert('web-1')] },
             { eval_time: '30m', alertname: 'PodwardenDrainRejected', exp_alerts: [] },
+            { eval_time: '5m', alertname: 'PodwardenDrainUnavailable', exp_alerts: [alert('web-2')] },
+            { eval_time: '30m', alertname: 'PodwardenDrainUnavailable', exp_alerts: [] },
+            // up == 0 since minute 5: pending at 9m, firing from 10m.
+            { eval_time: '9m', alertname: 'PodwardenDown', exp_alerts: [] },
+            { eval_time: '12m', alertname: 'PodwardenDown', exp_alerts: [alert('web-1')] },
+            { eval_time: '30m', alertname: 'PodwardenAbsent', exp_alerts: [] },
+          ],
+        },
+        {
+          // Only another release's target is scraped: this release has none (its monitor selects nothing, or no pod runs).
+          interval: '1m',
+          input_series: [{ series: 'up{namespace="shop", job="other-podwarden-metrics", pod="other-1"}', values: '1x45' }],
+          alert_rule_test: [
+            { eval_time: '10m', alertname: 'PodwardenAbsent', exp_alerts: [] },
+            { eval_time: '20m', alertname: 'PodwardenAbsent', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'shop' } }] },
+            { eval_time: '20m', alertname: 'PodwardenDown', exp_alerts: [] },
           ],
         },
       ],
