@@ -260,11 +260,42 @@ describe('Grafana dashboard', () => {
   it("is a ConfigMap with the Grafana sidecar's label and a dashboard that parses", () => {
     const { configMap, dashboard } = dashboardOf({ valuesFiles: ['native-monitors-values.yaml'] });
     expect(configMap.metadata?.labels?.grafana_dashboard).toBe('1');
-    expect(dashboard.uid).toBe('podwarden');
+    expect(dashboard.uid).toBe('shop_web-podwarden');
+    expect(dashboard.title).toBe('podwarden (shop/web-podwarden)');
     expect(dashboard.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'pod', 'name']);
     const panels = dashboard.panels.filter((p) => p.type !== 'row');
     expect(panels.length).toBeGreaterThanOrEqual(10);
     for (const panel of panels) expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
+  });
+
+  it('has a uid and a title of its own per release, which Grafana accepts (at most 40 of [a-zA-Z0-9_-])', () => {
+    const grafanaUid = /^[a-zA-Z0-9_-]{1,40}$/;
+    const dashboardFor = (release: string, namespace: string) => dashboardOf({ release, namespace, set: { 'metrics.dashboard.enabled': true } }).dashboard;
+    const releases = [
+      ['web', 'shop'],
+      ['api', 'shop'],
+      ['web', 'staging'],
+      // Without a separator of its own, these two would both read shop-a-b.
+      ['b-web', 'shop-a'],
+      ['web', 'shop-a-b'],
+      // Too long to be readable: hashed.
+      ['a-very-long-release-name-for-the-shop-frontend', 'production-europe-west'],
+      ['a-very-long-release-name-for-the-shop-frontend', 'production-europe-east'],
+    ] as const;
+    const dashboards = releases.map(([release, namespace]) => dashboardFor(release, namespace));
+    for (const d of dashboards) expect(d.uid).toMatch(grafanaUid);
+    expect(new Set(dashboards.map((d) => d.uid)).size).toBe(releases.length);
+    expect(new Set(dashboards.map((d) => d.title)).size).toBe(releases.length);
+    expect(dashboards.map((d) => d.uid).slice(0, 5)).toEqual(['shop_web-podwarden', 'shop_api-podwarden', 'staging_web-podwarden', 'shop-a_b-web-podwarden', 'shop-a-b_web-podwarden']);
+    expect(dashboards[5]?.uid).toMatch(/^podwarden-[0-9a-f]{30}$/);
+    // The same release renders the same uid every time, so Grafana updates the dashboard in place.
+    expect(dashboardFor('web', 'shop').uid).toBe(dashboards[0]?.uid);
+  });
+
+  it('two copies of the chart in one release (aliases with their own fullnameOverride) get different uids', () => {
+    const uidOf = (fullnameOverride: string) => dashboardOf({ set: { 'metrics.dashboard.enabled': true, fullnameOverride } }).dashboard.uid;
+    expect(uidOf('web-public')).toBe('shop_web-public');
+    expect(uidOf('web-admin')).toBe('shop_web-admin');
   });
 
   it('goes to another namespace and gets folder annotations when asked', () => {
