@@ -100,7 +100,6 @@ describe('PrometheusRule', () => {
     'PodwardenServiceSlowStart',
     'PodwardenKubeletNotProbing',
     'PodwardenDrainRejected',
-    'PodwardenDrainUnavailable',
     'PodwardenDown',
     'PodwardenAbsent',
   ];
@@ -209,12 +208,12 @@ describe('PrometheusRule', () => {
             series('podwarden_probe_requests_total', 'pod="web-1", probe="readyz", code="200", agent="kube-probe"', '0+20x45'),
             series('podwarden_probe_requests_total', 'pod="web-2", probe="readyz", code="200", agent="kube-probe"', '0x45'),
             series('podwarden_probe_requests_total', 'pod="web-2", probe="metrics", code="200", agent="other"', '0+2x45'),
-            // web-1 gets a /drain with a wrong token at minute 3; web-2 a good one.
+            // web-1 gets a /drain with a wrong token at minute 3 and web-2 a good one; web-3's /drain finds podwarden's server not running.
             series('podwarden_drain_requests_total', 'pod="web-1", result="unauthorized"', '0x2 1x42'),
-            series('podwarden_drain_requests_total', 'pod="web-2", result="drained"', '0x2 1x42'),
-            // web-2's /drain finds podwarden's server not running at minute 3; web-1's never.
             series('podwarden_drain_requests_total', 'pod="web-1", result="unavailable"', '0x45'),
-            series('podwarden_drain_requests_total', 'pod="web-2", result="unavailable"', '0x2 1x42'),
+            series('podwarden_drain_requests_total', 'pod="web-2", result="drained"', '0x2 1x42'),
+            series('podwarden_drain_requests_total', 'pod="web-3", result="drained"', '0x45'),
+            series('podwarden_drain_requests_total', 'pod="web-3", result="unavailable"', '0x2 1x42'),
             // web-1's scrapes fail from minute 5; web-2's succeed; another release's target in the namespace fails too.
             { series: `up{${target}, pod="web-1"}`, values: '1x4 0x40' },
             { series: `up{${target}, pod="web-2"}`, values: '1x45' },
@@ -227,10 +226,8 @@ describe('PrometheusRule', () => {
             { eval_time: '20m', alertname: 'PodwardenServiceSlowStart', exp_alerts: [alert('web-1', { name: 'app' }, 'info')] },
             { eval_time: '10m', alertname: 'PodwardenKubeletNotProbing', exp_alerts: [] },
             { eval_time: '20m', alertname: 'PodwardenKubeletNotProbing', exp_alerts: [alert('web-2')] },
-            { eval_time: '5m', alertname: 'PodwardenDrainRejected', exp_alerts: [alert('web-1')] },
+            { eval_time: '5m', alertname: 'PodwardenDrainRejected', exp_alerts: [alert('web-1', { result: 'unauthorized' }), alert('web-3', { result: 'unavailable' })] },
             { eval_time: '30m', alertname: 'PodwardenDrainRejected', exp_alerts: [] },
-            { eval_time: '5m', alertname: 'PodwardenDrainUnavailable', exp_alerts: [alert('web-2')] },
-            { eval_time: '30m', alertname: 'PodwardenDrainUnavailable', exp_alerts: [] },
             // up == 0 since minute 5: pending at 9m, firing from 10m.
             { eval_time: '9m', alertname: 'PodwardenDown', exp_alerts: [] },
             { eval_time: '12m', alertname: 'PodwardenDown', exp_alerts: [alert('web-1')] },
