@@ -255,8 +255,9 @@ describe('PrometheusRule', () => {
 
 describe('Grafana dashboard', () => {
   it("is a ConfigMap with the Grafana sidecar's label and a dashboard that parses", () => {
-    const { configMap, dashboard } = dashboardOf({ valuesFiles: ['native-monitors-values.yaml'] });
+    const { configMap, key, dashboard } = dashboardOf({ valuesFiles: ['native-monitors-values.yaml'] });
     expect(configMap.metadata?.labels?.grafana_dashboard).toBe('1');
+    expect(key).toBe('shop_web-podwarden.json');
     expect(dashboard.uid).toBe('shop_web-podwarden');
     expect(dashboard.title).toBe('podwarden (shop/web-podwarden)');
     expect(dashboard.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'pod', 'name']);
@@ -265,9 +266,14 @@ describe('Grafana dashboard', () => {
     for (const panel of panels) expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
   });
 
-  it('has a uid and a title of its own per release, which Grafana accepts (at most 40 of [a-zA-Z0-9_-])', () => {
+  it('has a uid, a title and a file name of its own per release, which Grafana accepts (at most 40 of [a-zA-Z0-9_-])', () => {
     const grafanaUid = /^[a-zA-Z0-9_-]{1,40}$/;
-    const dashboardFor = (release: string, namespace: string) => dashboardOf({ release, namespace, set: { 'metrics.dashboard.enabled': true } }).dashboard;
+    // Grafana's dashboard sidecar writes each ConfigMap key to a file of that name, all in one folder.
+    const dashboardFor = (release: string, namespace: string) => {
+      const { key, dashboard } = dashboardOf({ release, namespace, set: { 'metrics.dashboard.enabled': true } });
+      expect(key).toBe(`${dashboard.uid}.json`);
+      return dashboard;
+    };
     const releases = [
       ['web', 'shop'],
       ['api', 'shop'],
