@@ -115,6 +115,12 @@ describe('charts/podwarden/README.md', () => {
     expect(result.stderr).toContain(`values.yaml:${lineOf('rolloutPause: null')}: rolloutPause defaults to null, so its type cannot be read: write it in the comment, e.g. \`# -- (int) Seconds between rollouts.\``);
   });
 
+  it("links to upgrade notes that cover the chart's version", () => {
+    const { version } = parse(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8')) as { version: string };
+    expect(committed).toContain('[UPGRADING.md](UPGRADING.md)');
+    expect(readFileSync(path.join(chartDir, 'UPGRADING.md'), 'utf8')).toMatch(new RegExp(`^## \\S+ to ${version.replaceAll('.', '\\.')}$`, 'm'));
+  });
+
   it('gives an install command that installs as written (client-side dry run)', () => {
     const command = /```sh\n(helm install [^\n]+)\n```/.exec(committed)?.[1];
     expect(command).toContain('--set drain.token=$(openssl rand -hex 32)');

@@ -3,7 +3,7 @@
  * chart renders with its defaults: a runbook section for every alert (and none for an alert
  * that is gone) at the anchor its runbook_url names, with the alert's severity and `for`.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rulesOf } from './monitoring-objects.js';
@@ -60,13 +60,16 @@ describe('docs/runbooks.md', () => {
     expect(alertSections.sort()).toEqual(rules.map((r) => r.alert).sort());
   });
 
-  it('links only to headings that exist', () => {
-    const files = ['docs/runbooks.md', 'docs/metrics.md', 'docs/helm.md', 'examples/helm/shop/README.md'];
+  it('links only to files and headings that exist', () => {
+    const files = ['docs/runbooks.md', 'docs/metrics.md', 'docs/helm.md', 'examples/helm/shop/README.md', 'charts/podwarden/README.md', 'charts/podwarden/UPGRADING.md'];
     const problems: string[] = [];
     for (const file of files) {
+      for (const [, target] of read(file).matchAll(/\]\(([^)#\s]+)(?:#[^)\s]*)?\)/g)) {
+        if (target && !/^https?:/.test(target) && !existsSync(path.join(repoRoot, path.dirname(file), target))) problems.push(`${file}: ${target} does not exist`);
+      }
       for (const [, target, anchor] of read(file).matchAll(/\]\(([^)#\s]*)#([^)\s]+)\)/g)) {
         const targetFile = target ? path.join(path.dirname(file), target) : file;
-        if (!targetFile.endsWith('.md')) continue;
+        if (!targetFile.endsWith('.md') || /^https?:/.test(target ?? '')) continue;
         if (!anchors(read(targetFile)).has(anchor ?? '')) problems.push(`${file}: ${target ?? ''}#${anchor ?? ''}`);
       }
     }
