@@ -217,6 +217,7 @@ The alerts have runbooks in [docs/runbooks.md](../../docs/runbooks.md).
 
 From the repository root; \`drain.token\` is the one value without a default:
 
+<!-- docs-test: covered — test/chart/chart-readme.test.ts -->
 \`\`\`sh
 helm install shop charts/podwarden --namespace shop --create-namespace --set drain.token=$(openssl rand -hex 32)
 \`\`\`
