@@ -7,14 +7,15 @@
 //
 // How values.yaml is read:
 // - `# -- text` above a key (or at the end of its line) is the value's description; the comment
-//   lines after it, up to a blank comment line, continue it. `# -- (int) text` gives the type,
-//   which a null default needs.
+//   lines after it, up to a blank comment line, continue it. `# -- (int) text` gives the type;
+//   without it the type is read from the default, or for a null default from
+//   values.schema.json (the value's `type`, null aside).
 // - Other comment paragraphs above a key are section text: they introduce the keys that follow.
 // - A key with a description is one row of the table, its whole default in the row. Its
 //   children get rows of their own only when they have descriptions too.
 // - A map without a description is not a row; its keys are. A value that has no description
 //   of its own and none on a map above it is an error: the script names it and exits 1.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, isMap, isScalar, isSeq, parse, parseDocument } from 'yaml';
@@ -49,6 +50,26 @@ function splitComment(text) {
   return { section, description, type };
 }
 
+const schemaTypeNames = { integer: 'int', number: 'number', boolean: 'bool', array: 'list', object: 'object', string: 'string' };
+
+/** The types values.schema.json allows at `path` (null aside), e.g. `int or string`; undefined when it says none. */
+function schemaType(schema, path) {
+  const resolve = (node) => {
+    const ref = /^#\/definitions\/(.+)$/.exec(node?.$ref ?? '');
+    return ref ? resolve(schema.definitions?.[ref[1]]) : node;
+  };
+  let node = resolve(schema);
+  for (const key of path.split('.')) node = resolve(node?.properties?.[key]);
+  const types = new Set();
+  const collect = (n) => {
+    const resolved = resolve(n);
+    for (const t of [resolved?.type ?? []].flat()) if (t !== 'null') types.add(schemaTypeNames[t] ?? t);
+    for (const branch of [...(resolved?.oneOf ?? []), ...(resolved?.anyOf ?? [])]) collect(branch);
+  };
+  collect(node);
+  return types.size > 0 ? [...types].join(' or ') : undefined;
+}
+
 function typeOf(value) {
   if (value === null || value === undefined) return undefined;
   if (Array.isArray(value)) return 'list';
@@ -62,7 +83,7 @@ function typeOf(value) {
  * The rows and section texts of values.yaml, in file order, and the problems found.
  * Row: { path, type, value, description, line }. Section: { path, text }.
  */
-function readValues(source, file = 'values.yaml') {
+function readValues(source, file = 'values.yaml', schema = {}) {
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter });
   if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors.map((e) => e.message).join('; ')}`);
@@ -86,8 +107,10 @@ function readValues(source, file = 'values.yaml') {
       const value = pair.value?.toJSON?.() ?? (isScalar(pair.value) ? pair.value.value : null);
       const nested = isMap(pair.value) && pair.value.items.length > 0;
       if (parts.description) {
-        const type = parts.type ?? typeOf(value);
-        if (!type) problems.push(`${where(pair.key)}: ${path} defaults to null, so its type cannot be read: write it in the comment, e.g. \`# -- (int) ${parts.description[0]}\``);
+        const type = parts.type ?? typeOf(value) ?? schemaType(schema, path);
+        if (!type) {
+          problems.push(`${where(pair.key)}: ${path} defaults to null and values.schema.json gives no type for it: write it in the comment, e.g. \`# -- (int) ${parts.description[0]}\``);
+        }
         entries.push({ kind: 'row', path, type, value, description: parts.description, line: where(pair.key) });
       } else if (!nested && !covered) {
         problems.push(`${where(pair.key)}: ${path} has no description: write \`# -- what it is\` above it (or above a map that holds it)`);
@@ -197,7 +220,10 @@ function renderValues(entries) {
 function renderChartReadme(chartDir) {
   const valuesFile = join(chartDir, 'values.yaml');
   const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8'));
-  const { entries, problems } = readValues(readFileSync(valuesFile, 'utf8'), relative(root, valuesFile) || valuesFile);
+  const schemaFile = join(chartDir, 'values.schema.json');
+  const schema = existsSync(schemaFile) ? JSON.parse(readFileSync(schemaFile, 'utf8')) : {};
+  const shown = relative(root, valuesFile);
+  const { entries, problems } = readValues(readFileSync(valuesFile, 'utf8'), shown.startsWith('..') ? valuesFile : shown, schema);
   if (problems.length > 0) throw new Error(`${problems.join('\n')}\n`);
   const description = String(chart.description ?? '').trim();
   return `# ${chart.name} Helm chart

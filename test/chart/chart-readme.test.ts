@@ -104,7 +104,7 @@ describe('charts/podwarden/README.md', () => {
     expect(result.stdout).toContain('| `app.image.variant` | string | `"slim"` | Image variant. |');
   });
 
-  it('fails for a value without a description, naming it and its line, and for a null default without a type', () => {
+  it('fails for a value without a description, naming it and its line, and for a null default of no known type', () => {
     const dir = chartCopy((v) => insertAfter(insertAfter(v, '  preStop: true', '  warmupSeconds: 20\n'), 'replicaCount: 2', '# -- Seconds between rollouts.\nrolloutPause: null\n'));
     const result = generate(['--stdout', '--chart', dir]);
     expect(result.status).toBe(1);
@@ -112,13 +112,21 @@ describe('charts/podwarden/README.md', () => {
     const lines = readFileSync(path.join(dir, 'values.yaml'), 'utf8').split('\n');
     const lineOf = (text: string) => lines.indexOf(text) + 1;
     expect(result.stderr).toContain(`values.yaml:${lineOf('  warmupSeconds: 20')}: app.warmupSeconds has no description: write \`# -- what it is\` above it (or above a map that holds it)`);
-    expect(result.stderr).toContain(`values.yaml:${lineOf('rolloutPause: null')}: rolloutPause defaults to null, so its type cannot be read: write it in the comment, e.g. \`# -- (int) Seconds between rollouts.\``);
+    expect(result.stderr).toContain(`values.yaml:${lineOf('rolloutPause: null')}: rolloutPause defaults to null and values.schema.json gives no type for it: write it in the comment, e.g. \`# -- (int) Seconds between rollouts.\``);
   });
 
   it("links to upgrade notes that cover the chart's version", () => {
     const { version } = parse(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8')) as { version: string };
     expect(committed).toContain('[UPGRADING.md](UPGRADING.md)');
     expect(readFileSync(path.join(chartDir, 'UPGRADING.md'), 'utf8')).toMatch(new RegExp(`^## \\S+ to ${version.replaceAll('.', '\\.')}$`, 'm'));
+  });
+
+  it("reads a null default's type from values.schema.json when the comment gives none", () => {
+    const dir = chartCopy((v) => v.replace('# -- (int or string) Pods that must stay available', '# -- Pods that must stay available').replace('  # -- (number) Seconds until the balancers', '  # -- Seconds until the balancers'));
+    cpSync(path.join(chartDir, 'values.schema.json'), path.join(dir, 'values.schema.json'));
+    const rows = rowsOf(generate(['--stdout', '--chart', dir]).stdout);
+    expect(rows.get('pdb.minAvailable')).toEqual({ type: 'int or string', value: null });
+    expect(rows.get('timing.endpointPropagationSeconds')).toEqual({ type: 'number', value: null });
   });
 
   it('gives an install command that installs as written (client-side dry run)', () => {
