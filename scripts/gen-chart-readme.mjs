@@ -54,15 +54,15 @@ const schemaTypeNames = { integer: 'int', number: 'number', boolean: 'bool', arr
 
 /** The types values.schema.json allows at `path` (null aside), e.g. `int or string`; undefined when it says none. */
 function schemaType(schema, path) {
-  const resolve = (node) => {
+  const deref = (node) => {
     const ref = /^#\/definitions\/(.+)$/.exec(node?.$ref ?? '');
-    return ref ? resolve(schema.definitions?.[ref[1]]) : node;
+    return ref ? deref(schema.definitions?.[ref[1]]) : node;
   };
-  let node = resolve(schema);
-  for (const key of path.split('.')) node = resolve(node?.properties?.[key]);
+  let node = deref(schema);
+  for (const key of path.split('.')) node = deref(node?.properties?.[key]);
   const types = new Set();
   const collect = (n) => {
-    const resolved = resolve(n);
+    const resolved = deref(n);
     for (const t of [resolved?.type ?? []].flat()) if (t !== 'null') types.add(schemaTypeNames[t] ?? t);
     for (const branch of [...(resolved?.oneOf ?? []), ...(resolved?.anyOf ?? [])]) collect(branch);
   };
