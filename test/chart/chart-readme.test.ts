@@ -17,10 +17,10 @@ function generate(args: readonly string[]): { status: number | null; stdout: str
   return spawnSync(process.execPath, [script, ...args], { cwd: repoRoot, encoding: 'utf8' });
 }
 
-/** A copy of the chart's Chart.yaml and values.yaml, with `edit` applied to values.yaml. */
+/** A copy of the chart's Chart.yaml, values.schema.json and values.yaml, with `edit` applied to values.yaml. */
 function chartCopy(edit: (values: string) => string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'podwarden-readme-'));
-  cpSync(path.join(chartDir, 'Chart.yaml'), path.join(dir, 'Chart.yaml'));
+  for (const file of ['Chart.yaml', 'values.schema.json']) cpSync(path.join(chartDir, file), path.join(dir, file));
   writeFileSync(path.join(dir, 'values.yaml'), edit(readFileSync(path.join(chartDir, 'values.yaml'), 'utf8')));
   return dir;
 }
@@ -123,7 +123,6 @@ describe('charts/podwarden/README.md', () => {
 
   it("reads a null default's type from values.schema.json when the comment gives none", () => {
     const dir = chartCopy((v) => v.replace('# -- (int or string) Pods that must stay available', '# -- Pods that must stay available').replace('  # -- (number) Seconds until the balancers', '  # -- Seconds until the balancers'));
-    cpSync(path.join(chartDir, 'values.schema.json'), path.join(dir, 'values.schema.json'));
     const rows = rowsOf(generate(['--stdout', '--chart', dir]).stdout);
     expect(rows.get('pdb.minAvailable')).toEqual({ type: 'int or string', value: null });
     expect(rows.get('timing.endpointPropagationSeconds')).toEqual({ type: 'number', value: null });
