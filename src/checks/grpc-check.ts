@@ -33,7 +33,7 @@ export function grpcCheck(spec: GrpcServiceSpec, results: CheckResults): Backgro
     ...spec,
     results,
     async setup() {
-      const { grpc, health } = await loadGrpcModules(`check "${spec.name}" (type: grpc)`);
+      const { grpc, health } = await loadGrpcModules('a grpc check');
       const tls = spec.tls === true ? { insecureSkipVerify: false, ca: undefined } : spec.tls === false ? undefined : spec.tls;
       const credentials = tls
         ? grpc.credentials.createSsl((await readCa(tls.ca)) ?? null, null, null, { rejectUnauthorized: !tls.insecureSkipVerify })

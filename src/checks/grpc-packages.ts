@@ -41,8 +41,8 @@ async function importGrpc(): Promise<{ modules: GrpcModules; missing: [] } | { m
 /**
  * Import `@grpc/grpc-js` and `grpc-health-check`. When either is not
  * installed where podwarden resolves packages, throws a
- * `PODWARDEN_ERR_MISSING_PACKAGE` naming `user` (such as `check "api" (type:
- * grpc)`), the missing packages and the install command.
+ * `PODWARDEN_ERR_MISSING_PACKAGE` naming `user` (such as `a grpc check`),
+ * the missing packages and the install command.
  */
 export async function loadGrpcModules(user: string): Promise<GrpcModules> {
   const { modules, missing } = await importGrpc();
