@@ -17,7 +17,8 @@ import { freePort } from '../helpers/ports.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const execFileAsync = promisify(execFile);
-const install = 'npm install @grpc/grpc-js grpc-health-check';
+/** The install command the README gives for gRPC checks (the error message names it too). */
+const install = /^npm install @grpc\/grpc-js grpc-health-check$/m.exec(readFileSync(join(root, 'README.md'), 'utf8'))?.[0] ?? 'missing from README.md';
 let app: string;
 const running: NodeProcess[] = [];
 
