@@ -327,7 +327,7 @@ describe('mesh inbound-port exclusion', () => {
 
   it('adds to ports the pod already excludes, and takes another annotation name', async () => {
     const annotations = await annotationsOf({
-      set: { 'mesh.excludeInboundPortsAnnotation': 'config.linkerd.io/skip-inbound-ports', 'podAnnotations.config\\.linkerd\\.io/skip-inbound-ports': '8443,9464' },
+      set: { 'mesh.excludeInboundPortsAnnotation': 'config.linkerd.io/skip-inbound-ports', 'podAnnotations.config\\.linkerd\\.io/skip-inbound-ports': '8443\\,9464' },
     });
     expect(annotations['config.linkerd.io/skip-inbound-ports']).toBe('8443,9464,7654');
     expect(annotations).not.toHaveProperty('traffic.sidecar.istio.io/excludeInboundPorts');
