@@ -23,6 +23,8 @@ const libraryExports = [
   'parseConfig',
   'periodicCheck',
   'podwardenHttp',
+  'podwardenMiddleware',
+  'podwardenRequestHandler',
   'redactConfig',
 ];
 

@@ -96,7 +96,7 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
   });
   let http;
   try {
-    http = addHttpService(server, httpOptionsFromConfig(config, metrics, logger, eventLoop));
+    http = addHttpService(server, httpOptionsFromConfig(config, metrics, logger, eventLoop, results));
     addConfiguredServices(server, config, results);
   } catch (err) {
     if (!isUsageError(err)) throw err;
