@@ -15,6 +15,8 @@ export type { PodwardenEndpointsOptions } from './http/adapter-options.js';
 export type { HttpOptionsInput, HttpConfig, HttpLog } from './http/options.js';
 export type { HealthEndpoint } from './http/health-endpoints.js';
 export type { HealthReport, ReportCheck, ReportCheckDetails, ReportShutdown } from './http/health-report.js';
+export { traceLifecycle } from './tracing/lifecycle-tracing.js';
+export type { LifecycleTracing, LifecycleTracingOptions, TracerProviderLike } from './tracing/lifecycle-tracing.js';
 export { EventLoopMonitor } from './runtime/event-loop-monitor.js';
 export type { EventLoopConfig, EventLoopVerdict } from './runtime/event-loop-monitor.js';
 export { createMetrics } from './metrics/podwarden-metrics.js';

@@ -26,6 +26,7 @@ const libraryExports = [
   'podwardenMiddleware',
   'podwardenRequestHandler',
   'redactConfig',
+  'traceLifecycle',
 ];
 
 describe('the public API', () => {

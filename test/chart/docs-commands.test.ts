@@ -57,6 +57,15 @@ describe('documented commands', () => {
     expect(result.stdout).toContain('NOTES:');
   });
 
+  it('docs/helm.md: the command for an older cluster renders podwarden as a regular container', () => {
+    const [script] = shellBlocks('docs/helm.md', '### Older clusters');
+    expect(script).toContain('--kube-version 1.27');
+    const result = bash(script ?? '');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(podwardenContainer(podSpecOf(one<IDeployment>(parseDocs(result.stdout), 'Deployment'))).place).toBe('containers');
+  });
+
   it('docs/helm.md: the kustomize example builds with a token made as shown', () => {
     const [script] = shellBlocks('docs/helm.md', '## Kustomize');
     expect(script).toContain('openssl rand -hex 32');

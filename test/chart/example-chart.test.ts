@@ -104,6 +104,12 @@ describe('the example chart that depends on podwarden', () => {
     expect(spec.containers.map((c) => c.name)).toEqual(['shop', 'podwarden']);
   });
 
+  it("gives podwarden the parent's global.imageRegistry, as Helm hands globals to a dependency", () => {
+    const { docs } = renderExample({ 'global.imageRegistry': 'registry.example.com' });
+    expect(podwardenContainer(podSpecOf(one<IDeployment>(docs, 'Deployment'))).container.image).toBe('registry.example.com/podwarden/podwarden:0.2.0');
+    expect(podwardenContainer(podSpecOf(one<IDeployment>(renderExample().docs, 'Deployment'))).container.image).toBe('ghcr.io/podwarden/podwarden:0.2.0');
+  });
+
   it("enforces the timing rule on the parent's pod", () => {
     expect(renderError({ chart: exampleDir, release: 'shop', namespace: 'store', set: { 'podwarden.drain.token': testToken, 'podwarden.terminationGracePeriodSeconds': 30 } })).toContain(
       "podwarden: terminationGracePeriodSeconds (30) is shorter than config.shutdown.drainDelay (36s) + timing.appShutdownSeconds (10s) + podwarden's stop (2s: checks only) = 48s",
