@@ -4,23 +4,17 @@
  * (no cluster here), the kustomize example as is.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
+import { fencedBlocks, markdownSection } from './kustomize-build.js';
 import { envValue, helmBinary, helmEnv, one, parseDocs, podSpecOf, podwardenContainer, repoRoot, requireTool } from './support.js';
 
 /** The ```sh blocks of a section of a markdown file (from its heading to the next of the same level). */
 function shellBlocks(file: string, heading: string): string[] {
-  const text = readFileSync(path.join(repoRoot, file), 'utf8');
-  const start = text.indexOf(`${heading}\n`);
-  if (start < 0) throw new Error(`${file} has no heading "${heading}"`);
-  const level = heading.split(' ')[0] ?? '##';
-  const rest = text.slice(start + heading.length);
-  const end = rest.search(new RegExp(`\\n${level} `));
-  const section = end < 0 ? rest : rest.slice(0, end);
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  return fencedBlocks(markdownSection(file, heading), 'sh');
 }
 
 function bash(script: string): { status: number | null; stdout: string; stderr: string } {

@@ -66,6 +66,11 @@ describe('the example chart that depends on podwarden', () => {
     const configText = configMap.data?.['podwarden.yaml'] ?? '';
     const config = await loadRenderedConfig(configText, containerEnv(sidecar));
     expect(config.services.map((s) => s.name)).toEqual(['shop', 'postgres']);
+    // The shop's own check in readiness and startup (the default); the shared database in startup only.
+    expect(config.services.map((s) => [s.name, [...s.probes].sort()])).toEqual([
+      ['shop', ['readiness', 'startup']],
+      ['postgres', ['startup']],
+    ]);
     const port = config.server.port;
     expect(httpGetOf(shop.startupProbe, 'startupProbe')).toEqual({ path: '/startupz', port });
     expect(shop.startupProbe?.failureThreshold).toBe(60);
