@@ -62,6 +62,11 @@ describe('ServiceMonitor', () => {
     const { docs } = render({ valuesFiles: ['existing-workload-values.yaml'] });
     expect(one<IService>(docs, 'Service', '-metrics').spec?.selector).toEqual({ 'app.kubernetes.io/name': 'shop', 'app.kubernetes.io/instance': 'web' });
   });
+
+  it('without podSelector, selects the label the named template podwarden.podLabels puts on the workload\'s pods', () => {
+    const { docs } = render({ set: { 'app.enabled': false, 'metrics.serviceMonitor.enabled': true } });
+    expect(one<IService>(docs, 'Service', '-metrics').spec?.selector).toEqual({ 'podwarden/instance': 'web-podwarden' });
+  });
 });
 
 describe('PodMonitor', () => {

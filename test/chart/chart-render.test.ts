@@ -52,12 +52,16 @@ describe.each(matrix)('values %s', (valuesFile) => {
 });
 
 describe('what the matrix renders', () => {
-  const kindsOf = (file: string) => render({ valuesFiles: [file] }).docs.map((d) => `${d.kind}/${d.metadata.name}`).sort();
+  // The config ConfigMap's name ends with the hash of its content.
+  const kindsOf = (file: string) =>
+    render({ valuesFiles: [file] })
+      .docs.map((d) => `${d.kind}/${d.metadata.name}`.replace(/^(ConfigMap\/.*-config)-[0-9a-f]{10}$/, '$1-<hash>'))
+      .sort();
 
   it('renders the app, its Service, the metrics Service, PDB, ServiceAccount, ConfigMap and the helm test by default', () => {
     expect(kindsOf('default-values.yaml')).toEqual(
       [
-        'ConfigMap/web-podwarden-config',
+        'ConfigMap/web-podwarden-config-<hash>',
         'Deployment/web-podwarden',
         'PodDisruptionBudget/web-podwarden',
         'Pod/web-podwarden-test-metrics',
@@ -83,7 +87,7 @@ describe('what the matrix renders', () => {
     const kinds = kindsOf('existing-workload-values.yaml');
     expect(kinds.filter((k) => /^(Deployment|PodDisruptionBudget|ServiceAccount)\//.test(k))).toEqual([]);
     expect(kinds).not.toContain('Service/web-podwarden');
-    expect(kinds).toEqual(expect.arrayContaining(['ConfigMap/web-podwarden-config', 'Service/web-podwarden-metrics', 'ServiceMonitor/web-podwarden']));
+    expect(kinds).toEqual(expect.arrayContaining(['ConfigMap/web-podwarden-config-<hash>', 'Service/web-podwarden-metrics', 'ServiceMonitor/web-podwarden']));
   });
 
   it('puts podwarden where the mode says', () => {

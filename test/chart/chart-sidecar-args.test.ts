@@ -5,11 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { IConfigMap } from 'kubernetes-models/v1';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import { type Podwarden, startPodwarden, tempDir } from '../helpers/podwarden.js';
 import { freePort } from '../helpers/ports.js';
-import { one, podSpecOf, podwardenContainer, render, renderError, stopLocalServe, testToken } from './support.js';
+import { configMapOf, one, podSpecOf, podwardenContainer, render, renderError, stopLocalServe, testToken } from './support.js';
 
 let pw: Podwarden | undefined;
 afterAll(() => stopLocalServe(pw, undefined));
@@ -30,7 +29,7 @@ describe('sidecar.args', () => {
     });
     const args = podwardenContainer(podSpecOf(one<IDeployment>(docs, 'Deployment'))).container.args ?? [];
     const configFile = path.join(dir, 'podwarden.yaml');
-    writeFileSync(configFile, one<IConfigMap>(docs, 'ConfigMap', '-config').data?.['podwarden.yaml'] ?? '');
+    writeFileSync(configFile, configMapOf(docs).data?.['podwarden.yaml'] ?? '');
     pw = await startPodwarden({ configFile, port, args: args.slice(3), env: { PODWARDEN_DRAIN_TOKEN: testToken } });
     await pw.waitFor((line) => line.event === 'check-failed');
     const { status, body } = await pw.get('/readyz?verbose');

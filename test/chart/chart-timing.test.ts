@@ -8,8 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
-import type { IConfigMap } from 'kubernetes-models/v1';
-import { type RenderOptions, one, podSpecOf, render, renderError, repoRoot } from './support.js';
+import { type RenderOptions, configMapOf, one, podSpecOf, render, renderError, repoRoot } from './support.js';
 import { derivedGraceSeconds, minDrainDelaySeconds, minGraceSeconds, minMaxHoldSeconds, readinessDetectionSeconds } from './drain-rules.js';
 
 interface Timing {
@@ -28,7 +27,7 @@ interface Timing {
 /** The resolved timing (the ConfigMap's podwarden/timing annotation) and what the render made of it. */
 function timingOf(options: RenderOptions = {}) {
   const { docs } = render(options);
-  const configMap = one<IConfigMap>(docs, 'ConfigMap', '-config');
+  const configMap = configMapOf(docs);
   const timing = JSON.parse(configMap.metadata?.annotations?.['podwarden/timing'] ?? '{}') as Timing;
   const config = parseYaml(configMap.data?.['podwarden.yaml'] ?? '') as { shutdown: { drainDelay: string }; drain: { maxHold: string; allowFrom?: string[] } };
   const deployment = one<IDeployment>(docs, 'Deployment');

@@ -8,7 +8,7 @@ import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import type { IService } from 'kubernetes-models/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { type RenderOptions, objectsOfKind, one, podSpecOf, podwardenContainer, render, renderError, selects, validateObject } from './support.js';
+import { type RenderOptions, configMapOf, objectsOfKind, one, podSpecOf, podwardenContainer, render, renderError, selects, validateObject } from './support.js';
 
 /** The Deployment of one render, its pod spec, the app container and podwarden. */
 function workload(options: RenderOptions = {}) {
@@ -155,7 +155,7 @@ describe('pod metadata, commonLabels and commonAnnotations', () => {
     expect(one<IDeployment>(docs, 'Deployment').spec?.template.metadata?.annotations).not.toHaveProperty('example.com/owner');
     // The helm test pod stays a hook, and the ConfigMap keeps its timing record.
     expect(one(docs, 'Pod').metadata.annotations?.['helm.sh/hook']).toBe('test');
-    expect(one(docs, 'ConfigMap', '-config').metadata.annotations).toHaveProperty('podwarden/timing');
+    expect(configMapOf(docs).metadata?.annotations).toHaveProperty('podwarden/timing');
   });
 
   it("lets an object's own annotations win over commonAnnotations", () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import type { IConfigMap } from 'kubernetes-models/v1';
-import { chartDir, helm, loadRenderedConfig, one, render, renderError, testToken } from './support.js';
+import { chartDir, configMapOf, helm, loadRenderedConfig, render, renderError, testToken } from './support.js';
 
 /** Bad values are refused by values.schema.json, before any template runs, with the path of the value. */
 describe('values.schema.json refuses bad values with the path and what is allowed', () => {
@@ -45,7 +44,7 @@ describe('values.schema.json refuses bad values with the path and what is allowe
 
   it('durations in podwarden\'s grammar pass, "0" written as a string included, and podwarden reads them alike', async () => {
     const { docs } = render({ set: { 'config.shutdown.stopBudget': '0', 'config.shutdown.stopTimeout': '1.5s', 'config.server.eventLoop.maxLag': '250ms' } });
-    const text = one<IConfigMap>(docs, 'ConfigMap', '-config').data?.['podwarden.yaml'] ?? '';
+    const text = configMapOf(docs).data?.['podwarden.yaml'] ?? '';
     expect(parseYaml(text)).toMatchObject({ shutdown: { stopBudget: '0', stopTimeout: '1.5s' } });
     const config = await loadRenderedConfig(text);
     expect(config.shutdown).toMatchObject({ stopBudget: 0, stopTimeout: 1500 });
@@ -73,12 +72,6 @@ describe('other render-time refusals', () => {
   it('a ServiceMonitor without the metrics Service', () => {
     expect(renderError({ set: { 'metrics.serviceMonitor.enabled': true, 'metrics.service.enabled': false } })).toContain(
       'metrics.serviceMonitor.enabled needs metrics.service.enabled=true',
-    );
-  });
-
-  it('an existing workload without podSelector', () => {
-    expect(renderError({ set: { 'app.enabled': false } })).toContain(
-      "podwarden: app.enabled=false needs podSelector (the labels of your workload's pods) so the metrics Service, PodMonitor and NetworkPolicy find podwarden",
     );
   });
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
-import type { IConfigMap, IContainer, IPod, IService, IServiceAccount } from 'kubernetes-models/v1';
+import type { IContainer, IPod, IService, IServiceAccount } from 'kubernetes-models/v1';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import {
+  configMapOf,
   containerEnv,
   type K8sObject,
   type RenderOptions,
@@ -32,7 +33,7 @@ async function wiring(options: RenderOptions = {}) {
   const { container: sidecar, place } = podwardenContainer(spec);
   const app = spec.containers.find((c) => c.name !== 'podwarden');
   if (!app) throw new Error('no app container');
-  const configMap = one<IConfigMap>(docs, 'ConfigMap', '-config');
+  const configMap = configMapOf(docs);
   const configText = configMap.data?.['podwarden.yaml'];
   if (configText === undefined) throw new Error('ConfigMap has no podwarden.yaml');
   // podwarden's own loader, with the env the chart gives the container: what podwarden will run with.
@@ -314,25 +315,23 @@ describe('the config and its checksum', () => {
 });
 
 describe('mesh inbound-port exclusion', () => {
-  it("is off by default", async () => {
-    const { deployment } = await wiring();
-    expect(Object.keys(deployment.spec?.template.metadata?.annotations ?? {})).toEqual(['checksum/podwarden-config']);
+  const annotationsOf = async (options: RenderOptions = {}) => (await wiring(options)).deployment.spec?.template.metadata?.annotations ?? {};
+
+  it("excludes the health port, where the kubelet's preStop /drain and probes arrive, and only it, by default", async () => {
+    expect(await annotationsOf()).toEqual({ 'checksum/podwarden-config': expect.stringMatching(/^[0-9a-f]{64}$/), 'traffic.sidecar.istio.io/excludeInboundPorts': '7654' });
+    expect((await annotationsOf({ set: { 'config.server.port': 7700 } }))['traffic.sidecar.istio.io/excludeInboundPorts']).toBe('7700');
   });
 
-  it("excludes podwarden's ports from Istio's inbound capture", async () => {
-    const { deployment } = await wiring({ set: { 'mesh.excludeInboundPorts': true } });
-    expect(deployment.spec?.template.metadata?.annotations?.['traffic.sidecar.istio.io/excludeInboundPorts']).toBe('7654,9464');
+  it('is turned off by mesh.excludeInboundPorts=false', async () => {
+    expect(Object.keys(await annotationsOf({ set: { 'mesh.excludeInboundPorts': false } }))).toEqual(['checksum/podwarden-config']);
   });
 
   it('adds to ports the pod already excludes, and takes another annotation name', async () => {
-    const { deployment } = await wiring({
-      set: {
-        'mesh.excludeInboundPorts': true,
-        'mesh.excludeInboundPortsAnnotation': 'config.linkerd.io/skip-inbound-ports',
-        'podAnnotations.config\\.linkerd\\.io/skip-inbound-ports': '8443',
-      },
+    const annotations = await annotationsOf({
+      set: { 'mesh.excludeInboundPortsAnnotation': 'config.linkerd.io/skip-inbound-ports', 'podAnnotations.config\\.linkerd\\.io/skip-inbound-ports': '8443\\,9464' },
     });
-    expect(deployment.spec?.template.metadata?.annotations?.['config.linkerd.io/skip-inbound-ports']).toBe('8443,7654,9464');
+    expect(annotations['config.linkerd.io/skip-inbound-ports']).toBe('8443,9464,7654');
+    expect(annotations).not.toHaveProperty('traffic.sidecar.istio.io/excludeInboundPorts');
   });
 });
 

@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { IConfigMap } from 'kubernetes-models/v1';
-import { loadRenderedConfig, one, render, repoRoot } from './support.js';
+import { configMapOf, loadRenderedConfig, render, repoRoot } from './support.js';
 
 const heading = '## Dependencies: startup, not readiness';
 
@@ -27,7 +26,7 @@ describe('docs/helm.md: a shared dependency in startup only', () => {
   it('renders, and podwarden counts postgres in /startupz only and the app in readiness and startup', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'podwarden-deps-')), 'values.yaml');
     writeFileSync(file, valuesBlock());
-    const configText = one<IConfigMap>(render({ valuesFiles: [file] }).docs, 'ConfigMap', '-config').data?.['podwarden.yaml'] ?? '';
+    const configText = configMapOf(render({ valuesFiles: [file] }).docs).data?.['podwarden.yaml'] ?? '';
     expect((parse(configText) as { services: Array<{ url?: string }> }).services[0]?.url).toBe('http://127.0.0.1:8080/healthz');
     const config = await loadRenderedConfig(configText);
     const probesOf = (name: string) => [...(config.services.find((s) => s.name === name)?.probes ?? [])].sort();

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
-import type { IConfigMap, IService } from 'kubernetes-models/v1';
+import type { IService } from 'kubernetes-models/v1';
 import { type PrometheusRule, type ServiceMonitor } from './monitoring-objects.js';
-import { containerEnv, helm, helmBinary, helmEnv, httpGetOf, loadRenderedConfig, one, podSpecOf, podwardenContainer, render, renderError, repoRoot, selects, sha256, testToken, validateObject } from './support.js';
+import { configMapOf, containerEnv, helm, helmBinary, helmEnv, httpGetOf, loadRenderedConfig, one, podSpecOf, podwardenContainer, render, renderError, repoRoot, selects, sha256, testToken, validateObject } from './support.js';
 
 let exampleDir = '';
 let root = '';
@@ -38,10 +38,10 @@ describe('the example chart that depends on podwarden', () => {
     const first = renderExample();
     for (const doc of first.docs) expect(() => validateObject(doc)).not.toThrow();
     expect(renderExample().text).toBe(first.text);
-    const kinds = first.docs.map((d) => `${d.kind}/${d.metadata.name}`).sort();
+    const kinds = first.docs.map((d) => `${d.kind}/${d.metadata.name}`.replace(/^(ConfigMap\/.*-config)-[0-9a-f]{10}$/, '$1-<hash>')).sort();
     expect(kinds).toEqual(
       [
-        'ConfigMap/shop-podwarden-config',
+        'ConfigMap/shop-podwarden-config-<hash>',
         'ConfigMap/shop-podwarden-dashboard',
         'Deployment/shop-shop',
         'Pod/shop-podwarden-test-metrics',
@@ -62,7 +62,7 @@ describe('the example chart that depends on podwarden', () => {
     expect(sidecar.restartPolicy).toBe('Always');
     const shop = spec.containers.find((c) => c.name === 'shop');
     if (!shop) throw new Error('no shop container');
-    const configMap = one<IConfigMap>(docs, 'ConfigMap', '-config');
+    const configMap = configMapOf(docs);
     const configText = configMap.data?.['podwarden.yaml'] ?? '';
     const config = await loadRenderedConfig(configText, containerEnv(sidecar));
     expect(config.services.map((s) => s.name)).toEqual(['shop', 'postgres']);
@@ -87,7 +87,7 @@ describe('the example chart that depends on podwarden', () => {
     // The volume names the ConfigMap the dependency renders, and the checksum is of that file.
     const volume = spec.volumes?.find((v) => v.name === 'podwarden-config');
     expect(volume?.configMap?.name).toBe(configMap.metadata?.name);
-    expect(deployment.spec?.template.metadata?.annotations).toEqual({ 'checksum/podwarden-config': sha256(configText), 'example.com/team': 'shop' });
+    expect(deployment.spec?.template.metadata?.annotations).toEqual({ 'checksum/podwarden-config': sha256(configText), 'example.com/team': 'shop', 'traffic.sidecar.istio.io/excludeInboundPorts': '7654' });
     // aws-load-balancer-controller: drainDelay 30 + 2 x 2 + 2 = 36 s; grace 36 + 10 (the shop's shutdown) + 2 = 48 s.
     expect(config.shutdown.drainDelay).toBe(36_000);
     expect(spec.terminationGracePeriodSeconds).toBe(48);

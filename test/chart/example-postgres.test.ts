@@ -11,11 +11,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
-import type { IConfigMap } from 'kubernetes-models/v1';
 import { sampleValue } from '../helpers/exposition.js';
 import { type Podwarden, cleanupPodwardens, startPodwarden, tempDir } from '../helpers/podwarden.js';
 import { freePort } from '../helpers/ports.js';
-import { closeApp, containerEnv, helm, one, podSpecOf, podwardenContainer, render, repoRoot, startOkApp, testToken } from './support.js';
+import { closeApp, configMapOf, containerEnv, helm, one, podSpecOf, podwardenContainer, render, repoRoot, startOkApp, testToken } from './support.js';
 
 let exampleDir = '';
 
@@ -53,7 +52,7 @@ describe("the shop's postgres check, run by podwarden", () => {
     const metricsPort = await freePort();
     const { docs } = renderExample({ 'podwarden.config.server.metricsPort': metricsPort, 'podwarden.config.drain.stateFile': path.join(dir, 'drain-state') });
     const sidecar = podwardenContainer(podSpecOf(one<IDeployment>(docs, 'Deployment'))).container;
-    const config = parseYaml(one<IConfigMap>(docs, 'ConfigMap', '-config').data?.['podwarden.yaml'] ?? '') as { services: Array<Record<string, unknown>> };
+    const config = parseYaml(configMapOf(docs).data?.['podwarden.yaml'] ?? '') as { services: Array<Record<string, unknown>> };
     const [shop, postgres] = config.services;
     if (!shop || !postgres) throw new Error('the example has no shop and postgres checks');
     Object.assign(shop, { url: `http://127.0.0.1:${appPort}/healthz`, interval: '200ms' });

@@ -260,6 +260,13 @@ export function one<T = K8sObject>(docs: readonly K8sObject[], kind: string, nam
   return found[0] as unknown as T;
 }
 
+/** podwarden's config ConfigMap, `<fullname>-config-<hash>` (the dashboard's is another), optionally of one release or dependency (`fullname`). */
+export function configMapOf(docs: readonly K8sObject[], fullname = ''): IConfigMap {
+  const found = docs.filter((d) => d.kind === 'ConfigMap' && d.metadata.labels?.['app.kubernetes.io/component'] === 'podwarden-config' && d.metadata.name.startsWith(fullname));
+  if (found.length !== 1) throw new Error(`expected one podwarden config ConfigMap${fullname ? ` of ${fullname}` : ''}, found ${found.length}`);
+  return found[0] as unknown as IConfigMap;
+}
+
 export function podSpecOf(deployment: IDeployment): IPodSpec {
   const spec = deployment.spec?.template.spec;
   if (!spec) throw new Error(`Deployment ${deployment.metadata?.name} has no pod spec`);
@@ -348,7 +355,7 @@ export function renderForLocalServe(options: LocalServeOptions): K8sObject[] {
 /** `podwarden serve` (the built CLI) on `port` with the rendered ConfigMap's podwarden.yaml, written into `dir`, and `drainToken` in its environment. */
 export function serveRenderedConfig(docs: readonly K8sObject[], options: { readonly dir: string; readonly port: number; readonly drainToken: string }): Promise<Podwarden> {
   const configFile = path.join(options.dir, 'podwarden.yaml');
-  writeFileSync(configFile, one<IConfigMap>(docs, 'ConfigMap', '-config').data?.['podwarden.yaml'] ?? '');
+  writeFileSync(configFile, configMapOf(docs).data?.['podwarden.yaml'] ?? '');
   return startPodwarden({ configFile, port: options.port, env: { PODWARDEN_DRAIN_TOKEN: options.drainToken } });
 }
 

@@ -10,14 +10,14 @@ import { once } from 'node:events';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { IConfigMap, IService } from 'kubernetes-models/v1';
+import type { IService } from 'kubernetes-models/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { cleanEnv, NodeProcess } from '../helpers/child.js';
 import { sleep } from '../helpers/core.js';
 import { cleanupPodwardens, request, tempDir } from '../helpers/podwarden.js';
 import { freePort } from '../helpers/ports.js';
 import { derivedGraceSeconds, drainWiringOf, graceSecondsOf, minDrainDelaySeconds, minGraceSeconds, minMaxHoldSeconds, readinessDetectionSeconds } from '../chart/drain-rules.js';
-import { httpGetOf, objectsOfKind, one, render, repoRoot, selects, validateObject } from '../chart/support.js';
+import { configMapOf, httpGetOf, objectsOfKind, one, render, repoRoot, selects, validateObject } from '../chart/support.js';
 import { type LibraryPod, readLibraryManifest } from './library-manifest.js';
 
 const docFile = 'docs/kubernetes-library.md';
@@ -41,7 +41,7 @@ const chartFigures = new Map<string, { propagationSeconds: number; drainMarginSe
 function chartTiming(profile: string) {
   let figures = chartFigures.get(profile);
   if (!figures) {
-    const configMap = one<IConfigMap>(render({ set: { 'timing.profile': profile } }).docs, 'ConfigMap', '-config');
+    const configMap = configMapOf(render({ set: { 'timing.profile': profile } }).docs);
     figures = JSON.parse(configMap.metadata?.annotations?.['podwarden/timing'] ?? '{}') as { propagationSeconds: number; drainMarginSeconds: number };
     chartFigures.set(profile, figures);
   }

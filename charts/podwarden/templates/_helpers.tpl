@@ -5,9 +5,43 @@ Helpers. Every helper takes a dict with:
 so the same helper gives the same answer here and in a chart that depends on this one.
 */}}
 
-{{/* The short name: "podwarden" unless nameOverride. */}}
+{{/*
+The key of this dependency in the chart that renders: its alias, or "podwarden". In this
+chart's own templates (.values is the root's .Values) it is .Chart.Name, which Helm sets to
+the alias. In a parent chart's templates it is the key of the parent's values that holds
+.values, so (dict "context" $ "values" .Values.api) is the dependency aliased `api`, and both
+sides name the objects alike.
+*/}}
+{{- define "podwarden.dependencyName" -}}
+{{- $root := .context.Values -}}
+{{- $json := toJson .values -}}
+{{- if and (hasKey $root "timing") (hasKey $root "sidecar") (eq (toJson $root) $json) -}}
+{{- .context.Chart.Name -}}
+{{- else -}}
+{{- $keys := list -}}
+{{- range $key, $v := $root -}}
+{{- if and (kindIs "map" $v) (hasKey $v "timing") (hasKey $v "sidecar") (eq (toJson $v) $json) -}}
+{{- $keys = append $keys $key -}}
+{{- end -}}
+{{- end -}}
+{{- if eq (len $keys) 1 -}}
+{{- first $keys -}}
+{{- else if not $keys -}}
+{{- fail "podwarden: the values given to podwarden's named templates are not the values of a podwarden dependency of this chart. Pass them unchanged, (dict \"context\" $ \"values\" .Values.podwarden), or .Values.<alias> for a dependency with an alias: the templates name the objects after that key, as the dependency does." -}}
+{{- else -}}
+{{- fail (printf "podwarden: the values given to podwarden's named templates are those of several dependencies (%s), so the templates cannot tell which one you mean. Give each dependency its own drain.token (openssl rand -hex 32)." (join ", " $keys)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The short name: nameOverride, else "podwarden", or "podwarden-<alias>" for a dependency with an alias (the alias alone when it holds "podwarden"). */}}
 {{- define "podwarden.name" -}}
-{{- default "podwarden" .values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- $name := .values.nameOverride -}}
+{{- if not $name -}}
+{{- $dependency := include "podwarden.dependencyName" . -}}
+{{- $name = ternary $dependency (printf "podwarden-%s" $dependency) (contains "podwarden" $dependency) -}}
+{{- end -}}
+{{- $name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
 {{/* The object name prefix: fullnameOverride, or <release>-<name> (just <release> when it already holds the name). */}}
@@ -30,8 +64,18 @@ so the same helper gives the same answer here and in a chart that depends on thi
 {{- printf "%s-%s" $base .suffix -}}
 {{- end -}}
 
+{{/* sha256 of podwarden's config file as mounted (the ConfigMap's block scalar ends with a newline). */}}
+{{- define "podwarden.configHash" -}}
+{{- printf "%s\n" (include "podwarden.configYaml" .) | sha256sum -}}
+{{- end -}}
+
+{{/*
+The ConfigMap of the config: <fullname>-config-<hash of the file>. A changed config is a new
+ConfigMap, never an edit, so a pod of an older ReplicaSet (recreated mid-rollout, or after
+`kubectl rollout undo`) still finds the file it was rolled out with.
+*/}}
 {{- define "podwarden.configMapName" -}}
-{{- include "podwarden.suffixedName" (dict "context" .context "values" .values "suffix" "config") -}}
+{{- include "podwarden.suffixedName" (dict "context" .context "values" .values "suffix" (printf "config-%s" (include "podwarden.configHash" . | trunc 10))) -}}
 {{- end -}}
 
 {{- define "podwarden.metricsServiceName" -}}
@@ -47,16 +91,24 @@ app.kubernetes.io/name: {{ include "podwarden.name" . }}
 app.kubernetes.io/instance: {{ .context.Release.Name }}
 {{- end -}}
 
-{{/* The labels that select the pods podwarden runs in (podSelector through tpl, or the chart's own selector labels). */}}
+{{/*
+The labels that select the pods podwarden runs in: podSelector through tpl; else the chart's
+own selector labels; else, around an existing workload, the label podwarden.podLabels puts on
+its pods (podwarden/instance: <fullname>, one per release and dependency).
+*/}}
 {{- define "podwarden.podSelectorLabels" -}}
-{{- if and (not .values.app.enabled) (not .values.podSelector) -}}
-{{- fail "podwarden: app.enabled=false needs podSelector (the labels of your workload's pods) so the metrics Service, PodMonitor and NetworkPolicy find podwarden" -}}
-{{- end -}}
 {{- if .values.podSelector -}}
 {{- tpl (toYaml .values.podSelector) (dict "Values" .values "Release" .context.Release "Chart" .context.Chart "Capabilities" .context.Capabilities "Template" .context.Template) -}}
-{{- else -}}
+{{- else if .values.app.enabled -}}
 {{- include "podwarden.selectorLabels" . -}}
+{{- else -}}
+{{- include "podwarden.instanceLabel" . -}}
 {{- end -}}
+{{- end -}}
+
+{{/* The label podwarden.podLabels gives the pods of an existing workload. */}}
+{{- define "podwarden.instanceLabel" -}}
+podwarden/instance: {{ include "podwarden.fullname" . }}
 {{- end -}}
 
 {{/* An object's labels: the chart's, then commonLabels, then the object's own ("labels" in the dict, winning over commonLabels). */}}
@@ -208,6 +260,10 @@ render-time rule has passed; a broken rule fails the render with the values to c
 */}}
 {{- define "podwarden.timing" -}}
 {{- $v := .values -}}
+{{- /* A parent chart's pod grace period, passed to the named templates, stands for the value. */ -}}
+{{- if not (kindIs "invalid" .terminationGracePeriodSeconds) -}}
+{{- $v = merge (dict "terminationGracePeriodSeconds" .terminationGracePeriodSeconds) (omit .values "terminationGracePeriodSeconds") -}}
+{{- end -}}
 {{- $t := $v.timing -}}
 {{- $config := $v.config | default dict -}}
 {{- $shutdown := $config.shutdown | default dict -}}
@@ -365,6 +421,17 @@ Kubernetes version allows, then the chart's own workload (app.enabled). Renders 
 {{- if lt (len $token) 32 -}}
 {{- fail (printf "podwarden: drain.token has %d characters; use at least 32 that only you know, such as the output of `openssl rand -hex 32`." (len $token)) -}}
 {{- end -}}
+{{- /* In a parent chart's templates: each dependency (alias) of podwarden has a token of its own. */ -}}
+{{- $owners := dict -}}
+{{- range $key, $dependency := .context.Values -}}
+{{- if and (kindIs "map" $dependency) (hasKey $dependency "timing") (hasKey $dependency "sidecar") (kindIs "map" $dependency.drain) -}}
+{{- $other := toString ($dependency.drain.token | default "") -}}
+{{- if and $other (hasKey $owners $other) -}}
+{{- fail (printf "podwarden: the dependencies %s and %s have the same drain.token, so whoever may drain the pods of one may drain the other's too. Give each its own: %s.drain.token and %s.drain.token (openssl rand -hex 32)." (get $owners $other) $key (get $owners $other) $key) -}}
+{{- end -}}
+{{- $_ := set $owners $other $key -}}
+{{- end -}}
+{{- end -}}
 {{- $reserved := include "podwarden.reservedEnv" . | fromYaml -}}
 {{- range $v.sidecar.env -}}
 {{- $name := toString .name -}}
@@ -416,7 +483,8 @@ not set (shutdown.drainDelay, drain.maxHold, drain.appCheck, drain.stateFile, dr
 string values through tpl (.Values there is podwarden's values).
 */}}
 {{- define "podwarden.configYaml" -}}
-{{- $t := include "podwarden.timing" . | fromJson -}}
+{{- /* The dependency's own view, never a parent's grace period: the file is the one the dependency renders. */ -}}
+{{- $t := include "podwarden.timing" (dict "context" .context "values" .values) | fromJson -}}
 {{- $config := deepCopy (.values.config | default dict) -}}
 {{- $shutdown := $config.shutdown | default dict -}}
 {{- if kindIs "invalid" $shutdown.drainDelay -}}
