@@ -178,7 +178,7 @@ export function httpServerService(target: ServableHttpServer, input: HttpServerS
         break;
       }
     }
-    const cut = done ? { connections: 0, requests: 0 } : await traffic.cut();
+    const cut = done ? { connections: 0, requests: 0 } : traffic.cut();
     // The server calls back once its connections are counted out, which can be before their answers' 'close' events.
     if (!done) await settledWithin(Promise.all([closed, traffic.idle()]), reserve);
     if (fastify) await fastify.close();

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Http2Server, Http2Session, ServerHttp2Stream } from 'node:http2';
-import type { Server as NetServer } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 
 /** The protocol a server speaks: HTTP/1.1 (`http`, `https`) or HTTP/2 (`http2.createServer`, `createSecureServer`). */
 export type Protocol = 'http1' | 'http2';
@@ -35,6 +35,8 @@ export class ServerTraffic {
   /** HTTP/1 answers not yet finished: those whose headers are not out get `Connection: close` when a drain begins. */
   readonly #answers = new Set<ServerResponse>();
   readonly #sessions = new Set<Http2Session>();
+  /** Every connection accepted since the service was made, upgraded ones (WebSocket) included, until it closes. */
+  readonly #sockets = new Set<Socket>();
   #streams = 0;
   #draining = false;
   #onIdle: (() => void) | undefined;
@@ -42,6 +44,10 @@ export class ServerTraffic {
   constructor(server: NetServer, protocol: Protocol) {
     this.#server = server;
     this.#protocol = protocol;
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
     if (protocol === 'http2') {
       const h2 = server as Http2Server;
       h2.prependListener('session', (session) => this.#onSession(session));
@@ -91,13 +97,15 @@ export class ServerTraffic {
     });
   }
 
-  /** Close every connection still open, and say what that cut. */
-  async cut(): Promise<CutCount> {
+  /** Close every connection still open, upgraded ones included, and say what that cut. */
+  cut(): CutCount {
     const requests = this.inFlight;
-    const connections = await new Promise<number>((resolve) => this.#server.getConnections((err, count) => resolve(err ? 0 : count)));
+    const open = [...this.#sockets];
     if (this.#protocol === 'http2') for (const session of this.#sessions) session.destroy();
     else (this.#server as HttpServer).closeAllConnections();
-    return { connections, requests };
+    // What the server no longer tracks as HTTP (connections upgraded to WebSocket or another protocol) goes too.
+    for (const socket of open) socket.destroy();
+    return { connections: open.length, requests };
   }
 
   #closeIdle(): void {

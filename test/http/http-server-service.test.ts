@@ -192,6 +192,28 @@ describe('httpServerService: a node:http server', () => {
   });
 });
 
+describe('httpServerService: an upgraded connection', () => {
+  it('closes a connection upgraded to another protocol at the cut, and counts it', async () => {
+    const port = await freePort();
+    const httpServer = app();
+    httpServer.on('upgrade', (_req, socket: Socket) => socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n'));
+    const service = httpServerService(httpServer, { name: 'ws', port, host: '127.0.0.1' });
+    const { server, report } = await run(service, { stopTimeout: 500 });
+    await readyOf(server, 'ws');
+    const upgraded = await new Promise<Socket>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, headers: { Connection: 'Upgrade', Upgrade: 'echo' } });
+      req.on('upgrade', (_res, socket: Socket) => resolve(socket));
+      req.on('error', reject);
+      req.end();
+    });
+    const closed = once(upgraded, 'close');
+    void server.shutdown('test');
+    await closed;
+    expect((await report).exitCode).toBe(0);
+    expect(service.lastStop).toMatchObject({ connectionsCut: 1, requestsCut: 0 });
+  });
+});
+
 describe('httpServerService: HTTP/2', () => {
   it('sends each session a GOAWAY when the drain begins, and finishes the streams under way', async () => {
     const port = await freePort();
