@@ -18,7 +18,9 @@ execFileSync(process.execPath, ['--input-type=module', '-e', "const { ensureLigh
   stdio: 'inherit',
 });
 
-const balancers = profileBalancers['ingress-nginx'];
+// The default profile's balancers, and in-cluster clients that keep their connections: kube-proxy picks a pod per
+// connection, so what an app does with keep-alive connections while it drains shows here.
+const balancers = [...profileBalancers['ingress-nginx'], { model: 'kube-proxy-keepalive' as const }];
 
 /** Each library's probe paths, and the port they are on: the app's own, or the library's health port. */
 const probes: Record<'podwarden' | 'terminus' | 'lightship', { startup: InProcessProbe; readiness: InProcessProbe; liveness: InProcessProbe }> = {
