@@ -102,6 +102,7 @@ export function renderConfigReference(): string {
     'with exit code 2 and one line per problem naming the field path and what is allowed;',
     '`podwarden validate FILE` prints the same list (or `ok`), and looks for the files the config names (see Decisions).',
     '',
+    '<!-- docs-test: skip — names ./worker.js, a module of your own -->',
     '```yaml',
     `server:   { port: ${httpDefaults.port}, host: "${httpDefaults.host}", metricsPort: null, exposeDetails: ${httpDefaults.exposeDetails}, eventLoop: { maxLag: ${d(httpDefaults.maxLag)}, livenessAfter: ${d(httpDefaults.livenessAfter)} } }`,
     `shutdown: { drainDelay: ${d(shutdownDefaults.drainDelay)}, stopBudget: ${d(shutdownDefaults.stopBudget)}, stopTimeout: ${d(shutdownDefaults.stopTimeout)} }`,

@@ -90,6 +90,16 @@ export const metricsDefaults = {
 
 
 
+/** The sidecar's trace export (on only with an OTLP endpoint in the environment). */
+export const tracingDefaults = {
+  /**
+   * Wait at most this long for the last spans at exit (the SDK's own export
+   * timeout is 10–30 s). The process exits after its services stopped, inside
+   * the grace period's margin beyond drainDelay + stopBudget.
+   */
+  flushCap: 1_000,
+} as const;
+
 /** `podwarden probe`. */
 export const probeCommandDefaults = {
   /** Give up after this long. */

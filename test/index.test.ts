@@ -24,7 +24,10 @@ const libraryExports = [
   'parseConfig',
   'periodicCheck',
   'podwardenHttp',
+  'podwardenMiddleware',
+  'podwardenRequestHandler',
   'redactConfig',
+  'traceLifecycle',
 ];
 
 describe('the public API', () => {

@@ -1,4 +1,5 @@
 import type { Timestamp } from '../core/clock.js';
+import type { CheckTiming } from './periodic-check.js';
 
 /** The outcome of one run of a built-in check. */
 export interface CheckResult {
@@ -12,6 +13,8 @@ export interface CheckResult {
   /** Why it failed; never contains header values or tokens. */
   readonly error: string | undefined;
   readonly at: Timestamp;
+  /** The interval, timeout and thresholds the check runs with (the same object for every result of a check); unset for results reported by hand. */
+  readonly timing?: CheckTiming;
 }
 
 /** Receives every check result; the metrics and logging layers subscribe here, the core never does. */

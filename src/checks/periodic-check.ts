@@ -91,6 +91,7 @@ class CheckLoop {
   readonly #ready: ServiceReadyNotifier;
   readonly #tracker: ThresholdTracker;
   readonly #timedOut: string;
+  readonly #timing: CheckTiming;
   #timer: NodeJS.Timeout | undefined;
   #controller: AbortController | undefined;
   #started: Timestamp = { mono: 0, wall: 0 };
@@ -125,6 +126,8 @@ class CheckLoop {
     this.#ready = ready;
     this.#tracker = new ThresholdTracker(options.successThreshold, options.failureThreshold);
     this.#timedOut = `timed out after ${formatDuration(options.timeout)}`;
+    const { interval, timeout, initialDelay, successThreshold, failureThreshold } = options;
+    this.#timing = { interval, timeout, initialDelay, successThreshold, failureThreshold };
   }
 
   /** Run until shutdown; rejects when reporting a result throws. */
@@ -198,7 +201,7 @@ class CheckLoop {
     const started = this.#started;
     const ok = error === undefined;
     try {
-      this.#options.results.report({ name: this.#options.name, type: this.#options.type, ok, durationMs: performance.now() - started.mono, error, at: started });
+      this.#options.results.report({ name: this.#options.name, type: this.#options.type, ok, durationMs: performance.now() - started.mono, error, at: started, timing: this.#timing });
       const change = this.#tracker.record(ok);
       if (change === 'ready') this.#ready.notifyReady();
       else if (!ok && change !== 'unchanged-ready') this.#ready.notifyNotReady(error);

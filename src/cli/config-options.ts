@@ -1,3 +1,4 @@
+import type { CheckResults } from '../checks/check-result.js';
 import type { PodwardenConfig } from '../config/schema.js';
 import type { ServerOptionsInput } from '../core/options.js';
 import type { HttpLog, HttpOptionsInput } from '../http/options.js';
@@ -14,7 +15,13 @@ export function serverOptionsFromConfig(config: PodwardenConfig, exit: (code: nu
 }
 
 /** The `podwarden` HTTP service's options from the config. */
-export function httpOptionsFromConfig(config: PodwardenConfig, metrics: PodwardenMetrics, log: HttpLog, eventLoopMonitor: EventLoopMonitor): HttpOptionsInput {
+export function httpOptionsFromConfig(
+  config: PodwardenConfig,
+  metrics: PodwardenMetrics,
+  log: HttpLog,
+  eventLoopMonitor: EventLoopMonitor,
+  checkResults: CheckResults,
+): HttpOptionsInput {
   return {
     port: config.server.port,
     host: config.server.host,
@@ -23,6 +30,7 @@ export function httpOptionsFromConfig(config: PodwardenConfig, metrics: Podwarde
     eventLoopMonitor,
     drain: { token: config.drain.token, allowUnauthenticated: config.drain.allowUnauthenticated, allowFrom: config.drain.allowFrom, hostIPs: config.drain.hostIPs },
     metrics,
+    checkResults,
     log,
   };
 }

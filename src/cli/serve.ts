@@ -16,6 +16,8 @@ import { EventLoopMonitor } from '../runtime/event-loop-monitor.js';
 import { addConfiguredServices } from './add-services.js';
 import { httpOptionsFromConfig, serverOptionsFromConfig } from './config-options.js';
 import { serveHelp } from './help.js';
+import { tracingDecision } from '../tracing/tracing-env.js';
+import { tracingDefaults } from '../defaults.js';
 import { type CliIo, errorText, exitCodes } from './io.js';
 
 /** What `serve` needs beyond {@link CliIo}: the exit function the hard deadline calls. */
@@ -88,6 +90,11 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
   const eventLoop = new EventLoopMonitor({ ...config.server.eventLoop, sampleInterval: httpDefaults.sampleInterval });
   const metrics = createMetrics({ server, checkResults: results, prefix: config.metrics.prefix, eventLoop });
   logLifecycle(server, logger, { checkResults: results });
+  // The OpenTelemetry SDK and exporter load only when an OTLP endpoint is set: without it, startup and memory do not move.
+  const tracingOn = tracingDecision(io.env);
+  const tracing = tracingOn.on ? (await import('../tracing/sidecar-tracing.js')).startSidecarTracing(server, tracingOn.protocol) : undefined;
+  if (tracingOn.on) logger.info({ event: 'tracing', protocol: tracingOn.protocol }, `exporting lifecycle spans over OTLP (${tracingOn.protocol})`);
+  else if (io.env.OTEL_EXPORTER_OTLP_ENDPOINT || io.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) logger.info({ event: 'tracing', off: tracingOn.why }, `not exporting spans: ${tracingOn.why}`);
   // Node opens its inspector on SIGUSR1: code execution for anything that reaches 127.0.0.1:9229 in the pod. A listener keeps it shut.
   process.on('SIGUSR1', () => logger.warn({ event: 'signal', signal: 'SIGUSR1', action: 'ignored' }, 'SIGUSR1 ignored: the Node.js inspector stays closed'));
   // The server removes its signal handlers when it terminates; a signal arriving while the process exits must not kill it (143 instead of 0).
@@ -96,7 +103,7 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
   });
   let http;
   try {
-    http = addHttpService(server, httpOptionsFromConfig(config, metrics, logger, eventLoop));
+    http = addHttpService(server, httpOptionsFromConfig(config, metrics, logger, eventLoop, results));
     addConfiguredServices(server, config, results);
   } catch (err) {
     if (!isUsageError(err)) throw err;
@@ -129,6 +136,9 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
     if (!isUsageError(err)) throw err;
     io.stderr.write(`podwarden serve: ${errorText(err)}`);
     return exitCodes.usage;
+  }
+  if (tracing && !(await tracing.flush(tracingDefaults.flushCap))) {
+    logger.warn({ event: 'tracing', flushCapMs: tracingDefaults.flushCap }, `the last spans were not exported within ${tracingDefaults.flushCap} ms; exiting without them`);
   }
   for (const name of report.failed) {
     const service = report.services.find((s) => s.name === name);

@@ -1,6 +1,8 @@
 import type { Server } from '../core/server.js';
 import { type Exposition, type PodwardenMetrics, contentTypeOf } from '../metrics/podwarden-metrics.js';
 import type { RequestEndpoint } from '../metrics/request-metrics.js';
+import { CheckDetails } from '../checks/check-details.js';
+import type { CheckResults } from '../checks/check-result.js';
 import { type Answer, closing, fixedAnswers, jsonAnswer, uncachedAnswer } from './answers.js';
 import { type DrainEndpoint, drainEndpoint } from './drain-endpoint.js';
 import type { DrainGuardOptions } from './drain-guard.js';
@@ -22,6 +24,8 @@ export interface EndpointsOptions {
     readonly exposeDetails: boolean;
     /** Who may call `/drain`. */
     readonly drain: DrainGuardOptions;
+    /** The built-in checks' results, for the check details of JSON answers (read only with `exposeDetails`). */
+    readonly checkResults?: CheckResults | undefined;
   };
   /** Count requests in these metrics, and serve them on `/metrics` when `serveMetrics`. */
   readonly metrics?: PodwardenMetrics | undefined;
@@ -35,6 +39,8 @@ export interface Endpoints {
   answer(request: EndpointRequest): Answer | Promise<Answer>;
   /** The answer while the listener closes (503, connection closed), counted as `other`. */
   closing(request: EndpointRequest): Answer;
+  /** Whether `url` (a path and query, relative to where the endpoints are mounted) is one of the endpoints', for adapters that share a server with an app. */
+  owns(url: string): boolean;
   /** Whether `request` may send its body after `Expect: 100-continue` (an authorised `/drain`). */
   invitesBody(request: EndpointRequest): boolean;
   /** Count a request the HTTP parser refused (400, 408, 413, 431) and answered itself. */
@@ -90,6 +96,8 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
   const state = options.health ? new HealthState(server) : undefined;
   const text = state && options.health ? new HealthText(state, options.health.exposeDetails) : undefined;
   const exposeDetails = options.health?.exposeDetails ?? false;
+  // Kept only where they may be shown.
+  const checkDetails = exposeDetails && options.health?.checkResults ? new CheckDetails(options.health.checkResults) : undefined;
   const drain: DrainEndpoint | undefined = options.health
     ? drainEndpoint({ ...options.health.drain, server, log, countDrain: (result) => counters?.countDrain(result) })
     : undefined;
@@ -112,7 +120,7 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
       if (excluded.length > 0) exclude = excluded;
     }
     if (healthFormat(request.accept) === 'json') {
-      const report = healthReport(state!, exposeDetails, endpoint, exclude, name);
+      const report = healthReport(state!, exposeDetails, checkDetails, endpoint, exclude, name);
       return report === undefined ? fixedAnswers.notFoundJson : jsonAnswer(report.status, report.body);
     }
     return name === undefined ? text!.answer(endpoint, verbose, exclude) : text!.answerOne(endpoint, name, verbose);
@@ -195,6 +203,11 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
       count('other', fixedAnswers.shuttingDown.status, request);
       return fixedAnswers.shuttingDown;
     },
+    owns(url) {
+      const q = url.indexOf('?');
+      const path = decodePath(q === -1 ? url : url.slice(0, q));
+      return path !== undefined && (routes.has(path) || oneCheck(path) !== undefined);
+    },
     invitesBody(request) {
       const { url } = request;
       const q = url.indexOf('?');
@@ -207,6 +220,7 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
     health: state,
     close() {
       state?.close();
+      checkDetails?.close();
     },
   };
 }

@@ -1,10 +1,10 @@
 import { type IncomingMessage, type Server as HttpServer, type ServerResponse, createServer } from 'node:http';
-import type { Answer } from './answers.js';
 import { answerClientErrors } from './client-errors.js';
 import { IncomingEndpointRequest } from './endpoint-request.js';
 import type { Endpoints } from './endpoints.js';
 import { type HttpConfig, httpDefaults } from './options.js';
 import { type AdmissionRefusal, guardPipelinedReads, requestAdmission } from './request-admission.js';
+import { writeAnswer } from './write-answer.js';
 
 /**
  * A `node:http` server with podwarden's timeouts (see docs/http.md) that
@@ -20,8 +20,8 @@ export function createHealthListener(config: HttpConfig, endpoints: Endpoints, o
     if (!admission.admit(raw, response)) return;
     const request = new IncomingEndpointRequest(raw);
     const answer = server.listening ? endpoints.answer(request) : endpoints.closing(request);
-    if ('then' in answer) void answer.then((settled) => write(response, settled));
-    else write(response, answer);
+    if ('then' in answer) void answer.then((settled) => writeAnswer(response, settled));
+    else writeAnswer(response, answer);
   };
   const server = createServer({ connectionsCheckingInterval: httpDefaults.timeoutCheckInterval }, handle);
   // After the http server's own `connection` listener, which adds the `data` listener the guard wraps.
@@ -41,8 +41,3 @@ export function createHealthListener(config: HttpConfig, endpoints: Endpoints, o
   return server;
 }
 
-function write(response: ServerResponse, answer: Answer): void {
-  if (answer.close) response.shouldKeepAlive = false;
-  response.writeHead(answer.status, answer.headers as string[]);
-  response.end(answer.body);
-}

@@ -1,3 +1,4 @@
+import type { CheckDetail, CheckDetails } from '../checks/check-details.js';
 import { type Timestamp, now } from '../core/clock.js';
 import type { Server } from '../core/server.js';
 import type { ServerPhase, ServiceState } from '../core/states.js';
@@ -20,6 +21,27 @@ export interface ReportCheck {
   readonly readyAt?: string;
   readonly readyDurationSeconds?: number;
   readonly dependencyWaitSeconds?: number;
+  /** A built-in check's recent results and the thresholds in force; only with `exposeDetails`, once it has run. */
+  readonly details?: ReportCheckDetails;
+}
+
+/** A built-in check's recent results, as a Spring Boot Actuator user would look for them. */
+export interface ReportCheckDetails {
+  readonly type: string;
+  readonly consecutiveFailures: number;
+  readonly consecutiveSuccesses: number;
+  readonly lastSuccessAt?: string;
+  readonly lastFailureAt?: string;
+  /** Why the last failed attempt failed; kept after a recovery, with `lastFailureAt`. */
+  readonly lastError?: string;
+  readonly lastDurationSeconds: number;
+  /** The timing and thresholds in force, with kubelet's meanings. */
+  readonly thresholds?: {
+    readonly successThreshold: number;
+    readonly failureThreshold: number;
+    readonly intervalSeconds: number;
+    readonly timeoutSeconds: number;
+  };
 }
 
 /** The shutdown part of a JSON probe answer. */
@@ -52,11 +74,13 @@ const secs = (ms: number | undefined) => (ms === undefined ? undefined : Math.ro
  * The JSON answer of `endpoint`: each check's state and timings, and the
  * phase with its deadlines. `name` narrows it to one check; `undefined` when
  * `name` is not one of `endpoint`'s. Failure reasons only with `exposeDetails`
- * (the `shutdown` check's phase is no secret).
+ * (the `shutdown` check's phase is no secret); so are a built-in check's
+ * details, read from `checkDetails` when given.
  */
 export function healthReport(
   state: HealthState,
   exposeDetails: boolean,
+  checkDetails: CheckDetails | undefined,
   endpoint: HealthEndpoint,
   exclude: readonly string[] | undefined,
   name?: string,
@@ -74,6 +98,7 @@ export function healthReport(
       status: failure === undefined ? 'ok' : 'failed',
       ...(checkName === shutdownCheckName ? { phase: server.phase ?? 'not-started' } : reportTimings(checkName, server)),
       ...(reason !== undefined && (exposeDetails || checkName === shutdownCheckName) ? { reason } : {}),
+      ...detailsOf(exposeDetails ? checkDetails?.get(checkName) : undefined),
     };
   });
   const body: HealthReport = { probe: endpoint, status: failed ? 'failed' : 'ok', phase: server.phase ?? 'not-started', checks, shutdown: reportShutdown(server) };
@@ -92,6 +117,26 @@ function reportTimings(name: string, server: Server): Partial<ReportCheck> {
     readyDurationSeconds: secs(snapshot.readyDurationMs),
     dependencyWaitSeconds: secs(snapshot.dependencyWaitMs),
   });
+}
+
+/** A check's details in the report's units: ISO times, seconds. */
+function detailsOf(detail: CheckDetail | undefined): { details?: ReportCheckDetails } {
+  if (detail === undefined) return {};
+  const { timing } = detail;
+  const details: ReportCheckDetails = dropUndefined({
+    type: detail.type,
+    consecutiveFailures: detail.consecutiveFailures,
+    consecutiveSuccesses: detail.consecutiveSuccesses,
+    lastSuccessAt: iso(detail.lastSuccessAt),
+    lastFailureAt: iso(detail.lastFailureAt),
+    lastError: detail.lastError,
+    lastDurationSeconds: secs(detail.lastDurationMs)!,
+    thresholds:
+      timing === undefined
+        ? undefined
+        : { successThreshold: timing.successThreshold, failureThreshold: timing.failureThreshold, intervalSeconds: timing.interval / 1000, timeoutSeconds: timing.timeout / 1000 },
+  });
+  return { details };
 }
 
 /** The phase, the drain delay and the deadlines, as they are now. */

@@ -43,13 +43,14 @@ export interface HttpService {
 export function addHttpService(serverCore: Server, input: HttpOptionsInput = {}): HttpService {
   const config = resolveHttpOptions(input);
   const eventLoop = input.eventLoopMonitor ?? new EventLoopMonitor(config);
-  const { metrics, log } = input;
+  const { metrics, log, checkResults } = input;
   const separateMetrics = config.metricsPort !== undefined && metrics !== undefined;
   const health = createEndpoints({
     server: serverCore,
     health: {
       exposeDetails: config.exposeDetails,
       drain: { token: config.drainToken, allowUnauthenticated: config.allowUnauthenticated, sourceCheck: sourceCheck(config.drainAllowFrom, config.hostIPs) },
+      checkResults,
     },
     metrics,
     serveMetrics: !separateMetrics,

@@ -4,6 +4,7 @@ import { podwardenError } from '../errors.js';
 import { sourceCheck } from './allow-from.js';
 import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
 import type { EventLoopMonitor } from '../runtime/event-loop-monitor.js';
+import type { CheckResults } from '../checks/check-result.js';
 
 /** Where the HTTP layer writes the few things it logs (a refused `/drain`, a bind fallback). A pino logger fits. */
 export interface HttpLog {
@@ -61,6 +62,8 @@ export interface HttpOptionsInput {
   readonly eventLoopMonitor?: EventLoopMonitor;
   /** Metrics to serve on `/metrics` and to count requests in. */
   readonly metrics?: PodwardenMetrics;
+  /** The built-in checks' results: with `exposeDetails`, JSON answers show each check's last error, last success and thresholds. */
+  readonly checkResults?: CheckResults;
   readonly log?: HttpLog;
 }
 

@@ -1,44 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Server } from '../core/server.js';
-import { drainDefaults, httpDefaults } from '../defaults.js';
-import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
-import { sourceCheck } from './allow-from.js';
+import { type PodwardenEndpointsOptions, adapterEndpoints } from './adapter-options.js';
 import { IncomingEndpointRequest } from './endpoint-request.js';
-import { createEndpoints } from './endpoints.js';
-import type { HttpLog, HttpOptionsInput } from './options.js';
 
-/** Options of the {@link podwardenHttp} fastify plugin. */
-export interface PodwardenHttpPluginOptions {
-  /** The server whose state the endpoints show and whose drain `/drain` joins. */
-  readonly server: Server;
-  /** Show failure reasons in `?verbose` and JSON answers (default {@link httpDefaults}`.exposeDetails`). */
-  readonly exposeDetails?: boolean;
-  /** `/drain`'s guards, as in {@link HttpOptionsInput} `drain`. */
-  readonly drain?: Pick<NonNullable<HttpOptionsInput['drain']>, 'token' | 'allowUnauthenticated' | 'allowFrom' | 'hostIPs'>;
-  /** Count the plugin's requests in these metrics and, unless `metricsRoute` is false, serve them on `/metrics`. */
-  readonly metrics?: PodwardenMetrics;
-  /** Serve `/metrics` (default `true` when `metrics` is given). */
-  readonly metricsRoute?: boolean;
-  readonly log?: HttpLog;
-}
+/** Options of the {@link podwardenHttp} fastify plugin (those of every adapter). */
+export type PodwardenHttpPluginOptions = PodwardenEndpointsOptions;
 
 const plugin: FastifyPluginAsync<PodwardenHttpPluginOptions> = async (fastify, options) => {
-  const endpoints = createEndpoints({
-    server: options.server,
-    health: {
-      exposeDetails: options.exposeDetails ?? httpDefaults.exposeDetails,
-      drain: {
-        token: options.drain?.token,
-        allowUnauthenticated: options.drain?.allowUnauthenticated ?? drainDefaults.allowUnauthenticated,
-        sourceCheck: sourceCheck(options.drain?.allowFrom, options.drain?.hostIPs),
-      },
-    },
-    metrics: options.metrics,
-    serveMetrics: options.metricsRoute !== false,
-    log: options.log,
-  });
+  const endpoints = adapterEndpoints(options);
   // A scope of its own, under the prefix the plugin was registered with, so that its body parser stays off the app's
   // other routes: bodies are left to the endpoints, which read one up to their limit and ignore it.
   await fastify.register(async (scope) => {

@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IConfigMap } from 'kubernetes-models/v1';
 import { type RenderOptions, one, podSpecOf, render, renderError, repoRoot } from './support.js';
+import { derivedGraceSeconds, minDrainDelaySeconds, minGraceSeconds, minMaxHoldSeconds, readinessDetectionSeconds } from './drain-rules.js';
 
 interface Timing {
   profile: string;
@@ -42,12 +43,14 @@ describe('the timing profiles', () => {
     const { timing, config, deployment, spec, app } = timingOf({ set: { 'timing.profile': profile } });
     expect(timing.profile).toBe(profile);
     // The rule, with the chart's defaults: readiness 2 s x 2, margin 2 s, app 5 s, podwarden 2 s (checks only).
-    expect(timing.readinessDetectionSeconds).toBe((app?.readinessProbe?.periodSeconds ?? 0) * (app?.readinessProbe?.failureThreshold ?? 0));
-    expect(timing.drainDelaySeconds).toBe(timing.propagationSeconds + timing.readinessDetectionSeconds + timing.drainMarginSeconds);
+    expect(timing.readinessDetectionSeconds).toBe(readinessDetectionSeconds(app?.readinessProbe));
+    expect(timing.drainDelaySeconds).toBe(minDrainDelaySeconds({ propagationSeconds: timing.propagationSeconds, readinessDetectionSeconds: timing.readinessDetectionSeconds, marginSeconds: timing.drainMarginSeconds }));
     expect(config.shutdown.drainDelay).toBe(`${timing.drainDelaySeconds}s`);
-    expect(timing.terminationGracePeriodSeconds).toBe(Math.max(30, timing.drainDelaySeconds + timing.appShutdownSeconds + timing.podwardenStopSeconds));
+    expect(timing.terminationGracePeriodSeconds).toBe(
+      derivedGraceSeconds(minGraceSeconds({ drainDelaySeconds: timing.drainDelaySeconds, shutdownSeconds: timing.appShutdownSeconds, stopSeconds: timing.podwardenStopSeconds })),
+    );
     expect(spec.terminationGracePeriodSeconds).toBe(timing.terminationGracePeriodSeconds);
-    expect(config.drain.maxHold).toBe(`${timing.terminationGracePeriodSeconds - timing.drainDelaySeconds}s`);
+    expect(config.drain.maxHold).toBe(`${minMaxHoldSeconds({ graceSeconds: timing.terminationGracePeriodSeconds, drainDelaySeconds: timing.drainDelaySeconds })}s`);
     expect(deployment.spec?.minReadySeconds).toBe(timing.propagationSeconds);
   });
 

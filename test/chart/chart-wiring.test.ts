@@ -22,6 +22,7 @@ import {
   sha256,
   testToken,
 } from './support.js';
+import { drainWiringOf, graceSecondsOf, minDrainDelaySeconds, minGraceSeconds, minMaxHoldSeconds, readinessDetectionSeconds } from './drain-rules.js';
 
 /** The pieces of one render the assertions look at. */
 async function wiring(options: RenderOptions = {}) {
@@ -72,9 +73,8 @@ describe.each(ciValuesFiles().filter((f) => f !== 'existing-workload-values.yaml
 
   it('the preStop Bearer token is the token podwarden resolves', async () => {
     const { app, config } = await wiring({ valuesFiles: [valuesFile] });
-    const header = app.lifecycle?.preStop?.httpGet?.httpHeaders?.find((h) => h.name === 'Authorization');
     expect(config.drain.token).toBe(testToken);
-    expect(header?.value).toBe(`Bearer ${config.drain.token}`);
+    expect(drainWiringOf(app).bearerToken).toBe(config.drain.token);
   });
 
   it('keeps the drain state on an emptyDir mounted in podwarden, and names the app check', async () => {
@@ -98,11 +98,12 @@ describe.each(ciValuesFiles().filter((f) => f !== 'existing-workload-values.yaml
 
   it('the grace period covers the drain, the app and podwarden, and maxHold what the pod may still spend after the drain', async () => {
     const { spec, config, app } = await wiring({ valuesFiles: [valuesFile] });
-    const grace = (spec.terminationGracePeriodSeconds ?? 30) * 1000;
-    expect(grace).toBeGreaterThanOrEqual(config.shutdown.drainDelay + 5000 + 2000);
-    const readiness = app.readinessProbe;
-    expect(config.shutdown.drainDelay).toBeGreaterThanOrEqual((5 + (readiness?.periodSeconds ?? 0) * (readiness?.failureThreshold ?? 0) + 2) * 1000);
-    expect(config.drain.maxHold).toBeGreaterThanOrEqual(grace - config.shutdown.drainDelay);
+    const grace = graceSecondsOf(spec);
+    const drainDelay = config.shutdown.drainDelay / 1000;
+    expect(grace).toBeGreaterThanOrEqual(minGraceSeconds({ drainDelaySeconds: drainDelay, shutdownSeconds: 5, stopSeconds: 2 }));
+    // kube-proxy's 5 s: the least propagation of the named profiles.
+    expect(drainDelay).toBeGreaterThanOrEqual(minDrainDelaySeconds({ propagationSeconds: 5, readinessDetectionSeconds: readinessDetectionSeconds(app.readinessProbe), marginSeconds: 2 }));
+    expect(config.drain.maxHold / 1000).toBeGreaterThanOrEqual(minMaxHoldSeconds({ graceSeconds: grace, drainDelaySeconds: drainDelay }));
   });
 
   it('runs both containers non-root, read-only, without capabilities, under RuntimeDefault seccomp', async () => {

@@ -14,8 +14,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { parseConfig } from '../../src/config/load-config.js';
-import { Deployment } from 'kubernetes-models/apps/v1';
-import { ConfigMap, Pod, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { DaemonSet, Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
+import { Job } from 'kubernetes-models/batch/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { ConfigMap, Pod, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import type { IConfigMap, IContainer, IPodSpec, IProbe } from 'kubernetes-models/v1';
@@ -169,8 +171,13 @@ const models: Record<string, ModelCtor> = {
   'v1/ConfigMap': ConfigMap as unknown as ModelCtor,
   'v1/Service': Service as unknown as ModelCtor,
   'v1/ServiceAccount': ServiceAccount as unknown as ModelCtor,
+  'v1/Secret': Secret as unknown as ModelCtor,
   'v1/Pod': Pod as unknown as ModelCtor,
   'apps/v1/Deployment': Deployment as unknown as ModelCtor,
+  'apps/v1/StatefulSet': StatefulSet as unknown as ModelCtor,
+  'apps/v1/DaemonSet': DaemonSet as unknown as ModelCtor,
+  'batch/v1/Job': Job as unknown as ModelCtor,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler as unknown as ModelCtor,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget as unknown as ModelCtor,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy as unknown as ModelCtor,
 };

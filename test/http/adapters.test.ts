@@ -1,18 +1,24 @@
+import { type Server as NodeHttpServer, createServer } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { podwardenHttp } from '../../src/http/plugin.js';
+import { podwardenMiddleware, podwardenRequestHandler } from '../../src/http/request-handler.js';
 import { createMetrics } from '../../src/metrics/podwarden-metrics.js';
 import { rawExchange } from '../reliability/support/raw-http.js';
 import { type Harness, startHarness } from './harness.js';
 
 let h: Harness | undefined;
 let app: FastifyInstance | undefined;
+let nodeServer: NodeHttpServer | undefined;
 afterEach(async () => {
   await app?.close();
   app = undefined;
+  if (nodeServer) await new Promise((resolve) => nodeServer!.close(resolve));
+  nodeServer = undefined;
   await h?.close();
   h = undefined;
 });
@@ -56,6 +62,54 @@ describe('the fastify plugin in an app', () => {
     const { body } = await metrics.render(false);
     expect(body).toMatch(/_drain_requests_total\{result="drained"\} 1\n/);
     expect(body).toMatch(/_probe_requests_total\{probe="drain",code="200",agent="other"\} 1\n/);
+  });
+});
+
+/** Listen on a free loopback port; the server is closed after the test. */
+async function serve(listener: Parameters<typeof createServer>[1]): Promise<string> {
+  nodeServer = createServer(listener);
+  await new Promise<void>((resolve) => nodeServer!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(nodeServer.address() as AddressInfo).port}`;
+}
+
+describe('the Express middleware and the node:http handler in an app', () => {
+  it('the middleware serves the endpoints under the path it is mounted on and passes every other request on', async () => {
+    h = await startHarness({ services: { db: {} } });
+    h.services.db!.ready();
+    const expressApp = express();
+    expressApp.get('/readyz', (_req, res) => res.send('the app readyz\n'));
+    expressApp.use('/ops', podwardenMiddleware({ server: h.server }));
+    expressApp.get('/ops/other', (_req, res) => res.send('the app under /ops\n'));
+    const base = await serve(expressApp);
+    const verbose = await fetch(`${base}/ops/readyz?verbose`);
+    expect(verbose.status).toBe(200);
+    expect(await verbose.text()).toBe('[+]podwarden ok\n[+]db ok\n[+]shutdown ok\nreadyz check passed\n');
+    expect(await (await fetch(`${base}/ops/other`)).text()).toBe('the app under /ops\n');
+    expect(await (await fetch(`${base}/readyz`)).text()).toBe('the app readyz\n');
+    expect((await fetch(`${base}/ops/livez/db`)).status).toBe(404); // db is not a liveness member: the endpoints' own 404
+  });
+
+  it('a /drain whose body an Express body parser already read still drains', async () => {
+    h = await startHarness({ server: { shutdown: { drainDelay: 200, stopBudget: 2000 } } });
+    const expressApp = express();
+    expressApp.use(express.json());
+    expressApp.use(podwardenMiddleware({ server: h.server, drain: { token } }));
+    const base = await serve(expressApp);
+    const answer = await fetch(`${base}/drain`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"reason":"preStop"}' });
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toBe('drained\n');
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+  });
+
+  it('the handler answers its paths and returns false for the app to answer the rest', async () => {
+    h = await startHarness();
+    const handler = podwardenRequestHandler({ server: h.server });
+    const base = await serve((req, res) => handler(req, res) || res.writeHead(418).end('the app\n'));
+    expect((await fetch(`${base}/livez`)).status).toBe(200);
+    const other = await fetch(`${base}/livezz`);
+    expect([other.status, await other.text()]).toEqual([418, 'the app\n']);
+    expect((await fetch(`${base}/metrics`)).status).toBe(418); // no metrics given: not one of its paths
+    handler.close();
   });
 });
 

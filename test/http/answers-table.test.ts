@@ -1,13 +1,17 @@
+import { type Server as NodeHttpServer, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podwardenHttp } from '../../src/http/plugin.js';
+import { podwardenMiddleware, podwardenRequestHandler } from '../../src/http/request-handler.js';
 import { type PodwardenMetrics, createMetrics } from '../../src/metrics/podwarden-metrics.js';
 import { rawExchange } from '../reliability/support/raw-http.js';
 import { type Harness, startHarness } from './harness.js';
 
-// One table of requests and the answers every adapter must give: the sidecar's own listener and the fastify plugin
-// in an app's fastify instance. Both run the same answer function; this keeps them from drifting apart.
+// One table of requests and the answers every adapter must give: the sidecar's own listener, the fastify plugin in an
+// app's fastify instance, the handler in an app's plain node:http server and the middleware in an Express app. All run
+// the same answer function; this keeps them from drifting apart.
 
 const token = 'table-test-token-0123456789abcdef';
 const text = 'text/plain; charset=utf-8';
@@ -87,6 +91,18 @@ interface Adapter {
 let h: Harness;
 let app: FastifyInstance;
 let pluginMetrics: PodwardenMetrics;
+let plain: NodeHttpServer;
+let plainMetrics: PodwardenMetrics;
+let expressServer: NodeHttpServer;
+let expressMetrics: PodwardenMetrics;
+
+/** What the app answers on its own paths: a 404 of its own. */
+const appNotFound = 'the app: not found';
+
+async function listen(server: NodeHttpServer): Promise<NodeHttpServer> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
 
 beforeAll(async () => {
   h = await startHarness({ services: { db: {}, warm: { probes: ['readiness'] } }, http: { drain: { token } } });
@@ -96,16 +112,27 @@ beforeAll(async () => {
   app = Fastify({ logger: false });
   await app.register(podwardenHttp, { server: h.server, metrics: pluginMetrics, drain: { token } });
   await app.listen({ port: 0, host: '127.0.0.1' });
+  plainMetrics = createMetrics({ server: h.server, processMetrics: false });
+  const handler = podwardenRequestHandler({ server: h.server, metrics: plainMetrics, drain: { token } });
+  plain = await listen(createServer((req, res) => handler(req, res) || res.writeHead(404).end(appNotFound)));
+  expressMetrics = createMetrics({ server: h.server, processMetrics: false });
+  const expressApp = express();
+  expressApp.use(podwardenMiddleware({ server: h.server, metrics: expressMetrics, drain: { token } }));
+  expressApp.use((_req, res) => res.status(404).send(appNotFound));
+  expressServer = await listen(createServer(expressApp));
 });
 
 afterAll(async () => {
   await app?.close();
+  for (const server of [plain, expressServer]) if (server) await new Promise((resolve) => server.close(resolve));
   await h?.close();
 });
 
 const adapters: readonly Adapter[] = [
   { name: 'the sidecar listener', ownsEveryPath: true, port: () => h.http.address()!.port, metrics: () => h.metrics },
   { name: 'the fastify plugin', ownsEveryPath: false, port: () => (app.server.address() as AddressInfo).port, metrics: () => pluginMetrics },
+  { name: 'the node:http handler', ownsEveryPath: false, port: () => (plain.address() as AddressInfo).port, metrics: () => plainMetrics },
+  { name: 'the Express middleware', ownsEveryPath: false, port: () => (expressServer.address() as AddressInfo).port, metrics: () => expressMetrics },
 ];
 
 function requestText(row: Row): string {

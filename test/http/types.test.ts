@@ -16,6 +16,10 @@ import {
   createLogger,
   createMetrics,
   podwardenHttp,
+  podwardenMiddleware,
+  podwardenRequestHandler,
+  type PodwardenEndpointsOptions,
+  type ReportCheckDetails,
   type LifecycleEvents,
   type ServerOptionsInput,
   type BackgroundService,
@@ -44,6 +48,13 @@ describe('public types of the HTTP, metrics and logging API', () => {
     expectTypeOf(createMetrics).returns.toEqualTypeOf<PodwardenMetrics>();
     expectTypeOf(createLogger).parameter(0).toMatchTypeOf<{ level?: LogLevelName } | undefined>();
     expectTypeOf(podwardenHttp).toBeFunction();
+    // The three adapters take one options type; the handler says whether it answered.
+    expectTypeOf(podwardenMiddleware).parameter(0).toEqualTypeOf<PodwardenEndpointsOptions>();
+    expectTypeOf(podwardenRequestHandler).parameter(0).toEqualTypeOf<PodwardenEndpointsOptions>();
+    expectTypeOf(podwardenRequestHandler).returns.returns.toEqualTypeOf<boolean>();
+    expectTypeOf<ReportCheckDetails['thresholds']>().toEqualTypeOf<
+      { readonly successThreshold: number; readonly failureThreshold: number; readonly intervalSeconds: number; readonly timeoutSeconds: number } | undefined
+    >();
     // Every input option is optional and read-only.
     expectTypeOf<Record<never, never>>().toMatchTypeOf<HttpOptionsInput>();
     expectTypeOf<HttpOptionsInput>().toEqualTypeOf<Readonly<HttpOptionsInput>>();
