@@ -212,6 +212,21 @@ describe('handle.hold(reason)', () => {
     expect(report.holds).toMatchObject([{ reason: 'stuck job', service: 'api', outcome: 'expired' }]);
   });
 
+  it('does not wait on holds of a service that is no longer running: they are abandoned', async () => {
+    const { server, signals } = recordingServer({ shutdown: { drainDelay: 0, stopBudget: 3000 } });
+    const job = server.addService(serviceFromFunction('migrate', async () => {}), { stopTimeout: 2000 });
+    server.addService(recorded('api', []));
+    const run = server.run();
+    await until(() => server.service('migrate')?.state === 'completed' && server.phase === 'running');
+    job.hold('report upload');
+    const t0 = performance.now();
+    signals.send('SIGTERM');
+    const report = await run;
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(report.exitCode).toBe(0);
+    expect(report.holds).toMatchObject([{ reason: 'report upload', service: 'migrate', outcome: 'abandoned', waitedMs: 0 }]);
+  });
+
   it('shows active holds in the metrics', async () => {
     const { server, signals } = recordingServer({ shutdown: { drainDelay: 0, stopBudget: 2000 } });
     const metrics = createMetrics({ server, processMetrics: false });
