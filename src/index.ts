@@ -8,6 +8,8 @@ export * from './core/index.js';
 export { addHttpService } from './http/http-service.js';
 export type { HttpService } from './http/http-service.js';
 export { podwardenHttp } from './http/plugin.js';
+export { httpServerService } from './http/http-server-service.js';
+export type { FastifyLike, HttpServerService, HttpServerServiceOptionsInput, HttpServerStop, ServableHttpServer } from './http/http-server-service.js';
 export type { PodwardenHttpPluginOptions } from './http/plugin.js';
 export { podwardenRequestHandler, podwardenMiddleware } from './http/request-handler.js';
 export type { PodwardenRequestHandler, PodwardenMiddleware } from './http/request-handler.js';
@@ -22,6 +24,7 @@ export type { EventLoopConfig, EventLoopVerdict } from './runtime/event-loop-mon
 export { createMetrics } from './metrics/podwarden-metrics.js';
 export type { PodwardenMetrics, MetricsOptionsInput, MetricsConfig } from './metrics/podwarden-metrics.js';
 export type { RequestEndpoint, DrainResult } from './metrics/request-metrics.js';
+export type { HttpServerMetrics, HttpServerStopCounter } from './metrics/http-server-metrics.js';
 export { createLogger, logLevelNames } from './logging/logger.js';
 export type { LoggerOptionsInput, LogLevelName } from './logging/logger.js';
 export { logLifecycle } from './logging/lifecycle-log.js';

@@ -16,6 +16,7 @@ const libraryExports = [
   'createLogger',
   'createMetrics',
   'embeddedDefaultConfig',
+  'httpServerService',
   'loadConfig',
   'logExitReport',
   'logLevelNames',

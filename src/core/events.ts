@@ -88,6 +88,35 @@ export interface CriticalFailureEvent {
   readonly at: Timestamp;
 }
 
+/** Something happened to a hold (`server.hold(reason)`, `handle.hold(reason)`). */
+export interface HoldEvent {
+  /**
+   * `acquired`; `released` by its owner; `refused` (asked for once the stop
+   * phase had begun: never held, its release does nothing); `expired` (still
+   * held when its time ran out: the stop budget for a server hold, the
+   * service's `stopTimeout` for a service hold); `abandoned` (not waited for:
+   * a fast shutdown, or its service was not running).
+   */
+  readonly kind: 'acquired' | 'released' | 'refused' | 'expired' | 'abandoned';
+  readonly reason: string;
+  /** The service it holds; `undefined` for a server-level hold. */
+  readonly service: string | undefined;
+  /** Holds of the same scope (the server, or that service) active after this event. */
+  readonly active: number;
+  /** How long it was held, once it ends. */
+  readonly heldMs: number | undefined;
+  readonly at: Timestamp;
+}
+
+/** The stop phase waits on holds before it goes on: the server's (before any watch fires) or one service's (before its watch fires). */
+export interface HoldWaitEvent {
+  /** The service whose stop waits; `undefined` for the server's holds. */
+  readonly service: string | undefined;
+  /** The reasons of the holds it waits on. */
+  readonly reasons: readonly string[];
+  readonly at: Timestamp;
+}
+
 /** The hard deadline passed while something was still running. */
 export interface DeadlineEvent {
   readonly waitingOn: readonly string[];
@@ -105,6 +134,8 @@ export interface LifecycleEvents {
   'drain-state': DrainStateEvent;
   deadline: DeadlineEvent;
   'critical-failure': CriticalFailureEvent;
+  hold: HoldEvent;
+  'hold-wait': HoldWaitEvent;
   terminated: ExitReport;
 }
 

@@ -1,4 +1,5 @@
 import { type Timestamp, elapsed } from './clock.js';
+import type { HoldSnapshot } from './holds.js';
 import type { ShutdownReason } from './shutdown-watch.js';
 import type { ProbeKind, ServerPhase, ServiceState } from './states.js';
 
@@ -21,7 +22,7 @@ export interface ServiceSnapshot {
   readonly startedAt: Timestamp | undefined;
   /** When it was first ready. */
   readonly readyAt: Timestamp | undefined;
-  /** When the stop phase fired its watch. */
+  /** When the stop phase reached it: its watch fired then, or once the holds on it were released. */
   readonly stopRequestedAt: Timestamp | undefined;
   /** When its last instance returned during the stop phase. */
   readonly stoppedAt: Timestamp | undefined;
@@ -37,7 +38,7 @@ export interface ServiceSnapshot {
 
 /** What `server.run()` resolves with, once the server has terminated. */
 export interface ExitReport {
-  /** 0: all stopped cleanly; 1: a service failed or overran, or the hard deadline passed; 130: SIGINT. */
+  /** 0: all stopped cleanly; 1: a service failed or overran, a hold expired, or the hard deadline passed; 130: SIGINT. */
   readonly exitCode: 0 | 1 | 130;
   /** What started the shutdown. */
   readonly reason: ShutdownReason;
@@ -50,6 +51,14 @@ export interface ExitReport {
   readonly failed: readonly string[];
   /** Milliseconds from the start of `stopping` to `terminated`. */
   readonly stopPhaseMs: number;
+  /**
+   * The holds the stop phase met (those still active when it reached their
+   * server or service), with what became of each. Holds released before the
+   * stop phase are not listed.
+   */
+  readonly holds: readonly HoldSnapshot[];
+  /** Holds asked for once the stop phase had begun, and refused. */
+  readonly refusedHolds: number;
 }
 
 /** What the {@link ExitReport} is made from when the server terminates. */
@@ -63,14 +72,17 @@ export interface ExitReportInput {
   readonly sigint: boolean;
   /** The hard deadline passed: exit 1. */
   readonly deadlinePassed: boolean;
+  readonly holds: readonly HoldSnapshot[];
+  readonly refusedHolds: number;
 }
 
-/** The exit report: who overran, who failed, and the exit code those make. */
+/** The exit report: who overran, who failed, which holds expired, and the exit code those make. */
 export function assembleExitReport(input: ExitReportInput): ExitReport {
   const { services } = input;
   const overran = services.filter((s) => s.overran).map((s) => s.name);
   const failed = services.filter((s) => s.state === 'failed' || s.state === 'blocked').map((s) => s.name);
-  const exitCode = input.sigint ? 130 : input.deadlinePassed || overran.length > 0 || failed.length > 0 ? 1 : 0;
+  const expired = input.holds.some((h) => h.outcome === 'expired');
+  const exitCode = input.sigint ? 130 : input.deadlinePassed || overran.length > 0 || failed.length > 0 || expired ? 1 : 0;
   return {
     exitCode,
     reason: input.reason,
@@ -79,5 +91,7 @@ export function assembleExitReport(input: ExitReportInput): ExitReport {
     overran,
     failed,
     stopPhaseMs: input.stopStartedAt ? elapsed(input.stopStartedAt) : 0,
+    holds: input.holds,
+    refusedHolds: input.refusedHolds,
   };
 }

@@ -15,6 +15,7 @@ export { Server } from './server.js';
 export type { ServiceHandle, CloseHook, ShutdownOptions } from './server.js';
 export type { ServerOptionsInput, ServerConfig, ServiceOptionsInput, ServiceConfig, RestartPolicy, SignalSource } from './options.js';
 export type { ExitReport, ServiceSnapshot } from './exit-report.js';
+export type { HoldOutcome, HoldSnapshot, ReleaseHold } from './holds.js';
 export type {
   LifecycleEvents,
   LifecycleListener,
@@ -26,6 +27,8 @@ export type {
   DrainEvent,
   DrainStateEvent,
   DeadlineEvent,
+  HoldEvent,
+  HoldWaitEvent,
 } from './events.js';
 export { serviceStates, serverPhases, probeKinds } from './states.js';
 export type { ServiceState, ServerPhase, ProbeKind } from './states.js';

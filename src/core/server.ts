@@ -4,8 +4,10 @@ import { assertBackgroundService } from './background-service.js';
 import { type Timestamp, now } from './clock.js';
 import { dependencyLevels } from './dependency-graph.js';
 import { DrainCoordinator } from './drain-coordinator.js';
+import { DrainBroadcast } from './drain-view.js';
 import { LifecycleEmitter, type LifecycleEvents, type LifecycleListener } from './events.js';
 import { type ExitReport, type ServiceSnapshot, assembleExitReport } from './exit-report.js';
+import { HoldRegistry, type ReleaseHold } from './holds.js';
 import { type ServerConfig, type ServerOptionsInput, type ServiceOptionsInput, resolveServerOptions, resolveServiceOptions } from './options.js';
 import { PhaseRecord } from './phase-record.js';
 import { ServiceSupervisor } from './service-supervisor.js';
@@ -22,6 +24,16 @@ export interface ServiceHandle {
   addDependency(other: ServiceHandle | string): ServiceHandle;
   /** The service as it is now. */
   snapshot(): ServiceSnapshot;
+  /**
+   * Hold this service's stop while some work still needs it: when the stop
+   * phase reaches the service, its watch fires once every hold on it is
+   * released, within its `stopTimeout` (a hold still active then expires:
+   * the service is named as overran and its watch fires anyway). Returns the
+   * function that releases the hold (idempotent). Once the stop phase has
+   * begun, a hold is refused: the refusal is logged (a `hold` event) and the
+   * returned function does nothing.
+   */
+  hold(reason: string): ReleaseHold;
 }
 
 /** A hook run after every service has stopped, before the server terminates (e.g. closing a listener). */
@@ -46,6 +58,8 @@ export class Server {
   readonly #closeHooks = new Map<string, CloseHook>();
   readonly #phase = new PhaseRecord(this.#events);
   readonly #starts = new StartScheduler(this.#supervisors);
+  readonly #drainView = new DrainBroadcast(this.#events);
+  readonly #holds = new HoldRegistry(this.#events, () => this.#phase.current !== 'stopping' && this.#phase.current !== 'terminated');
   readonly #drain: DrainCoordinator;
   #levels: string[][] = [];
   #shutdownReason: ShutdownReason | undefined;
@@ -122,6 +136,7 @@ export class Server {
     if (this.#supervisors.has(service.name)) throw podwardenError('PODWARDEN_ERR_DUPLICATE_SERVICE', service.name);
     const supervisor = new ServiceSupervisor(service, resolveServiceOptions(service.name, options, this.#config), {
       events: this.#events,
+      drain: this.#drainView,
       served: () => this.#onServed(),
       failedForGood: (failed) => {
         this.#starts.blockDependentsOf(failed.name);
@@ -137,8 +152,23 @@ export class Server {
         return handle;
       },
       snapshot: () => supervisor.snapshot(),
+      hold: (reason) => this.#holds.acquire(service.name, reason),
     };
     return handle;
+  }
+
+  /**
+   * Hold the stop phase while some work still runs (lightship's beacons): the
+   * services' watches fire once every server hold is released, or when the
+   * `stopBudget` is spent — the holds left then expire (exit code 1) and the
+   * services are stopped as in a fast shutdown, within `fastStopBudget`. The
+   * drain is not delayed: readiness fails and the drain delay runs as usual.
+   * Returns the function that releases the hold (idempotent). Once the stop
+   * phase has begun, a hold is refused: the refusal is logged (a `hold` event)
+   * and the returned function does nothing. A fast shutdown does not wait.
+   */
+  hold(reason: string): ReleaseHold {
+    return this.#holds.acquire(undefined, reason);
   }
 
   /** Run `hook` after every service has stopped, before `terminated`. */
@@ -255,7 +285,14 @@ export class Server {
     this.#drain.clear();
     this.#stopStartedAt = now();
     this.#phase.enter('stopping', this.#shutdownReason);
-    const stop = new StopPhase(this.#supervisors, this.#levels, this.#events);
+    const stop = new StopPhase(this.#supervisors, this.#levels, {
+      events: this.#events,
+      holds: this.#holds,
+      holdsExpired: () => {
+        this.#armDeadline(this.#config.fastStopBudget + 1000);
+        return this.#config.fastStopBudget;
+      },
+    });
     this.#stop = stop;
     await stop.run(this.#shutdownReason ?? 'api', this.#fast ? this.#config.fastStopBudget : this.#config.stopBudget, this.#fast);
     await this.#runCloseHooks();
@@ -289,6 +326,7 @@ export class Server {
   #onDeadline(): void {
     if (this.#report) return;
     const waitingOn = [
+      ...this.#holds.describeActive(),
       ...[...this.#supervisors.values()].filter((s) => s.isRunning).map((s) => `service "${s.name}"`),
       ...[...this.#pendingCloseHooks].map((name) => `close hook "${name}"`),
     ];
@@ -303,6 +341,7 @@ export class Server {
     clearTimeout(this.#deadline);
     clearInterval(this.#keepAlive);
     this.#drain.clear();
+    this.#holds.giveUpAll(deadlinePassed ? 'expired' : 'abandoned');
     this.#phase.enter('terminated', this.#shutdownReason);
     this.#report = assembleExitReport({
       reason: this.#shutdownReason ?? 'api',
@@ -311,6 +350,8 @@ export class Server {
       stopStartedAt: this.#stopStartedAt,
       sigint: this.#sigint,
       deadlinePassed,
+      holds: this.#holds.snapshot(),
+      refusedHolds: this.#holds.refused,
     });
     this.#events.emit('terminated', this.#report);
     // Only now: removed earlier, a signal arriving meanwhile would meet Node's default action and kill the process.

@@ -1,5 +1,6 @@
 import { type BackgroundService, runService } from './background-service.js';
 import { type Timestamp, elapsed, now } from './clock.js';
+import type { DrainView } from './drain-view.js';
 import type { LifecycleEmitter } from './events.js';
 import type { ServiceSnapshot } from './exit-report.js';
 import type { ServiceConfig } from './options.js';
@@ -11,6 +12,8 @@ import { settledWithin } from './timers.js';
 /** What the supervisor tells the server about. */
 export interface SupervisorHost {
   readonly events: LifecycleEmitter;
+  /** The server's drain, shown to each instance through its watch. */
+  readonly drain: DrainView;
   /** The service became ready or completed for the first time. */
   served(supervisor: ServiceSupervisor): void;
   /** The service failed and will not be restarted. */
@@ -93,11 +96,19 @@ export class ServiceSupervisor {
     this.#overran = true;
   }
 
+  /** The stop phase has reached this service (it may first wait on the service's holds): its stop duration counts from now. */
+  beginStop(): void {
+    if (this.#running) this.#stopRequestedAt ??= now();
+  }
+
   /**
    * Fire the current instance's watch and stop restarting. Returns a promise
    * that settles when the instance returns, or undefined when none runs.
+   * `deadline` (monotonic ms): when the runner gives up on the instance, shown
+   * to it as `shutdown.timeLeft()`; a later call may move it (a hurry).
    */
-  requestStop(reason: ShutdownReason): Promise<void> | undefined {
+  requestStop(reason: ShutdownReason, deadline?: number): Promise<void> | undefined {
+    if (deadline !== undefined) this.#trigger?.setDeadline(deadline);
     if (this.#stopRequested) return this.#running;
     this.#stopRequested = true;
     this.#clearTimers();
@@ -106,7 +117,7 @@ export class ServiceSupervisor {
       return undefined;
     }
     if (!this.#running || !this.#trigger) return undefined;
-    this.#stopRequestedAt = now();
+    this.#stopRequestedAt ??= now();
     // An instance abandoned after a failure (a ready timeout) may still run: it is waited for, and the service stays failed.
     if (this.#state !== 'failed') this.#set('stopping', undefined);
     this.#trigger.fire(reason);
@@ -138,7 +149,7 @@ export class ServiceSupervisor {
 
   #startInstance(): void {
     const instance = ++this.#instance;
-    const trigger = new ShutdownTrigger();
+    const trigger = new ShutdownTrigger(this.host.drain);
     this.#trigger = trigger;
     this.#instanceReadyAt = undefined;
     this.#startedAt ??= now();
@@ -176,6 +187,7 @@ export class ServiceSupervisor {
   }
 
   #onReturn(instance: number, trigger: ShutdownTrigger): void {
+    trigger.dispose();
     if (this.#instance !== instance) return;
     this.#running = undefined;
     if (this.#stopRequested) {
@@ -190,6 +202,7 @@ export class ServiceSupervisor {
   }
 
   #onThrow(instance: number, trigger: ShutdownTrigger, err: unknown): void {
+    trigger.dispose();
     if (this.#instance !== instance) return;
     this.#running = undefined;
     const reason = err instanceof Error ? err.message : String(err);
@@ -212,6 +225,7 @@ export class ServiceSupervisor {
     this.#set('failed', reason);
     // An instance abandoned while still running (a ready timeout) is told to stop.
     const abandoned = this.#running;
+    this.#trigger?.setDeadline(now().mono + this.config.stopTimeout);
     this.#trigger?.fire(reason === 'ready timeout' ? 'ready-timeout' : 'restart');
     const restartsSpent = this.config.maxRestarts !== undefined && this.#restarts >= this.config.maxRestarts;
     if (this.config.restart !== 'on-failure' || restartsSpent || this.#stopRequested) {

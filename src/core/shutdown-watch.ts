@@ -1,3 +1,6 @@
+import { now } from './clock.js';
+import type { DrainView } from './drain-view.js';
+
 /** Why a shutdown watch fired. Open-ended: custom reasons are allowed. */
 export type ShutdownReason =
   | 'SIGTERM'
@@ -23,13 +26,45 @@ export interface ShutdownWatch {
   readonly reason: ShutdownReason | undefined;
   /** Resolves when this instance is asked to stop (at once if it already was). */
   wait(): Promise<void>;
+  /**
+   * True while the server drains: from the moment a drain begins (SIGTERM,
+   * `/drain`, `server.drain()`; in a fast shutdown, the stop phase) until
+   * the server terminates, or until a drain without a shutdown is let go.
+   * The watch has not fired yet during the drain: keep serving, but tell
+   * clients to go elsewhere (an HTTP server answers `Connection: close`).
+   */
+  readonly isDraining: boolean;
+  /**
+   * Call `listener` each time {@link ShutdownWatch.isDraining} changes:
+   * `true` when a drain begins, `false` when one is let go. Returns the
+   * function that unsubscribes; the listener is also dropped once this
+   * instance returns.
+   */
+  onDrain(listener: (draining: boolean) => void): () => void;
+  /**
+   * Milliseconds left before the runner gives up on this instance: from when
+   * its watch fired, its `stopTimeout` within the stop budget (time spent
+   * waiting on the service's holds included). `Infinity` before the watch
+   * fires; it shrinks when a second signal hurries the shutdown. A service
+   * that must cut work short (open connections) does it before this reaches 0.
+   */
+  timeLeft(): number;
 }
 
 /** The sending side of a {@link ShutdownWatch}; the runner keeps it. */
 export class ShutdownTrigger implements ShutdownWatch {
   readonly #controller = new AbortController();
+  readonly #drain: DrainView | undefined;
+  readonly #drainListeners = new Set<() => void>();
   #reason: ShutdownReason | undefined;
   #waiting: Promise<void> | undefined;
+  /** When the runner gives up on this instance (monotonic ms); Infinity until known. */
+  #deadline = Number.POSITIVE_INFINITY;
+
+  /** `drain`: the server's drain, for {@link ShutdownWatch.isDraining}; without one, never draining. */
+  constructor(drain?: DrainView) {
+    this.#drain = drain;
+  }
 
   get isShuttingDown(): boolean {
     return this.#controller.signal.aborted;
@@ -43,11 +78,35 @@ export class ShutdownTrigger implements ShutdownWatch {
     return this.#reason;
   }
 
+  get isDraining(): boolean {
+    return this.#drain?.draining ?? false;
+  }
+
   wait(): Promise<void> {
     this.#waiting ??= this.isShuttingDown
       ? Promise.resolve()
       : new Promise((resolve) => this.#controller.signal.addEventListener('abort', () => resolve(), { once: true }));
     return this.#waiting;
+  }
+
+  onDrain(listener: (draining: boolean) => void): () => void {
+    if (!this.#drain) return () => {};
+    const off = this.#drain.on(listener);
+    const unsubscribe = () => {
+      off();
+      this.#drainListeners.delete(unsubscribe);
+    };
+    this.#drainListeners.add(unsubscribe);
+    return unsubscribe;
+  }
+
+  timeLeft(): number {
+    return Math.max(0, this.#deadline - now().mono);
+  }
+
+  /** Set when the runner gives up on this instance (monotonic ms, the clock of `now().mono`). */
+  setDeadline(mono: number): void {
+    this.#deadline = mono;
   }
 
   /** Fire the watch. Later calls keep the first reason. */
@@ -57,11 +116,16 @@ export class ShutdownTrigger implements ShutdownWatch {
     this.#controller.abort(reason);
   }
 
+  /** The instance returned: drop the drain listeners it left. */
+  dispose(): void {
+    for (const off of [...this.#drainListeners]) off();
+  }
+
   /** The read-only face handed to the service: it can watch, never fire. */
   watch(): ShutdownWatch {
     const signal = this.#controller.signal;
     const reason = () => this.#reason;
-    const wait = () => this.wait();
+    const draining = () => this.isDraining;
     return {
       get isShuttingDown() {
         return signal.aborted;
@@ -70,7 +134,12 @@ export class ShutdownTrigger implements ShutdownWatch {
       get reason() {
         return reason();
       },
-      wait,
+      get isDraining() {
+        return draining();
+      },
+      wait: () => this.wait(),
+      onDrain: (listener) => this.onDrain(listener),
+      timeLeft: () => this.timeLeft(),
     };
   }
 }

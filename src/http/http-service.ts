@@ -76,10 +76,10 @@ export function addHttpService(serverCore: Server, input: HttpOptionsInput = {})
         throw podwardenError('PODWARDEN_ERR_INVALID_SERVICE', `"${shutdownCheckName}"`, 'the name is reserved for the built-in shutdown check; choose another name');
       }
       try {
-        const bound = await listen(healthServer, config.host, config.port, onFallback);
+        const bound = await listen(healthServer, config.host, config.port, { onFallback });
         log?.info({ event: 'listening', address: bound.address, port: bound.port, endpoints: 'health' }, `listening on ${formatAddress(bound.address, bound.port)}`);
         if (metricsServer && config.metricsPort !== undefined) {
-          const boundMetrics = await listen(metricsServer, config.host, config.metricsPort, onFallback);
+          const boundMetrics = await listen(metricsServer, config.host, config.metricsPort, { onFallback });
           log?.info(
             { event: 'listening', address: boundMetrics.address, port: boundMetrics.port, endpoints: 'metrics' },
             `/metrics listening on ${formatAddress(boundMetrics.address, boundMetrics.port)}`,

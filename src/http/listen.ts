@@ -1,5 +1,4 @@
-import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import { type PodwardenError, podwardenError } from '../errors.js';
 
 /** `[::]:7654`, `127.0.0.1:7654`. */
@@ -7,22 +6,24 @@ export function formatAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-const explanations: Record<string, (port: number) => string> = {
-  EADDRINUSE: (port) => `address already in use (another process listens on port ${port}; set server.port or --port)`,
+/** What each bind error means; `hint` adds the fix where the sidecar's own config or flags set the address. */
+const explanations: Record<string, (port: number, hint: boolean) => string> = {
+  EADDRINUSE: (port, hint) => `address already in use (another process listens on port ${port}${hint ? '; set server.port or --port' : ''})`,
   EACCES: (port) => `permission denied (port ${port} needs privileges; use a port above 1023)`,
-  EADDRNOTAVAIL: () => 'address not available on this host (set server.host or --host)',
-  ENOTFOUND: () => 'host name not found (set server.host or --host)',
+  EADDRNOTAVAIL: (_port, hint) => `address not available on this host${hint ? ' (set server.host or --host)' : ''}`,
+  ENOTFOUND: (_port, hint) => `host name not found${hint ? ' (set server.host or --host)' : ''}`,
 };
 
-function listenError(host: string, port: number, err: unknown): PodwardenError {
+function listenError(host: string, port: number, err: unknown, hint: boolean): PodwardenError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const explain = code === undefined ? undefined : explanations[code];
-  const error = podwardenError('PODWARDEN_ERR_LISTEN', formatAddress(host, port), explain ? explain(port) : err instanceof Error ? err.message : String(err));
+  const error = podwardenError('PODWARDEN_ERR_LISTEN', formatAddress(host, port), explain ? explain(port, hint) : err instanceof Error ? err.message : String(err));
   error.cause = err;
   return error;
 }
 
-function bind(server: HttpServer, host: string, port: number): Promise<void> {
+/** Bind a `net.Server` (an HTTP, HTTPS or HTTP/2 server) to `host:port`. */
+export function bindServer(server: NetServer, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       server.off('listening', onListening);
@@ -38,22 +39,34 @@ function bind(server: HttpServer, host: string, port: number): Promise<void> {
   });
 }
 
+/** How {@link listen} binds and explains. */
+export interface ListenOptions {
+  /** Called with the fallback host when `::` is not available. */
+  readonly onFallback?: (host: string) => void;
+  /** Binds instead of `server.listen` (a fastify instance's own `listen`). */
+  readonly bind?: (host: string, port: number) => Promise<void>;
+  /** Name podwarden's `server.port`/`server.host` settings in the error (default `true`). */
+  readonly configHints?: boolean;
+}
+
 /**
  * Bind `server` to `host:port`. Where IPv6 is off, the default dual-stack `::`
  * falls back to `0.0.0.0`, as Node does for an unspecified host. Throws
  * `PODWARDEN_ERR_LISTEN` naming the address.
  */
-export async function listen(server: HttpServer, host: string, port: number, onFallback?: (host: string) => void): Promise<AddressInfo> {
+export async function listen(server: NetServer, host: string, port: number, options: ListenOptions = {}): Promise<AddressInfo> {
+  const bind = options.bind ?? ((h: string, p: number) => bindServer(server, h, p));
+  const hint = options.configHints ?? true;
   try {
-    await bind(server, host, port);
+    await bind(host, port);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (host !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw listenError(host, port, err);
-    onFallback?.('0.0.0.0');
+    if (host !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw listenError(host, port, err, hint);
+    options.onFallback?.('0.0.0.0');
     try {
-      await bind(server, '0.0.0.0', port);
+      await bind('0.0.0.0', port);
     } catch (fallbackErr) {
-      throw listenError('0.0.0.0', port, fallbackErr);
+      throw listenError('0.0.0.0', port, fallbackErr, hint);
     }
   }
   return server.address() as AddressInfo;

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { CheckResults } from '../checks/check-result.js';
 import type { Server } from '../core/server.js';
+import type { HoldEvent } from '../core/events.js';
 import type { ServiceState } from '../core/states.js';
+import { logDefaults } from '../defaults.js';
 import { logCheckFailures } from './check-log.js';
 import { logExitReport } from './exit-log.js';
+import { logThrottle } from './log-throttle.js';
 
 /** Options of {@link logLifecycle}. */
 export interface LifecycleLogOptions {
@@ -27,13 +30,22 @@ const stateLevel: Record<ServiceState, 'info' | 'warn' | 'error'> = {
 
 const iso = (wall: number) => new Date(wall).toISOString();
 
+/** `hold "reason"` or `hold "reason" on service x`. */
+const holdName = (e: { reason: string; service: string | undefined }) => `hold "${e.reason}"${e.service === undefined ? '' : ` on service ${e.service}`}`;
+
 /**
  * Log one event per lifecycle change: service state (with the service name),
  * restarts, phases, signals, the drain and its state file, each service's stop duration and
- * overrun, the hard deadline, and the exit report with the shutdown timeline.
+ * overrun, holds (taken and released at `debug`; refused, at most one line per 10 s, and
+ * given up at `warn`; expired at `error`), the hard deadline, and the exit report with the shutdown timeline.
  * Probe requests are never logged. Returns the function that unsubscribes.
  */
 export function logLifecycle(server: Server, logger: Logger, options: LifecycleLogOptions = {}): () => void {
+  const holdFields = (e: HoldEvent) => ({ event: 'hold', kind: e.kind, reason: e.reason, service: e.service, active: e.active, heldMs: e.heldMs === undefined ? undefined : Math.round(e.heldMs), at: iso(e.at.wall) });
+  // A program that takes a hold per request keeps asking during the stop phase: one line per window, with the count.
+  const logRefusal = logThrottle(logDefaults.repeatInterval, (e: HoldEvent, count) =>
+    logger.warn({ ...holdFields(e), count }, `${holdName(e)} refused: the stop phase has begun${count === 1 ? '' : ` (${count} refusals in the last ${logDefaults.repeatInterval / 1000}s)`}`),
+  );
   const offs = [
     server.on('service-state', (e) => {
       const fields = { event: 'service-state', service: e.name, state: e.state, previous: e.previous, instance: e.instance, at: iso(e.at.wall) };
@@ -81,6 +93,16 @@ export function logLifecycle(server: Server, logger: Logger, options: LifecycleL
         { event: 'critical-failure', service: e.name, reason: e.reason, restarts: e.restarts, at: iso(e.at.wall) },
         `critical service ${e.name} failed for good${e.reason === undefined ? '' : ` (${e.reason})`}: shutting down, exit code 1`,
       );
+    }),
+    server.on('hold', (e) => {
+      if (e.kind === 'refused') logRefusal(e);
+      else if (e.kind === 'expired') logger.error(holdFields(e), `${holdName(e)} still held when its time ran out`);
+      else if (e.kind === 'abandoned') logger.warn(holdFields(e), `${holdName(e)} not waited for`);
+      else logger.debug(holdFields(e), `${holdName(e)} ${e.kind}`);
+    }),
+    server.on('hold-wait', (e) => {
+      const what = e.service === undefined ? 'the stop phase' : `service ${e.service}'s stop`;
+      logger.info({ event: 'hold-wait', service: e.service, reasons: e.reasons, at: iso(e.at.wall) }, `${what} waits on ${e.reasons.length === 1 ? 'a hold' : `${e.reasons.length} holds`}: ${e.reasons.join(', ')}`);
     }),
     server.on('deadline', (e) => {
       logger.fatal({ event: 'deadline', waitingOn: e.waitingOn, at: iso(e.at.wall) }, `hard deadline passed; still waiting on ${e.waitingOn.join(', ') || 'nothing'}`);

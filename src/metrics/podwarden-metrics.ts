@@ -4,6 +4,8 @@ import type { Server } from '../core/server.js';
 import { metricsDefaults } from '../defaults.js';
 import { podwardenError } from '../errors.js';
 import { checkMetrics } from './check-metrics.js';
+import { holdMetrics } from './hold-metrics.js';
+import { type HttpServerMetrics, httpServerMetrics } from './http-server-metrics.js';
 import { openMetricsContentType, prometheusContentType, renderExposition } from './exposition.js';
 import { metricPrefixPattern, metricPrefixRule } from './metric-prefix.js';
 import { processMetrics } from './process-metrics.js';
@@ -65,6 +67,8 @@ export class PodwardenMetrics {
   readonly config: MetricsConfig;
   /** Request and drain counters, bumped by the HTTP layer. */
   readonly requests: RequestCounters;
+  /** The app's HTTP servers run by `httpServerService`: requests in flight, and what their stops cut. */
+  readonly httpServers: HttpServerMetrics;
   readonly #unsubscribe: Array<() => void>;
   /** The render in progress, per format: concurrent scrapes share it. */
   readonly #rendering: [Promise<Exposition> | undefined, Promise<Exposition> | undefined] = [undefined, undefined];
@@ -76,8 +80,10 @@ export class PodwardenMetrics {
       serviceMetrics(this.registry, { prefix, server: input.server }),
       checkMetrics(this.registry, { prefix, results: input.checkResults }),
       serverMetrics(this.registry, { prefix, server: input.server, eventLoopLag: () => (input.eventLoop === undefined ? undefined : input.eventLoop.lagMs / 1000) }),
+      holdMetrics(this.registry, { prefix, server: input.server }),
     ];
     this.requests = requestMetrics(this.registry, { prefix });
+    this.httpServers = httpServerMetrics(this.registry, { prefix });
     if (this.config.processMetrics) processMetrics(this.registry);
   }
 

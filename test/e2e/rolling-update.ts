@@ -149,15 +149,17 @@ function baseOptions(): Pick<ScenarioOptions, 'timeScale' | 'ratePerSecond' | 'w
 /**
  * Run and record scenario `name`: the pods of an install's template (or of one
  * made from it) and rollout behind `balancers`, while `act` does its part,
- * with the options every scenario shares.
+ * with the options every scenario shares; `appArgs` starts another app (an
+ * in-process one, test/e2e/apps/).
  */
 export function runInstalled(
   name: string,
   { template, rollout }: Pick<Install, 'template' | 'rollout'>,
   balancers: readonly BalancerSpec[],
   act: ScenarioOptions['act'],
+  options: { readonly appArgs?: readonly string[] } = {},
 ): Promise<ScenarioResult> {
-  return runAndRecord({ name, template, rollout, balancers, act, ...baseOptions() });
+  return runAndRecord({ name, template, rollout, balancers, act, ...baseOptions(), ...options });
 }
 
 /**

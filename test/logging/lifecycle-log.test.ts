@@ -130,4 +130,23 @@ describe('lifecycle logs', () => {
     expect(lines.filter((l) => l.event === 'check-failed')).toEqual([expect.objectContaining({ level: 'warn', service: 'db', error: 'ECONNREFUSED', failedAttempts: 1 })]);
     expect(lines.filter((l) => l.event === 'check-recovered')).toEqual([expect.objectContaining({ level: 'info', service: 'db', failedAttempts: 1 })]);
   });
+  it('logs what the stop phase waits on at info, an expired hold at error, and the holds in the exit line', async () => {
+    const { lines, logger } = capture();
+    const { server, signals } = recordingServer({ shutdown: { drainDelay: 0, stopBudget: 150, fastStopBudget: 500 } });
+    logLifecycle(server, logger);
+    server.addService(serviceFromFunction('db', async (shutdown, ready) => {
+      ready.notifyReady();
+      await shutdown.wait();
+    }));
+    const run = server.run();
+    await until(() => server.phase === 'running');
+    server.hold('export to s3');
+    signals.send('SIGTERM');
+    await run;
+    expect(lines.find((l) => l.event === 'hold-wait')).toMatchObject({ level: 'info', reasons: ['export to s3'], msg: 'the stop phase waits on a hold: export to s3' });
+    expect(lines.find((l) => l.event === 'hold')).toMatchObject({ level: 'error', kind: 'expired', reason: 'export to s3', msg: 'hold "export to s3" still held when its time ran out' });
+    const exit = lines.find((l) => l.event === 'exit');
+    expect(exit).toMatchObject({ level: 'error', exitCode: 1, holds: [{ reason: 'export to s3', outcome: 'expired' }], msg: 'terminated with exit code 1 (hold "export to s3" expired)' });
+    expect(lines.filter((l) => l.level === 'debug')).toEqual([]);
+  });
 });

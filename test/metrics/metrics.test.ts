@@ -32,6 +32,11 @@ const expectedFamilies = {
   probe_requests_total: 'counter',
   drain_requests_total: 'counter',
   event_loop_lag_seconds: 'gauge',
+  server_holds: 'gauge',
+  service_holds: 'gauge',
+  http_server_requests_in_flight: 'gauge',
+  http_server_connections_cut_total: 'counter',
+  http_server_requests_cut_total: 'counter',
 };
 
 async function scrape(h: Harness, accept?: string): Promise<{ text: string; type: string | null }> {

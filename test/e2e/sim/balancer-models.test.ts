@@ -119,4 +119,41 @@ describe('the balancer models', () => {
     expect(alb.rotation()).toEqual([]);
     expect(await alb.send('/')).toMatchObject({ outcome: 'ok', pod: 'p' });
   });
+  it('kube-proxy with keep-alive clients keeps a connection on its pod after the endpoint is gone, until the pod closes it', async () => {
+    const endpoints = new Endpoints();
+    const timeline = new Timeline();
+    let goAway = false;
+    const listenApp = async (name: string) => {
+      const server = createServer((_req, res) => {
+        if (goAway && name === 'p') res.setHeader('Connection', 'close');
+        res.end(name);
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      closers.push(() => {
+        server.closeAllConnections();
+        server.close();
+      });
+      return { appPort: (server.address() as AddressInfo).port, healthPort: undefined, node: `node-${name}` };
+    };
+    const clients = balancer('kube-proxy-keepalive', endpoints, timeline, 0.02);
+    const p = await listenApp('p');
+    endpoints.update('p', p, true, false);
+    await sleep(300);
+    const first = await clients.send('/');
+    expect(first).toMatchObject({ outcome: 'ok', pod: 'p' });
+    // p is deleted and q is the only ready endpoint: kube-proxy's rules change, p's open connections stay.
+    endpoints.update('q', await listenApp('q'), true, false);
+    endpoints.update('p', p, false, true);
+    await sleep(300);
+    const sent = [];
+    for (let i = 0; i < 12; i += 1) sent.push((await clients.send('/')).pod);
+    expect(sent.filter((pod) => pod === 'p').length, 'the open connections stay on p').toBeGreaterThan(0);
+    // p answers Connection: close: each connection it closes opens again through kube-proxy, to q.
+    goAway = true;
+    for (let i = 0; i < 12; i += 1) await clients.send('/');
+    const after = [];
+    for (let i = 0; i < 12; i += 1) after.push((await clients.send('/')).pod);
+    expect(after.every((pod) => pod === 'q')).toBe(true);
+  });
 });

@@ -1,5 +1,6 @@
 import type { Balancer } from './balancer.js';
 import { EndpointBalancer, type EndpointBalancerModel, endpointWorstCaseMs } from './endpoint-balancer.js';
+import { PinnedConnectionBalancer } from './pinned-connections.js';
 import type { Endpoints } from './endpoints.js';
 import { type SyncModel, seededRandom } from './endpoint-view.js';
 import { NodeLocalBalancer, type NodeLocalModel, nodeLocalRemovalMs } from './node-local.js';
@@ -56,6 +57,14 @@ function readyzTargetGroup(model: {
 export const balancerModels = {
   /** In-cluster clients through a ClusterIP Service. Worst case 4 s: inside the kube-proxy profile's 5 s. */
   'kube-proxy': { kind: 'endpoints', ...kubeProxySync, workers: 0, workerPollMs: 0, terminatingFallback: true },
+  /**
+   * In-cluster clients through a ClusterIP Service that keep their
+   * connections (an HTTP client's keep-alive pool): kube-proxy picks the pod
+   * when a connection opens (conntrack) and the connection stays on it until
+   * one side closes it; new connections follow the rules above. Assumed: a
+   * pool of 6 connections, more while all are busy.
+   */
+  'kube-proxy-keepalive': { kind: 'endpoints', ...kubeProxySync, workers: 0, workerPollMs: 0, terminatingFallback: true, pinnedConnections: 6 },
   /** ingress-nginx sending to pod IPs. Worst case 6.3 s: inside the ingress-nginx profile's 8 s. */
   'ingress-nginx': {
     kind: 'endpoints',
@@ -188,7 +197,7 @@ export function makeBalancer(spec: BalancerSpec, index: number, ctx: BalancerCon
   if (spec.healthCheck && model.kind === 'target-group') model = { ...model, healthCheck: { ...model.healthCheck, ...spec.healthCheck } };
   const random = seededRandom(ctx.seed * 31 + index);
   const args = [ctx.endpoints, ctx.timeline, random, ctx.requestTimeoutMs] as const;
-  if (model.kind === 'endpoints') return new EndpointBalancer(spec.model, model, ...args);
+  if (model.kind === 'endpoints') return model.pinnedConnections ? new PinnedConnectionBalancer(spec.model, model, ...args) : new EndpointBalancer(spec.model, model, ...args);
   if (model.kind === 'target-group') return new TargetGroupBalancer(spec.model, model, ...args);
   return new NodeLocalBalancer(spec.model, model, ...args);
 }

@@ -17,6 +17,12 @@ function outcomeOf(result: HttpOutcome): RequestOutcome {
   return result.kind;
 }
 
+/** How a request to `pod` ended, from what its HTTP exchange gave. */
+export function sendResult(result: HttpOutcome, pod: string): SendResult {
+  const outcome = outcomeOf(result);
+  return outcome === 'ok' ? { outcome, pod } : { outcome, pod, detail: result.kind === 'response' ? `HTTP ${result.status}` : result.detail };
+}
+
 /** Round-robin over a list that changes between calls. */
 export class RoundRobin {
   #next = 0;
@@ -43,7 +49,7 @@ export abstract class Balancer {
   constructor(
     readonly name: string,
     protected readonly timeline: Timeline,
-    private readonly requestTimeoutMs: number,
+    protected readonly requestTimeoutMs: number,
   ) {}
 
   /**
@@ -75,9 +81,7 @@ export abstract class Balancer {
       agent = new Agent({ keepAlive: true });
       this.#agents.set(pod, agent);
     }
-    const result = await httpGet({ port: target.appPort, path, timeoutMs: this.requestTimeoutMs, agent, bodyLimit: 256 });
-    const outcome = outcomeOf(result);
-    return outcome === 'ok' ? { outcome, pod } : { outcome, pod, detail: result.kind === 'response' ? `HTTP ${result.status}` : result.detail };
+    return sendResult(await httpGet({ port: target.appPort, path, timeoutMs: this.requestTimeoutMs, agent, bodyLimit: 256 }), pod);
   }
 
   /** Stop the model and close every pooled connection. */

@@ -18,6 +18,12 @@ export interface EndpointBalancerModel extends SyncModel {
    * ready, use those that are serving and terminating.
    */
   readonly terminatingFallback: boolean;
+  /**
+   * Clients keep their connections: each request goes over one of at least
+   * this many keep-alive connections, each on the pod kube-proxy picked when
+   * it opened (pinned-connections.ts); unset: a pod is picked per request.
+   */
+  readonly pinnedConnections?: number;
 }
 
 /** The longest an endpoint change takes to reach every request of this balancer. */

@@ -4,8 +4,12 @@
  * that listens on them, since each simulated pod gets its own loopback ports.
  */
 
-/** Which process of the pod a probe or hook reaches. */
-export type PortOwner = 'app' | 'podwarden';
+/**
+ * Which port of the pod a probe or hook reaches: the app's, podwarden's (the
+ * sidecar), or `health`, the app process's own health port (an in-process
+ * library's probes, on a port of their own).
+ */
+export type PortOwner = 'app' | 'podwarden' | 'health';
 
 /**
  * A kubelet httpGet probe (field meanings and defaults as in the Kubernetes API).
@@ -42,9 +46,29 @@ export interface ContainerSpec {
 /**
  * `native`: podwarden is an init container with restartPolicy Always (started
  * first, stopped after the app). `container`: podwarden is a regular container
- * (signalled with the app). `none`: the app alone.
+ * (signalled with the app). `none`: the app alone. `in-process`: the app alone,
+ * with a library inside it (podwarden's `httpServerService`, terminus,
+ * lightship) that answers the probes and drains on SIGTERM.
  */
-export type SidecarMode = 'native' | 'container' | 'none';
+export type SidecarMode = 'native' | 'container' | 'none' | 'in-process';
+
+/**
+ * The shutdown timing an in-process app is given, in ms (full scale), as the
+ * env `DRAIN_DELAY_MS`, `STOP_TIMEOUT_MS` and `STOP_BUDGET_MS`: how long it
+ * keeps serving after SIGTERM while readiness fails, how long its server may
+ * take to finish requests in flight, and the whole stop.
+ */
+export interface InProcessTiming {
+  readonly drainDelayMs: number;
+  readonly stopTimeoutMs: number;
+  readonly stopBudgetMs: number;
+}
+
+/** Where an in-process app answers one probe. */
+export interface InProcessProbe {
+  readonly path: string;
+  readonly port: 'app' | 'health';
+}
 
 export interface PodTemplate {
   readonly mode: SidecarMode;
@@ -63,6 +87,8 @@ export interface PodTemplate {
   readonly sidecarEnv?: Readonly<Record<string, string>>;
   /** The podwarden container's env from the downward API: name → fieldPath (`status.hostIPs`, …). */
   readonly sidecarFieldEnv?: Readonly<Record<string, string>>;
+  /** Mode `in-process`: the app's shutdown timing. */
+  readonly inProcess?: InProcessTiming;
 }
 
 /** The rolling-update parameters of a Deployment. */
@@ -115,4 +141,26 @@ export function withoutPodwarden(template: PodTemplate): PodTemplate {
     ...(template.app.livenessProbe && { livenessProbe: onApp(template.app.livenessProbe) }),
   };
   return { mode: 'none', terminationGracePeriodSeconds: template.terminationGracePeriodSeconds, app, appPort: template.appPort };
+}
+
+/**
+ * The app with a library inside it instead of the sidecar: one container, no
+ * preStop hook (SIGTERM at deletion), its probes at the library's paths and
+ * ports with the rendered app container's timings, and the rendered drain
+ * delay, stop timeout and stop budget given to the library. Nothing else of
+ * the render changes (grace period, rollout), so the in-process apps run
+ * under the same Deployment as the sidecar.
+ */
+export function inProcess(template: PodTemplate, probes: { readonly startup: InProcessProbe; readonly readiness: InProcessProbe; readonly liveness: InProcessProbe }, timing: InProcessTiming): PodTemplate {
+  const at = (probe: ProbeSpec | undefined, target: InProcessProbe): ProbeSpec | undefined => (probe ? { ...probe, path: target.path, port: target.port, headers: {} } : undefined);
+  const startupProbe = at(template.app.startupProbe, probes.startup);
+  const readinessProbe = at(template.app.readinessProbe, probes.readiness);
+  const livenessProbe = at(template.app.livenessProbe, probes.liveness);
+  const app: ContainerSpec = {
+    name: template.app.name,
+    ...(startupProbe && { startupProbe }),
+    ...(readinessProbe && { readinessProbe }),
+    ...(livenessProbe && { livenessProbe }),
+  };
+  return { mode: 'in-process', terminationGracePeriodSeconds: template.terminationGracePeriodSeconds, app, appPort: template.appPort, inProcess: timing };
 }

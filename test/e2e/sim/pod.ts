@@ -78,8 +78,9 @@ const probeKinds: ReadonlyArray<[ProbeKind, 'startupProbe' | 'readinessProbe' | 
 ];
 
 /**
- * A pod: the app process and (unless the mode is `none`) a podwarden process,
- * each on its own loopback ports, started in the order the mode gives (a
+ * A pod: the app process and (unless the mode is `none` or `in-process`) a
+ * podwarden process, each on its own loopback ports (an in-process app gets
+ * a health port too), started in the order the mode gives (a
  * native sidecar first, the app once the sidecar's startup probe passed;
  * regular containers together), probed like kubelet does, its Ready condition
  * published to the endpoints. A failed liveness probe (or a startup probe at
@@ -89,7 +90,8 @@ const probeKinds: ReadonlyArray<[ProbeKind, 'startupProbe' | 'readinessProbe' | 
 export class Pod {
   readonly app: Container;
   readonly sidecar: Container | undefined;
-  readonly ports = { app: 0, podwarden: 0, metrics: 0 };
+  /** `health`: an in-process app's own health port. */
+  readonly ports = { app: 0, podwarden: 0, metrics: 0, health: 0 };
   /** The node it runs on: one node per pod (node-local.ts). */
   readonly node: string;
   /** Containers kubelet restarted. */
@@ -138,6 +140,7 @@ export class Pod {
   async create(): Promise<void> {
     this.ports.app = await blockPort();
     if (this.sidecar) this.ports.podwarden = await blockPort();
+    if (this.template.inProcess) this.ports.health = await blockPort();
     if (this.sidecar && (this.template.podwardenConfig?.server as Record<string, unknown> | undefined)?.metricsPort) this.ports.metrics = await blockPort();
     mkdirSync(this.dir, { recursive: true });
     this.ctx.timeline.mark('pod-created', { pod: this.name, appPort: this.ports.app, podwardenPort: this.ports.podwarden || undefined });
@@ -172,7 +175,7 @@ export class Pod {
 
   /** The loopback port a probe or hook of this pod reaches. */
   portOf(owner: PortOwner): number {
-    return owner === 'app' ? this.ports.app : this.ports.podwarden;
+    return this.ports[owner];
   }
 
   /** kubelet stops liveness and startup probes once the pod is terminating; readiness goes on. */
@@ -270,14 +273,23 @@ export class Pod {
     }
     this.#ready = ready;
     if (podReady || this.terminating || this.ctx.endpoints.list().some((e) => e.pod === this.name)) {
-      const address = { appPort: this.ports.app, healthPort: this.sidecar ? this.ports.podwarden : undefined, node: this.node };
+      const address = { appPort: this.ports.app, healthPort: this.sidecar ? this.ports.podwarden : this.ports.health || undefined, node: this.node };
       this.ctx.endpoints.update(this.name, address, podReady, this.terminating);
     }
   }
 
   #startApp(): void {
     if (this.app.process?.alive || this.killing || this.terminating) return;
-    const env = { ...this.ctx.appEnv, PORT: String(this.ports.app), HOST: '127.0.0.1', POD_NAME: this.name };
+    const env: Record<string, string> = { ...this.ctx.appEnv, PORT: String(this.ports.app), HOST: '127.0.0.1', POD_NAME: this.name };
+    const timing = this.template.inProcess;
+    if (timing) {
+      Object.assign(env, {
+        HEALTH_PORT: String(this.ports.health),
+        DRAIN_DELAY_MS: String(Math.round(timing.drainDelayMs)),
+        STOP_TIMEOUT_MS: String(Math.round(timing.stopTimeoutMs)),
+        STOP_BUDGET_MS: String(Math.round(timing.stopBudgetMs)),
+      });
+    }
     this.app.process = new NodeProcess(this.ctx.appArgs, { env, ownGroup: true, clock: () => this.ctx.timeline.now() });
     this.app.startedAt = this.ctx.timeline.now();
     this.ctx.timeline.mark('container-started', { pod: this.name, container: this.app.spec.name });

@@ -98,7 +98,7 @@ async function killPod(pod: Pod, how: TerminationReport['how'], timeline: Timeli
  * killed within terminationGracePeriodSeconds:
  * - `native`: the app first (preStop, SIGTERM); podwarden, a sidecar, once the app has exited, with the grace period left;
  * - `container`: both at once; podwarden has no preStop, so it gets SIGTERM as the app's preStop starts;
- * - `none`: the app alone, SIGTERM at once.
+ * - `none` and `in-process`: the app alone, SIGTERM at once (an in-process library drains on it).
  */
 export async function terminatePod(pod: Pod, timeline: Timeline): Promise<TerminationReport> {
   timeline.mark('pod-deleted', { pod: pod.name, graceMs: pod.template.terminationGracePeriodSeconds * 1000 });

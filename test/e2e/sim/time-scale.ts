@@ -14,7 +14,8 @@ import { type ContainerSpec, type PodTemplate, type ProbeSpec, type RolloutSpec,
  *   minReadySeconds, and kubelet's 2 s floor between SIGTERM and SIGKILL;
  * - podwarden's config as written per pod: shutdown.drainDelay, stopBudget,
  *   stopTimeout, drain.maxHold, and each service's interval, initialDelay,
- *   readyTimeout and stopTimeout;
+ *   readyTimeout and stopTimeout; an in-process app's drain delay, stop
+ *   timeout and stop budget;
  * - the balancer models (balancer-models.ts): propagation, sync periods,
  *   health-check intervals, registration lags.
  *
@@ -100,6 +101,13 @@ export function scaleTemplate(template: PodTemplate, factor: number): PodTemplat
     app: scaleContainer(template.app, factor),
     ...(template.sidecar && { sidecar: scaleContainer(template.sidecar, factor) }),
     ...(template.podwardenConfig && { podwardenConfig: scaleConfig(template.podwardenConfig, factor) }),
+    ...(template.inProcess && {
+      inProcess: {
+        drainDelayMs: template.inProcess.drainDelayMs * factor,
+        stopTimeoutMs: template.inProcess.stopTimeoutMs * factor,
+        stopBudgetMs: template.inProcess.stopBudgetMs * factor,
+      },
+    }),
   };
 }
 
