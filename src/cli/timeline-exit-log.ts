@@ -1,7 +1,7 @@
 import type { ExitReport } from '../core/exit-report.js';
 import type { ShutdownReason } from '../core/shutdown-watch.js';
 import { type ServerPhase, serverPhases } from '../core/states.js';
-import { type DrainRecord, endsStartup, shutdownPlan, startupPlan, timestampAt } from '../tracing/span-plan.js';
+import { type DrainRecord, type ServiceMoment, endsStartup, shutdownPlan, startupPlan, timestampAt } from '../tracing/span-plan.js';
 import { TimelineInputError, numberOf, objectOf, snapshotOf, stringOf } from './timeline-input.js';
 import type { Timeline } from './waterfall.js';
 
@@ -80,6 +80,7 @@ export function timelineFromExitLog(scan: ExitLogScan): Timeline {
   if (exit === undefined) throw new TimelineInputError(`no "exit" event in the ${scan.lines} lines read from stdin: podwarden logs one when it terminates; ${howToGetOne}`);
   const { origin, phases: read } = readPhases(exit);
   const when = (offset: number | undefined) => (offset === undefined ? undefined : origin + offset);
+  const failures = new Map<string, ServiceMoment[]>();
   const services = (Array.isArray(exit.services) ? exit.services : []).map((value: unknown) => {
     const s = objectOf(value) ?? {};
     const times = objectOf(s.sinceStartMs);
@@ -87,6 +88,9 @@ export function timelineFromExitLog(scan: ExitLogScan): Timeline {
     if (times === undefined) {
       throw new TimelineInputError(`the exit line's service ${JSON.stringify(name)} has no "sinceStartMs" (when it started, became ready and stopped): the log is from a podwarden older than this command; run its own version's tools, or upgrade it`);
     }
+    const failedAt = when(numberOf(times.failed));
+    // The failure ends its startup span, as the moment the runner saw does in a trace.
+    if (failedAt !== undefined) failures.set(name, [{ name: String(s.state), at: timestampAt(failedAt), attributes: {} }]);
     return snapshotOf({
       name,
       state: stringOf(s.state) ?? '',
@@ -121,7 +125,7 @@ export function timelineFromExitLog(scan: ExitLogScan): Timeline {
   const notes = scan.exitLines > 1 ? [`stdin held ${scan.exitLines} exit lines (one per run): this is the last run.`] : [];
   return {
     source: `podwarden's exit log: exit code ${report.exitCode} at ${new Date(origin + read.at(-1)!.offset).toISOString()}`,
-    startup: startupPlan(first.at, startupEnd.at, services, new Map()),
+    startup: startupPlan(first.at, startupEnd.at, services, failures),
     shutdown: shutdownPlan(report, drainOf(phaseList, scan.drainSource), undefined),
     notes,
   };

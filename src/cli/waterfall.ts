@@ -92,17 +92,27 @@ function shutdownHeading(plan: SpanPlan): string {
   return `shutdown ${formatMs(plan.end - plan.start)}: ${String(reason)}, exit code ${String(code)}`;
 }
 
-/** A step's bar: `.` while it waited on dependencies, `#` while it ran (`!` when it failed or overran), at least one character. */
+/**
+ * A step's bar: `.` while it waited on dependencies, `#` while it ran (`!`
+ * when it failed or overran). It starts at the column of its start; the
+ * lengths follow the durations (so a wait of a millisecond draws no dot),
+ * and a step that ran shows at least one mark.
+ */
 function bar(row: Row, from: number, span: number, width: number): string {
-  const at = (t: number) => Math.max(0, Math.min(width, Math.round(((t - from) / span) * width)));
-  let start = at(row.start);
-  let end = Math.max(at(row.end), start + 1);
-  if (end > width) [start, end] = [width - 1, width];
-  // Waited all along when it never started; a step that did start shows at least one mark of it.
-  let runStart = row.workStart === undefined ? end : Math.min(end, Math.max(start, at(row.workStart)));
-  if (row.workStart !== undefined && runStart === end) runStart = end - 1;
-  const fill = row.problem ? '!' : '#';
-  return ' '.repeat(start) + '.'.repeat(runStart - start) + fill.repeat(end - runStart) + ' '.repeat(width - end);
+  const columns = (ms: number) => Math.round((ms / span) * width);
+  const within = (n: number, min: number, max: number) => Math.max(min, Math.min(max, n));
+  const start = within(columns(row.start - from), 0, width - 1);
+  const room = width - start;
+  let dots: number;
+  let ran: number;
+  if (row.workStart === undefined) {
+    dots = within(columns(row.end - row.start), 1, room);
+    ran = 0;
+  } else {
+    ran = within(columns(row.end - row.workStart), 1, room);
+    dots = within(columns(row.workStart - row.start), 0, room - ran);
+  }
+  return ' '.repeat(start) + '.'.repeat(dots) + (row.problem ? '!' : '#').repeat(ran) + ' '.repeat(room - dots - ran);
 }
 
 /** Cut a name to `width` characters, marking the cut. */

@@ -29,7 +29,12 @@ export interface ExitLogServiceTimes {
   readonly stopRequested?: number;
   /** Its last instance returned. */
   readonly stopped?: number;
+  /** For a service that ended `failed` or `blocked`: when it last became so. */
+  readonly failed?: number;
 }
+
+/** When each service last became `failed` or `blocked`: the exit report keeps no such time, the lifecycle log sees it happen. */
+export type FailureMoments = ReadonlyMap<string, Timestamp>;
 
 const round = (ms: number | undefined) => (ms === undefined ? undefined : Math.round(ms));
 
@@ -40,7 +45,7 @@ const round = (ms: number | undefined) => (ms === undefined ? undefined : Math.r
  * offsets of its start, readiness and stop (monotonic clock, like the phases').
  * Unknown values are `undefined`, which JSON leaves out.
  */
-export function exitReportFields(report: ExitReport) {
+export function exitReportFields(report: ExitReport, failedAt: FailureMoments = new Map()) {
   const first = report.phases[0]?.at.mono ?? 0;
   const since = (at: Timestamp | undefined) => (at === undefined ? undefined : Math.round(at.mono - first));
   return {
@@ -66,15 +71,20 @@ export function exitReportFields(report: ExitReport) {
           ready: since(s.readyAt),
           stopRequested: since(s.stopRequestedAt),
           stopped: since(s.stoppedAt),
+          failed: s.state === 'failed' || s.state === 'blocked' ? since(failedAt.get(s.name)) : undefined,
         },
       }),
     ),
   };
 }
 
-/** Log the exit report and the shutdown timeline: `info` on exit code 0, `error` otherwise. */
-export function logExitReport(logger: Logger, report: ExitReport): void {
-  const fields = { event: 'exit', ...exitReportFields(report) };
+/**
+ * Log the exit report and the shutdown timeline: `info` on exit code 0,
+ * `error` otherwise. `failedAt` adds when failed services failed
+ * ({@link logLifecycle} passes it).
+ */
+export function logExitReport(logger: Logger, report: ExitReport, failedAt?: FailureMoments): void {
+  const fields = { event: 'exit', ...exitReportFields(report, failedAt) };
   const problems = [...report.failed.map((n) => `${n} failed`), ...report.overran.map((n) => `${n} overran`)];
   const message = `terminated with exit code ${report.exitCode}${problems.length > 0 ? ` (${problems.join(', ')})` : ''}`;
   if (report.exitCode === 0 || report.exitCode === 130) logger.info(fields, message);
