@@ -32,6 +32,9 @@ const minBar = 10;
 const startColumn = 'start';
 const tookColumn = 'took';
 const figureWidth = 8;
+/** The last line: what the bars' characters mean. */
+const legend = '. waiting to start (dependencies)  # starting, to first ready, or stopping';
+const problemLegend = '! failed, blocked or overran';
 
 /** `548 ms`, `1.31 s`, `12.3 s`, `125 s`. */
 export function formatMs(ms: number): string {
@@ -155,6 +158,6 @@ export function renderWaterfall(timeline: Timeline, columns: number): string {
     lines.push('');
   }
   for (const note of timeline.notes) lines.push(note);
-  lines.push(`# starting or stopping  . waiting on dependencies${all.some((r) => r.problem) ? '  ! failed, blocked or overran' : ''}`);
+  lines.push(`${legend}${all.some((r) => r.problem) ? `  ${problemLegend}` : ''}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { type Server as HttpServer, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -7,7 +7,8 @@ import type { IConfigMap, IContainer } from 'kubernetes-models/v1';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupPodwardens, startPodwarden, tempDir } from '../helpers/podwarden.js';
 import { freePort } from '../helpers/ports.js';
-import { type RenderOptions, one, podSpecOf, podwardenContainer, render, renderError, testToken, validateObject } from './support.js';
+import { extractBlocks } from '../docs/markdown-blocks.js';
+import { type RenderOptions, one, podSpecOf, podwardenContainer, render, renderError, repoRoot, testToken, validateObject } from './support.js';
 
 afterEach(cleanupPodwardens);
 
@@ -77,6 +78,24 @@ describe('the chart wires tracing into the podwarden container', () => {
     const env = kubeletEnv(sidecar);
     expect(env).toMatchObject({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'shop-sidecar', OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=shop' });
     expect(sidecar.env?.at(-1)?.name).toBe('OTEL_EXPORTER_OTLP_HEADERS');
+  });
+
+  it('docs/tracing.md: its values snippet renders the variables the page lists', () => {
+    const page = 'docs/tracing.md';
+    const snippet = extractBlocks(page, readFileSync(path.join(repoRoot, page), 'utf8')).blocks.find((b) => b.lang === 'yaml' && b.text.startsWith('tracing:\n'));
+    expect(snippet?.marker?.body).toBe('covered — test/chart/chart-tracing.test.ts');
+    const file = path.join(tempDir('podwarden-tracing-docs-'), 'values.yaml');
+    writeFileSync(file, snippet!.text);
+    const { docs, sidecar } = sidecarOf({ valuesFiles: [file] });
+    for (const doc of docs) expect(() => validateObject(doc)).not.toThrow();
+    expect(kubeletEnv(sidecar)).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4318',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_SERVICE_NAME: 'web-podwarden',
+      OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=web-podwarden-7d9f8-abcde,k8s.namespace.name=shop,k8s.node.name=node-1,k8s.container.name=podwarden,deployment.environment.name=production',
+    });
+    // The page shows the variable as the chart renders it, before the kubelet expands it.
+    expect(readFileSync(path.join(repoRoot, page), 'utf8').replace(/\s+/g, ' ')).toContain(`\`OTEL_RESOURCE_ATTRIBUTES=${sidecar.env?.find((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')?.value}\``);
   });
 
   it('refuses an endpoint that is missing or not an http(s) URL, and a protocol podwarden does not speak', () => {

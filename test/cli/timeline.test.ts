@@ -112,7 +112,7 @@ describe('podwarden timeline --url (a running podwarden)', () => {
     expect(partsOf(stdout).has('shutdown')).toBe(false);
     expect(startup.heading).toMatch(/^startup \S+ m?s: 4 of 4 services ready$/);
     expect(startup.axis).toMatch(/^ {2}step {13}0 +\S+ m?s {4}start {5}took$/);
-    expect(stdout.endsWith('\n# starting or stopping  . waiting on dependencies\n')).toBe(true);
+    expect(stdout.endsWith('\n. waiting to start (dependencies)  # starting, to first ready, or stopping\n')).toBe(true);
 
     // The truth: the JSON answers the command read.
     const checks = new Map<string, Check>();
@@ -196,7 +196,7 @@ describe('podwarden timeline --url (a running podwarden)', () => {
     const { code, stdout } = await timeline(['--url', pw.base]);
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /\nphase draining, \d+\.\d s of the 30\.0 s drain delay left: the shutdown's waterfall is in the exit log once podwarden has exited \(kubectl logs POD -c podwarden --previous \| podwarden timeline\)\.\n# starting/,
+      /\nphase draining, \d+\.\d s of the 30\.0 s drain delay left: the shutdown's waterfall is in the exit log once podwarden has exited \(kubectl logs POD -c podwarden --previous \| podwarden timeline\)\.\n\. waiting to start/,
     );
     pw.signal('SIGINT');
   });
@@ -312,13 +312,13 @@ describe('podwarden timeline < exit log', () => {
     for (const row of [...up, ...down]) expect(row.bar).toHaveLength(100 - (2 + 'podwarden.drain'.length + 2 + 1 + 18 + 2 + 'OVERRAN'.length));
 
     expect(stdout).toContain('\nwhy:\n  start broken: boom: no database\n\n');
-    expect(stdout.endsWith('\n# starting or stopping  . waiting on dependencies  ! failed, blocked or overran\n')).toBe(true);
+    expect(stdout.endsWith('\n. waiting to start (dependencies)  # starting, to first ready, or stopping  ! failed, blocked or overran\n')).toBe(true);
 
     // kubectl logs --timestamps puts a time before each line; the chart is the same. Two runs: the last is drawn.
     const stamped = log.split('\n').map((l) => (l ? `2026-12-06T03:00:00.000000000Z ${l}` : l)).join('\n');
     expect((await timeline(['--width', '100'], stamped)).stdout).toBe(stdout);
     const twice = await timeline(['--width', '100'], `${log}${log}`);
-    expect(twice.stdout).toBe(stdout.replace('\n# starting', '\nstdin held 2 exit lines (one per run): this is the last run.\n# starting'));
+    expect(twice.stdout).toBe(stdout.replace('\n. waiting to start', '\nstdin held 2 exit lines (one per run): this is the last run.\n. waiting to start'));
   });
 });
 
