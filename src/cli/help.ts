@@ -128,5 +128,7 @@ Options:
 D is a duration: ${durationGrammar}.
 
 Exit codes:
-  0  drawn   1  no exit line on stdin, no answer, or an answer without times   2  bad usage
+  0  drawn
+  1  no exit line on stdin, no answer, or an answer without the times
+  2  bad usage
 `;

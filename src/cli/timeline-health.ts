@@ -1,8 +1,7 @@
 import { request } from 'node:http';
 import { healthEndpoints } from '../http/health-endpoints.js';
 import { startupPlan, timestampAt } from '../tracing/span-plan.js';
-import { formatMs } from './waterfall.js';
-import type { Timeline } from './waterfall.js';
+import { type Timeline, formatMs } from './waterfall.js';
 import { TimelineInputError, numberOf, objectOf, snapshotOf, stringOf } from './timeline-input.js';
 
 /** One JSON answer of a health endpoint, as received. */
@@ -11,6 +10,7 @@ interface Answer {
   readonly body: Record<string, unknown>;
 }
 
+const maxAnswer = 4 * 1024 * 1024;
 const portForward = 'is podwarden listening there? From outside the pod: kubectl port-forward pod/POD 7654, then --url http://127.0.0.1:7654';
 
 /** GET `endpoint` with `Accept: application/json`; a refused or silent port, or an answer that is not podwarden's JSON, is a {@link TimelineInputError}. */
@@ -20,7 +20,10 @@ function getJson(base: URL, endpoint: string, timeout: number): Promise<Answer> 
     const req = request(url, { method: 'GET', timeout, headers: { accept: 'application/json', 'user-agent': 'podwarden-timeline' } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
+      res.on('data', (chunk: string) => {
+        // A health report is kilobytes; anything far larger is not one.
+        if (text.length < maxAnswer) text += chunk;
+      });
       res.on('end', () => {
         const type = res.headers['content-type'] ?? '';
         let body: Record<string, unknown> | undefined;

@@ -135,7 +135,8 @@ export function renderWaterfall(timeline: Timeline, columns: number): string {
   const all = parts.flatMap((p) => p.rows);
   const nameWidth = Math.min(Math.max(4, ...all.map((r) => r.name.length)), Math.max(12, Math.floor(columns / 3)));
   const markWidth = Math.max(0, ...all.map((r) => r.mark.length));
-  const fixed = 2 + nameWidth + 2 + 1 + 2 * (figureWidth + 1) + (markWidth > 0 ? markWidth + 2 : 0);
+  // `  name |bar| start took  MARK`
+  const fixed = 2 + nameWidth + ' |'.length + '| '.length + figureWidth + 1 + figureWidth + (markWidth > 0 ? 2 + markWidth : 0);
   const width = Math.max(minBar, columns - fixed);
 
   const lines = [timeline.source, ''];
