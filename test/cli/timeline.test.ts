@@ -322,6 +322,38 @@ describe('podwarden timeline < exit log', () => {
   });
 });
 
+/** `command` run by bash in a pseudo-terminal (util-linux `script`), as in an interactive shell; its output with the terminal's \r\n undone. */
+async function inTerminal(command: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, output: output.replaceAll('\r\n', '\n') };
+}
+
+describe('podwarden timeline in a terminal', () => {
+  it("draws as wide as the terminal, and with nothing piped in and no --url says what to do (exit 2)", async () => {
+    const dir = tempDir();
+    const config = { shutdown: { drainDelay: '0s' }, services: [{ name: 'marker', type: 'file', path: '/', interval: '50ms' }] };
+    const { log } = await exitLogOf(config, (l) => l.event === 'phase' && l.phase === 'running');
+    const logFile = path.join(dir, 'podwarden.log');
+    writeFileSync(logFile, log);
+    const cli = `${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)} timeline`;
+
+    const wide = await inTerminal(`stty cols 132; ${cli} < ${JSON.stringify(logFile)}`);
+    expect(wide.code).toBe(0);
+    const rows = [...partsOf(wide.output).values()].flatMap((p) => p.rows);
+    expect(rows.map((r) => r.name).sort()).toEqual(['podwarden.drain', 'start marker', 'start podwarden', 'stop marker', 'stop podwarden']);
+    for (const row of rows) expect(row.length, row.name).toBe(132);
+
+    const bare = await inTerminal(`stty cols 132; ${cli}`);
+    expect(bare.code).toBe(2);
+    expect(bare.output).toMatch(
+      /^podwarden timeline: nothing to draw: pipe in the log of a podwarden that has exited \(kubectl logs POD -c podwarden --previous \| podwarden timeline\), or ask a running one with --url\n\nUsage: podwarden timeline --url URL/,
+    );
+  });
+});
+
 describe('podwarden timeline refuses what it cannot draw', () => {
   it('no exit line on stdin, or one from an older podwarden: exit 1 with what to pipe in', async () => {
     const none = await timeline([], '{"level":"info","event":"phase","phase":"running"}\nnot json\n');
