@@ -203,10 +203,10 @@ describe('podwarden timeline --url (a running podwarden)', () => {
 });
 
 /** Run `podwarden serve` with `config` to completion: SIGTERM once `ready` says so; its stdout as written. */
-async function exitLogOf(config: Record<string, unknown>, ready: (line: Record<string, unknown>) => boolean): Promise<{ log: string; code: number | null }> {
+async function exitLogOf(config: Record<string, unknown>, ready: (line: Record<string, unknown>) => boolean, env: Record<string, string> = {}): Promise<{ log: string; code: number | null }> {
   const dir = tempDir();
   const port = await freePort();
-  const child = spawn(process.execPath, [cliPath, 'serve', '--config', writeConfig(dir, config), '--port', String(port), '--host', '127.0.0.1'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath, 'serve', '--config', writeConfig(dir, config), '--port', String(port), '--host', '127.0.0.1'], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   let signalled = false;
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -330,6 +330,67 @@ async function inTerminal(command: string): Promise<{ code: number | null; outpu
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, output: output.replaceAll('\r\n', '\n') };
 }
+
+interface OtlpSpan {
+  name: string;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: Array<{ key: string; value: Record<string, unknown> }>;
+}
+
+describe('the waterfall and the exported spans of one run agree', () => {
+  it('every row is its span: the same steps, offsets and durations (within the log\'s millisecond rounding)', async () => {
+    const spans: OtlpSpan[] = [];
+    const collector = createServer((request, response) => {
+      let body = '';
+      request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      request.on('end', () => {
+        const sent = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
+        for (const rs of sent.resourceSpans) for (const ss of rs.scopeSpans) spans.push(...ss.spans);
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    servers.push(collector);
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
+    const config = {
+      shutdown: { drainDelay: '300ms', stopBudget: '3s' },
+      services: [
+        { name: 'marker', type: 'file', path: '/', interval: '50ms' },
+        faulty('worker', 'ready-after', { delayMs: 250 }, { dependsOn: ['marker'] }),
+        faulty('slow', 'slow-stop', { stopMs: 200 }),
+        faulty('broken', 'throw-at-start'),
+      ],
+    };
+    const { log } = await exitLogOf(config, (l) => l.event === 'service-state' && l.service === 'worker' && l.state === 'ready', env);
+    const { stdout } = await timeline(['--width', '120'], log);
+    const parts = partsOf(stdout);
+
+    const ms = (nanos: string) => Number(BigInt(nanos) / 1000n) / 1000;
+    const byName = new Map(spans.map((span) => [span.name, span]));
+    const number = (span: OtlpSpan, key: string) => {
+      const value = span.attributes.find((a) => a.key === key)?.value;
+      return value === undefined ? undefined : Number(Object.values(value)[0]);
+    };
+    for (const [part, root] of [['startup', 'podwarden.startup'], ['shutdown', 'podwarden.shutdown']] as const) {
+      const rootSpan = byName.get(root)!;
+      const { heading, rows } = parts.get(part)!;
+      const total = ms(rootSpan.endTimeUnixNano) - ms(rootSpan.startTimeUnixNano);
+      const shown = /^\w+ (\S+ m?s):/.exec(heading)![1]!;
+      expect(Math.abs(msOf(shown) - total), heading).toBeLessThanOrEqual(msOf(shown) < 1000 ? 2 : 10);
+      const children = spans.filter((span) => span.name.startsWith(part === 'startup' ? 'start ' : 'stop ') || (part === 'shutdown' && span.name === 'podwarden.drain'));
+      expect(rows.map((r) => r.name).sort()).toEqual(children.map((c) => c.name).sort());
+      for (const row of rows) {
+        const span = byName.get(row.name)!;
+        const wait = number(span, 'podwarden.service.dependency_wait_ms') ?? 0;
+        const workStart = ms(span.startTimeUnixNano) + (part === 'startup' ? wait : 0);
+        expect(Math.abs(msOf(row.start) - (workStart - ms(rootSpan.startTimeUnixNano))), `${row.name} start`).toBeLessThanOrEqual(2);
+        expect(Math.abs(msOf(row.took) - (ms(span.endTimeUnixNano) - workStart)), `${row.name} took`).toBeLessThanOrEqual(2);
+      }
+    }
+    expect(parts.get('startup')!.rows.find((r) => r.name === 'start broken')!.mark).toBe('FAILED');
+  });
+});
 
 describe('podwarden timeline in a terminal', () => {
   it("draws as wide as the terminal, and with nothing piped in and no --url says what to do (exit 2)", async () => {
