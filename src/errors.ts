@@ -18,6 +18,7 @@ const messages = {
   PODWARDEN_ERR_CONFIG_READ: 'cannot read config file %s: %s',
   PODWARDEN_ERR_USAGE: '%s',
   PODWARDEN_ERR_MODULE_LOAD: 'cannot load module %s: %s',
+  PODWARDEN_ERR_MISSING_PACKAGE: '%s needs %s, which podwarden cannot find (optional dependencies, installed only where needed); install with: %s',
 } as const;
 
 /** The union of every error code podwarden uses. */

@@ -1,6 +1,7 @@
 import type { BackgroundService } from '../core/background-service.js';
 import type { GrpcServiceSpec } from '../config/schema.js';
 import type { CheckResults } from './check-result.js';
+import { loadGrpcModules } from './grpc-packages.js';
 import { periodicCheck } from './periodic-check.js';
 import { readCa } from './tls-material.js';
 
@@ -21,7 +22,10 @@ interface HealthClient {
  * `service`; success on `SERVING`. Each attempt uses a new channel (as
  * kubelet's gRPC probe does), so a restarted server is seen at the next
  * attempt, not after a reconnect backoff. `@grpc/grpc-js` is loaded when the
- * first gRPC check starts, so a sidecar without one does not pay for it.
+ * first gRPC check starts, so a sidecar without one does not pay for it; it
+ * and `grpc-health-check` are optional peer dependencies, and without them
+ * the service fails with `PODWARDEN_ERR_MISSING_PACKAGE`, saying what to
+ * install.
  */
 export function grpcCheck(spec: GrpcServiceSpec, results: CheckResults): BackgroundService {
   const target = spec.target ?? `${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${String(spec.port)}`;
@@ -29,7 +33,7 @@ export function grpcCheck(spec: GrpcServiceSpec, results: CheckResults): Backgro
     ...spec,
     results,
     async setup() {
-      const [grpc, health] = await Promise.all([import('@grpc/grpc-js'), import('grpc-health-check')]);
+      const { grpc, health } = await loadGrpcModules('a grpc check');
       const tls = spec.tls === true ? { insecureSkipVerify: false, ca: undefined } : spec.tls === false ? undefined : spec.tls;
       const credentials = tls
         ? grpc.credentials.createSsl((await readCa(tls.ca)) ?? null, null, null, { rejectUnauthorized: !tls.insecureSkipVerify })

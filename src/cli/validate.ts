@@ -1,5 +1,6 @@
 import { configFileEnv } from '../config/env-overrides.js';
-import { checkPaths } from '../config/check-paths.js';
+import { checkPackages } from '../config/check-packages.js';
+import { type PathFindings, checkPaths } from '../config/check-paths.js';
 import { formatProblem } from '../config/format-issues.js';
 import { loadConfig } from '../config/load-config.js';
 import { isPodwardenError, podwardenError } from '../errors.js';
@@ -21,10 +22,24 @@ const usage = `usage: podwarden validate [FILE | --config FILE]
 
 Checks a podwarden config file, with the PODWARDEN_* environment overrides
 applied as \`podwarden serve\` would, and looks for the files it names
-(modules, file checks, CA files, drain.tokenFile) on this machine. Prints "ok"
-and exits 0, or prints every problem and exits 2; a file check's missing file
-is a warning. Without FILE, validates $${configFileEnv}.
+(modules, file checks, CA files, drain.tokenFile) and the packages its grpc
+checks load on this machine. Prints "ok" and exits 0, or prints every problem
+and exits 2; a file check's missing file is a warning. Without FILE,
+validates $${configFileEnv}.
 `;
+
+/** Position of a finding's key in the config: its service's index; keys outside `services` come last. */
+const configPosition = (key: string) => Number(/^services\[(\d+)\]/.exec(key)?.[1] ?? Infinity);
+
+/** The findings of several looks at this machine, in config order. */
+function merged(findings: readonly PathFindings[]): PathFindings {
+  const byPosition = (a: string, b: string) => configPosition(a) - configPosition(b);
+  return {
+    problems: findings.flatMap((f) => f.problems).sort((a, b) => byPosition(a.path, b.path)),
+    warnings: findings.flatMap((f) => f.warnings).sort((a, b) => byPosition(a.path, b.path)),
+    checked: findings.flatMap((f) => f.checked).sort(byPosition),
+  };
+}
 
 /** The file to validate; undefined when help is asked for. Wrong arguments are a `PODWARDEN_ERR_USAGE`. */
 function fileArgument(args: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
@@ -46,9 +61,10 @@ function fileArgument(args: readonly string[], env: NodeJS.ProcessEnv): string |
 /**
  * `podwarden validate FILE`: prints `ok` (exit 0) or every problem found, each
  * with its field path, secrets withheld (exit 2). Usage errors also exit 2.
- * Once the config is valid, the files it names are looked for on this
- * machine; a missing module, CA or explicit token file is a problem, a file
- * check's missing file a warning, and the output names the keys so checked.
+ * Once the config is valid, the files it names and the packages its gRPC
+ * checks load are looked for on this machine; a missing module, CA, explicit
+ * token file or gRPC package is a problem, a file check's missing file a
+ * warning, and the output names the keys so checked.
  */
 export async function runValidate(args: readonly string[], streams: ValidateIo): Promise<number> {
   const io = { stdout: writer(streams.stdout), stderr: writer(streams.stderr), env: streams.env };
@@ -75,7 +91,7 @@ export async function runValidate(args: readonly string[], streams: ValidateIo):
     io.stderr(`podwarden validate: ${errorText(err)}`);
     return 1;
   }
-  const { problems, warnings, checked } = await checkPaths(config);
+  const { problems, warnings, checked } = merged(await Promise.all([checkPaths(config), checkPackages(config)]));
   for (const warning of warnings) io.stderr(`warning: ${formatProblem(warning)}\n`);
   const where = checked.length === 0 ? '' : `checked on this machine's filesystem: ${checked.join(', ')} — run validate inside the pod image for a definitive answer\n`;
   if (problems.length > 0) {

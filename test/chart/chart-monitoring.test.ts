@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IService } from 'kubernetes-models/v1';
 import { type PodMonitor, type PrometheusRule, type Rule, type Endpoint, type ServiceMonitor, dashboardOf, rulesOf } from './monitoring-objects.js';
-import { one, podSpecOf, podwardenContainer, promtool, render, selects } from './support.js';
+import { one, podSpecOf, podwardenContainer, promtool, render, renderError, selects } from './support.js';
 
 const promDuration = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
 const keepsName = [
@@ -94,9 +94,17 @@ function writeRuleFile(rule: PrometheusRule, transform: (r: Rule) => Rule = (r) 
 }
 
 describe('PrometheusRule', () => {
-  const expectedAlerts = ['PodwardenServiceNotReady', 'PodwardenServiceRestarting', 'PodwardenServiceSlowStart', 'PodwardenKubeletNotProbing', 'PodwardenDrainRejected'];
+  const expectedAlerts = [
+    'PodwardenServiceNotReady',
+    'PodwardenServiceRestarting',
+    'PodwardenServiceSlowStart',
+    'PodwardenKubeletNotProbing',
+    'PodwardenDrainRejected',
+    'PodwardenDown',
+    'PodwardenAbsent',
+  ];
 
-  it('has the alerts, each with a severity, a summary and a description', () => {
+  it('has the alerts, each with a severity, a summary, a description and a runbook', () => {
     const rule = rulesOf({ valuesFiles: ['native-monitors-values.yaml'] });
     expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(rule.spec.groups).toHaveLength(1);
@@ -104,8 +112,11 @@ describe('PrometheusRule', () => {
     expect(rules.map((r) => r.alert)).toEqual(expectedAlerts);
     for (const r of rules) {
       expect(r.labels.severity, r.alert).toMatch(/^(warning|info|critical)$/);
-      expect(r.annotations.summary, r.alert).toContain('{{ $labels.pod }}');
+      // PodwardenAbsent fires when there is no pod to name.
+      if (r.alert === 'PodwardenAbsent') expect(r.annotations.summary).toBe('no podwarden target of web-podwarden in namespace shop is scraped');
+      else expect(r.annotations.summary, r.alert).toContain('{{ $labels.pod }}');
       expect(r.annotations.description?.length, r.alert).toBeGreaterThan(80);
+      expect(r.annotations.runbook_url, r.alert).toBe(`https://github.com/podwarden/podwarden/blob/main/docs/runbooks.md#${r.alert.toLowerCase()}`);
       if (r.for !== undefined) expect(r.for).toMatch(promDuration);
       // Every series is limited to this release's scrape jobs.
       expect(r.expr).toContain('namespace="shop", job=~"web-podwarden-metrics|shop/web-podwarden"');
@@ -116,7 +127,7 @@ describe('PrometheusRule', () => {
     it(`passes promtool check rules (${valuesFile})`, () => {
       const { file } = writeRuleFile(rulesOf({ valuesFiles: [valuesFile] }));
       const result = promtool(['check', 'rules', file]);
-      expect(result.stdout + result.stderr).toContain('SUCCESS: 5 rules found');
+      expect(result.stdout + result.stderr).toContain(`SUCCESS: ${expectedAlerts.length} rules found`);
       expect(result.code).toBe(0);
     });
   }
@@ -124,7 +135,8 @@ describe('PrometheusRule', () => {
   it('uses the configured metric prefix', () => {
     const rules = rulesOf({ valuesFiles: ['native-metrics-port-values.yaml'] }).spec.groups[0]?.rules ?? [];
     for (const r of rules) {
-      expect(r.expr).toMatch(/shop_pw_/);
+      // PodwardenDown and PodwardenAbsent read Prometheus's own `up`, which has no prefix.
+      expect(r.expr).toMatch(['PodwardenDown', 'PodwardenAbsent'].includes(r.alert) ? /^(max by \(namespace, pod\) \(|absent\()up\{/ : /shop_pw_/);
       expect(r.expr).not.toMatch(/podwarden_/);
     }
   });
@@ -145,6 +157,20 @@ describe('PrometheusRule', () => {
     const byName = new Map(rules.map((r) => [r.alert, r]));
     expect(byName.get('PodwardenServiceRestarting')?.expr).toBe('sum by (namespace, pod, name) (increase(podwarden_service_restarts_total{cluster="eu1"}[1h])) > 7');
     expect(byName.get('PodwardenServiceNotReady')).toMatchObject({ for: '30m', labels: { severity: 'critical', team: 'shop' } });
+    expect(byName.get('PodwardenAbsent')?.expr).toBe('absent(up{cluster="eu1"})');
+  });
+
+  it('points every runbook_url into the configured page, a trailing slash or not', () => {
+    for (const base of ['https://wiki.example.com/ops/podwarden', 'https://wiki.example.com/ops/podwarden/']) {
+      const rules = rulesOf({ set: { 'metrics.prometheusRule.enabled': true, 'metrics.prometheusRule.runbookBaseUrl': base } }).spec.groups[0]?.rules ?? [];
+      expect(rules.map((r) => r.annotations.runbook_url)).toEqual(expectedAlerts.map((a) => `https://wiki.example.com/ops/podwarden#${a.toLowerCase()}`));
+    }
+  });
+
+  it('refuses a runbookBaseUrl with a fragment or without a scheme', () => {
+    for (const base of ['https://wiki.example.com/runbooks#top', 'wiki.example.com/runbooks']) {
+      expect(renderError({ set: { 'metrics.prometheusRule.enabled': true, 'metrics.prometheusRule.runbookBaseUrl': base } })).toMatch(/at '\/metrics\/prometheusRule\/runbookBaseUrl': '.*' does not match pattern/);
+    }
   });
 
   /**
@@ -182,9 +208,16 @@ describe('PrometheusRule', () => {
             series('podwarden_probe_requests_total', 'pod="web-1", probe="readyz", code="200", agent="kube-probe"', '0+20x45'),
             series('podwarden_probe_requests_total', 'pod="web-2", probe="readyz", code="200", agent="kube-probe"', '0x45'),
             series('podwarden_probe_requests_total', 'pod="web-2", probe="metrics", code="200", agent="other"', '0+2x45'),
-            // web-1 gets a /drain with a wrong token at minute 3; web-2 a good one.
+            // web-1 gets a /drain with a wrong token at minute 3 and web-2 a good one; web-3's /drain finds podwarden's server not running.
             series('podwarden_drain_requests_total', 'pod="web-1", result="unauthorized"', '0x2 1x42'),
+            series('podwarden_drain_requests_total', 'pod="web-1", result="unavailable"', '0x45'),
             series('podwarden_drain_requests_total', 'pod="web-2", result="drained"', '0x2 1x42'),
+            series('podwarden_drain_requests_total', 'pod="web-3", result="drained"', '0x45'),
+            series('podwarden_drain_requests_total', 'pod="web-3", result="unavailable"', '0x2 1x42'),
+            // web-1's scrapes fail from minute 5; web-2's succeed; another release's target in the namespace fails too.
+            { series: `up{${target}, pod="web-1"}`, values: '1x4 0x40' },
+            { series: `up{${target}, pod="web-2"}`, values: '1x45' },
+            { series: 'up{namespace="shop", job="other-podwarden-metrics", pod="other-1"}', values: '0x45' },
           ],
           alert_rule_test: [
             { eval_time: '10m', alertname: 'PodwardenServiceNotReady', exp_alerts: [] },
@@ -193,8 +226,22 @@ describe('PrometheusRule', () => {
             { eval_time: '20m', alertname: 'PodwardenServiceSlowStart', exp_alerts: [alert('web-1', { name: 'app' }, 'info')] },
             { eval_time: '10m', alertname: 'PodwardenKubeletNotProbing', exp_alerts: [] },
             { eval_time: '20m', alertname: 'PodwardenKubeletNotProbing', exp_alerts: [alert('web-2')] },
-            { eval_time: '5m', alertname: 'PodwardenDrainRejected', exp_alerts: [alert('web-1')] },
+            { eval_time: '5m', alertname: 'PodwardenDrainRejected', exp_alerts: [alert('web-1', { result: 'unauthorized' }), alert('web-3', { result: 'unavailable' })] },
             { eval_time: '30m', alertname: 'PodwardenDrainRejected', exp_alerts: [] },
+            // up == 0 since minute 5: pending at 9m, firing from 10m.
+            { eval_time: '9m', alertname: 'PodwardenDown', exp_alerts: [] },
+            { eval_time: '12m', alertname: 'PodwardenDown', exp_alerts: [alert('web-1')] },
+            { eval_time: '30m', alertname: 'PodwardenAbsent', exp_alerts: [] },
+          ],
+        },
+        {
+          // Only another release's target is scraped: this release has none (its monitor selects nothing, or no pod runs).
+          interval: '1m',
+          input_series: [{ series: 'up{namespace="shop", job="other-podwarden-metrics", pod="other-1"}', values: '1x45' }],
+          alert_rule_test: [
+            { eval_time: '10m', alertname: 'PodwardenAbsent', exp_alerts: [] },
+            { eval_time: '20m', alertname: 'PodwardenAbsent', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'shop' } }] },
+            { eval_time: '20m', alertname: 'PodwardenDown', exp_alerts: [] },
           ],
         },
       ],
@@ -208,13 +255,50 @@ describe('PrometheusRule', () => {
 
 describe('Grafana dashboard', () => {
   it("is a ConfigMap with the Grafana sidecar's label and a dashboard that parses", () => {
-    const { configMap, dashboard } = dashboardOf({ valuesFiles: ['native-monitors-values.yaml'] });
+    const { configMap, key, dashboard } = dashboardOf({ valuesFiles: ['native-monitors-values.yaml'] });
     expect(configMap.metadata?.labels?.grafana_dashboard).toBe('1');
-    expect(dashboard.uid).toBe('podwarden');
+    expect(key).toBe('shop_web-podwarden.json');
+    expect(dashboard.uid).toBe('shop_web-podwarden');
+    expect(dashboard.title).toBe('podwarden (shop/web-podwarden)');
     expect(dashboard.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'pod', 'name']);
     const panels = dashboard.panels.filter((p) => p.type !== 'row');
     expect(panels.length).toBeGreaterThanOrEqual(10);
     for (const panel of panels) expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
+  });
+
+  it('has a uid, a title and a file name of its own per release, which Grafana accepts (at most 40 of [a-zA-Z0-9_-])', () => {
+    const grafanaUid = /^[a-zA-Z0-9_-]{1,40}$/;
+    // Grafana's dashboard sidecar writes each ConfigMap key to a file of that name, all in one folder.
+    const dashboardFor = (release: string, namespace: string) => {
+      const { key, dashboard } = dashboardOf({ release, namespace, set: { 'metrics.dashboard.enabled': true } });
+      expect(key).toBe(`${dashboard.uid}.json`);
+      return dashboard;
+    };
+    const releases = [
+      ['web', 'shop'],
+      ['api', 'shop'],
+      ['web', 'staging'],
+      // Without a separator of its own, these two would both read shop-a-b.
+      ['b-web', 'shop-a'],
+      ['web', 'shop-a-b'],
+      // Too long to be readable: hashed.
+      ['a-very-long-release-name-for-the-shop-frontend', 'production-europe-west'],
+      ['a-very-long-release-name-for-the-shop-frontend', 'production-europe-east'],
+    ] as const;
+    const dashboards = releases.map(([release, namespace]) => dashboardFor(release, namespace));
+    for (const d of dashboards) expect(d.uid).toMatch(grafanaUid);
+    expect(new Set(dashboards.map((d) => d.uid)).size).toBe(releases.length);
+    expect(new Set(dashboards.map((d) => d.title)).size).toBe(releases.length);
+    expect(dashboards.map((d) => d.uid).slice(0, 5)).toEqual(['shop_web-podwarden', 'shop_api-podwarden', 'staging_web-podwarden', 'shop-a_b-web-podwarden', 'shop-a-b_web-podwarden']);
+    expect(dashboards[5]?.uid).toMatch(/^podwarden-[0-9a-f]{30}$/);
+    // The same release renders the same uid every time, so Grafana updates the dashboard in place.
+    expect(dashboardFor('web', 'shop').uid).toBe(dashboards[0]?.uid);
+  });
+
+  it('two copies of the chart in one release (aliases with their own fullnameOverride) get different uids', () => {
+    const uidOf = (fullnameOverride: string) => dashboardOf({ set: { 'metrics.dashboard.enabled': true, fullnameOverride } }).dashboard.uid;
+    expect(uidOf('web-public')).toBe('shop_web-public');
+    expect(uidOf('web-admin')).toBe('shop_web-admin');
   });
 
   it('goes to another namespace and gets folder annotations when asked', () => {

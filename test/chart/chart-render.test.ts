@@ -7,9 +7,11 @@ import { ciValuesFiles, customResourceKinds, helm, one, podSpecOf, podwardenCont
 const matrix = ciValuesFiles();
 
 describe('the values matrix', () => {
-  it('covers both sidecar modes, monitors on and off, an existing workload, and the timing profiles that change the pod', () => {
+  it('covers both sidecar modes, monitors on and off, an existing workload, the timing profiles that change the pod, autoscaling and the pod extras', () => {
     expect(matrix).toEqual(
       expect.arrayContaining([
+        'autoscaling-values.yaml',
+        'pod-extras-values.yaml',
         'aws-profile-values.yaml',
         'external-traffic-local-values.yaml',
         'default-values.yaml',
@@ -130,9 +132,9 @@ describe('Chart.yaml', () => {
     expect(helm(['show', 'chart', chartDir]).stdout).toMatch(/^version: 0\.2\.0$/m);
   });
 
-  it('refuses a cluster older than Kubernetes 1.29 (native sidecars)', () => {
-    expect(renderError({ extraArgs: ['--kube-version', '1.28.9'] })).toMatch(/chart requires kubeVersion: >=1\.29\.0-0 which is incompatible with Kubernetes v1\.28\.9/);
-    expect(render({ extraArgs: ['--kube-version', '1.29.0'] }).docs.length).toBeGreaterThan(0);
+  it('refuses a cluster older than Kubernetes 1.25', () => {
+    expect(renderError({ set: { 'sidecar.mode': 'container' }, extraArgs: ['--kube-version', '1.24.17'] })).toMatch(/chart requires kubeVersion: >=1\.25\.0-0 which is incompatible with Kubernetes v1\.24\.17/);
+    expect(render({ set: { 'sidecar.mode': 'container' }, extraArgs: ['--set', 'pdb.unhealthyPodEvictionPolicy=null', '--kube-version', '1.25.0'] }).docs.length).toBeGreaterThan(0);
   });
 });
 

@@ -4,23 +4,17 @@
  * (no cluster here), the kustomize example as is.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
+import { fencedBlocks, markdownSection } from './kustomize-build.js';
 import { envValue, helmBinary, helmEnv, one, parseDocs, podSpecOf, podwardenContainer, repoRoot, requireTool } from './support.js';
 
 /** The ```sh blocks of a section of a markdown file (from its heading to the next of the same level). */
 function shellBlocks(file: string, heading: string): string[] {
-  const text = readFileSync(path.join(repoRoot, file), 'utf8');
-  const start = text.indexOf(`${heading}\n`);
-  if (start < 0) throw new Error(`${file} has no heading "${heading}"`);
-  const level = heading.split(' ')[0] ?? '##';
-  const rest = text.slice(start + heading.length);
-  const end = rest.search(new RegExp(`\\n${level} `));
-  const section = end < 0 ? rest : rest.slice(0, end);
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  return fencedBlocks(markdownSection(file, heading), 'sh');
 }
 
 function bash(script: string): { status: number | null; stdout: string; stderr: string } {
@@ -55,6 +49,15 @@ describe('documented commands', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('NOTES:');
+  });
+
+  it('docs/helm.md: the command for an older cluster renders podwarden as a regular container', () => {
+    const [script] = shellBlocks('docs/helm.md', '### Older clusters');
+    expect(script).toContain('--kube-version 1.27');
+    const result = bash(script ?? '');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(podwardenContainer(podSpecOf(one<IDeployment>(parseDocs(result.stdout), 'Deployment'))).place).toBe('containers');
   });
 
   it('docs/helm.md: the kustomize example builds with a token made as shown', () => {

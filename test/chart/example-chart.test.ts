@@ -66,6 +66,11 @@ describe('the example chart that depends on podwarden', () => {
     const configText = configMap.data?.['podwarden.yaml'] ?? '';
     const config = await loadRenderedConfig(configText, containerEnv(sidecar));
     expect(config.services.map((s) => s.name)).toEqual(['shop', 'postgres']);
+    // The shop's own check in readiness and startup (the default); the shared database in startup only.
+    expect(config.services.map((s) => [s.name, [...s.probes].sort()])).toEqual([
+      ['shop', ['readiness', 'startup']],
+      ['postgres', ['startup']],
+    ]);
     const port = config.server.port;
     expect(httpGetOf(shop.startupProbe, 'startupProbe')).toEqual({ path: '/startupz', port });
     expect(shop.startupProbe?.failureThreshold).toBe(60);
@@ -102,6 +107,12 @@ describe('the example chart that depends on podwarden', () => {
     const spec = podSpecOf(one<IDeployment>(renderExample({ 'podwarden.sidecar.mode': 'container' }).docs, 'Deployment'));
     expect(spec.initContainers).toBeUndefined();
     expect(spec.containers.map((c) => c.name)).toEqual(['shop', 'podwarden']);
+  });
+
+  it("gives podwarden the parent's global.imageRegistry, as Helm hands globals to a dependency", () => {
+    const { docs } = renderExample({ 'global.imageRegistry': 'registry.example.com' });
+    expect(podwardenContainer(podSpecOf(one<IDeployment>(docs, 'Deployment'))).container.image).toBe('registry.example.com/podwarden/podwarden:0.2.0');
+    expect(podwardenContainer(podSpecOf(one<IDeployment>(renderExample().docs, 'Deployment'))).container.image).toBe('ghcr.io/podwarden/podwarden:0.2.0');
   });
 
   it("enforces the timing rule on the parent's pod", () => {

@@ -5,7 +5,7 @@
  * stand-in that accepts exactly the arguments busybox's wget gets in the pod. Also: the
  * port the metrics Service publishes cannot drain the pod.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -49,9 +49,16 @@ let healthBase = '';
 let metricsBase = '';
 let shimDir = '';
 
-function runTestPod(url: string): { code: number | null; out: string } {
-  const result = spawnSync('sh', ['-c', script, 'helm-test', url], { encoding: 'utf8', env: { ...process.env, PATH: `${shimDir}${path.delimiter}${process.env.PATH ?? ''}` } });
-  return { code: result.status, out: result.stdout + result.stderr };
+/** Run the test pod's script. Asynchronously: the app podwarden checks runs in this process and must keep answering. */
+function runTestPod(url: string): Promise<{ code: number | null; out: string }> {
+  const child = spawn('sh', ['-c', script, 'helm-test', url], { env: { ...process.env, PATH: `${shimDir}${path.delimiter}${process.env.PATH ?? ''}` } });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
 }
 
 async function waitFor(what: string, ok: () => Promise<boolean>): Promise<void> {
@@ -86,14 +93,14 @@ beforeAll(async () => {
 afterAll(() => stopLocalServe(pw, app));
 
 describe('the helm test pod', () => {
-  it('passes while podwarden runs and every service is ready', () => {
-    const { code, out } = runTestPod(metricsUrl);
+  it('passes while podwarden runs and every service is ready', async () => {
+    const { code, out } = await runTestPod(metricsUrl);
     expect(out).toBe(`ok: podwarden answers at ${metricsUrl}, running, every service ready\n`);
     expect(code).toBe(0);
   });
 
-  it('fails when nothing answers, or on the health port (no /metrics there)', () => {
-    expect(runTestPod(`${healthBase}/metrics`)).toEqual({ code: 1, out: expect.stringContaining(`FAIL: no answer from ${healthBase}/metrics`) });
+  it('fails when nothing answers, or on the health port (no /metrics there)', async () => {
+    expect(await runTestPod(`${healthBase}/metrics`)).toEqual({ code: 1, out: expect.stringContaining(`FAIL: no answer from ${healthBase}/metrics`) });
   });
 
   it('cannot drain through the metrics port, which is all the metrics Service publishes', async () => {
@@ -105,7 +112,7 @@ describe('the helm test pod', () => {
     await closeApp(app);
     app = undefined;
     await waitFor('podwarden did not report app not ready', async () => (await status(`${healthBase}/readyz/app`)) === 503);
-    const { code, out } = runTestPod(metricsUrl);
+    const { code, out } = await runTestPod(metricsUrl);
     expect(out).toMatch(/^podwarden_service_ready\{name="app"\} 0\nFAIL: the services above are not ready\n$/);
     expect(code).toBe(1);
   });

@@ -42,9 +42,12 @@ export interface Dashboard {
   templating: { list: Array<{ name: string; query?: unknown }> };
 }
 
-export function dashboardOf(options: RenderOptions): { configMap: IConfigMap; dashboard: Dashboard; json: string } {
+/** The dashboard ConfigMap of a render, its one key (`<uid>.json`) and the dashboard in it. */
+export function dashboardOf(options: RenderOptions): { configMap: IConfigMap; key: string; dashboard: Dashboard; json: string } {
   const configMap = one<IConfigMap>(render(options).docs, 'ConfigMap', '-dashboard');
-  const json = configMap.data?.['podwarden.json'];
-  if (json === undefined) throw new Error('the dashboard ConfigMap has no podwarden.json');
-  return { configMap, dashboard: JSON.parse(json) as Dashboard, json };
+  const entries = Object.entries(configMap.data ?? {});
+  const [entry] = entries;
+  if (entries.length !== 1 || !entry) throw new Error(`the dashboard ConfigMap has ${entries.length} keys, not one`);
+  const [key, json] = entry;
+  return { configMap, key, dashboard: JSON.parse(json) as Dashboard, json };
 }

@@ -16,6 +16,7 @@ import { parseAllDocuments } from 'yaml';
 import { parseConfig } from '../../src/config/load-config.js';
 import { DaemonSet, Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { ConfigMap, Pod, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
@@ -176,6 +177,7 @@ const models: Record<string, ModelCtor> = {
   'apps/v1/StatefulSet': StatefulSet as unknown as ModelCtor,
   'apps/v1/DaemonSet': DaemonSet as unknown as ModelCtor,
   'batch/v1/Job': Job as unknown as ModelCtor,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler as unknown as ModelCtor,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget as unknown as ModelCtor,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy as unknown as ModelCtor,
 };

@@ -115,7 +115,16 @@ describe('podwarden validate looks for the files serve will need', () => {
     const { code, stderr } = await validate([config]);
     expect(code).toBe(2);
     expect(stderr).toContain(`  - services[0].tls.ca: ${join(folder, 'certs/ca.pem')} does not exist on this machine: serve would fail check "api"; fix the path or add the file`);
-    expect(stderr).toContain(note('services[0].tls.ca'));
+    // The grpc check's packages are looked for too (installed here, as dev dependencies).
+    expect(stderr).toContain(note('services[0].tls.ca, services[1].type'));
+  });
+
+  it('looks for the packages grpc checks load, once, at the first grpc check (the missing case runs in test/package/consumer-install)', async () => {
+    const { config } = configIn('grpc', 'services:\n  - { name: db, type: tcp, port: 1 }\n  - { name: api, type: grpc, port: 1 }\n  - { name: worker, type: module, module: ./w.js }\n  - { name: cart, type: grpc, port: 2 }\n');
+    const { code, stderr } = await validate([config]);
+    expect(code).toBe(2);
+    expect(stderr).not.toContain('grpc checks need');
+    expect(stderr).toContain(note('services[1].type, services[2].module'));
   });
 
   it('warns, without failing, when a file check\'s file does not exist yet: it may appear later', async () => {

@@ -1,10 +1,26 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/engine.js';
-import { execNode, get, inspect, nodeBin, processes, setUpPodwardenContainer } from './helpers/podwarden-container.js';
+import { execNode, get, inspect, nodeBin, processes, setUpPodwardenContainer, waitForStatus } from './helpers/podwarden-container.js';
 
 // The Node major of the image (scripts/base-images.sh, the Dockerfile's distroless default).
 const imageNodeMajor = 24;
+
+// A gRPC server on the host network for the image's grpc check: its packages are
+// optional peer dependencies of the npm package, which the image carries.
+const health = new HealthImplementation({ '': 'SERVING' });
+const grpcServer = new grpc.Server();
+let grpcPort = 0;
+beforeAll(async () => {
+  health.addToServer(grpcServer);
+  grpcPort = await new Promise<number>((resolve, reject) =>
+    grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+  );
+});
+afterAll(() => grpcServer.forceShutdown());
 
 const started = setUpPodwardenContainer(
   `container-image-${process.pid}`,
@@ -14,6 +30,12 @@ services:
     type: http
     url: http://127.0.0.1:${port}/livez/podwarden
     interval: 1s
+  - name: rpc
+    type: grpc
+    host: 127.0.0.1
+    port: ${grpcPort}
+    interval: 200ms
+    failureThreshold: 1
 `,
   (pw) => pw.withHealthInterval(1_000),
 );
@@ -81,12 +103,19 @@ describe('the podwarden image, run with a config mounted', () => {
     expect(dist).toContain('/app/dist/cli/main.js');
     expect(dist.filter((f) => !f.endsWith('.js'))).toEqual([]);
     const lock = JSON.parse(readFileSync(`${repoRoot}package-lock.json`, 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+    // The gRPC packages and what they need are dev dependencies in the lock file; the image keeps them.
+    const grpcTree = (
+      JSON.parse(
+        execFileSync('npm', ['query', ':root > :is(#@grpc/grpc-js, #grpc-health-check), :root > :is(#@grpc/grpc-js, #grpc-health-check) *'], { cwd: repoRoot, encoding: 'utf8' }),
+      ) as Array<{ location: string }>
+    ).map((node) => node.location);
+    expect(grpcTree).toEqual(expect.arrayContaining(['node_modules/@grpc/grpc-js', 'node_modules/grpc-health-check', 'node_modules/protobufjs']));
     const devOnly = Object.entries(lock.packages)
-      .filter(([path, entry]) => entry.dev === true && /^node_modules\/(@[^/]+\/)?[^/]+$/.test(path))
+      .filter(([path, entry]) => entry.dev === true && /^node_modules\/(@[^/]+\/)?[^/]+$/.test(path) && !grpcTree.includes(path))
       .map(([path]) => path.slice('node_modules/'.length));
     expect(devOnly).toContain('typescript');
     expect(modules.filter((m) => devOnly.includes(m))).toEqual([]);
-    expect(modules).toEqual(expect.arrayContaining(['pino', 'prom-client', 'yaml', 'zod']));
+    expect(modules).toEqual(expect.arrayContaining(['pino', 'prom-client', 'yaml', 'zod', '@grpc/grpc-js', 'grpc-health-check', 'protobufjs']));
     // fastify serves the library's plugin users only: an optional peer dependency, not in the sidecar's image.
     expect(modules).not.toContain('fastify');
   });
@@ -129,6 +158,14 @@ describe('the podwarden image, run with a config mounted', () => {
     expect(metrics.contentType).toMatch(/^text\/plain/);
     expect(metrics.body).toContain('podwarden_service_ready{name="self"} 1');
     expect(metrics.body).toMatch(/^podwarden_probe_requests_total\{/m);
+  });
+
+  it('runs grpc checks: ready while the server is SERVING, not ready while NOT_SERVING', async () => {
+    await waitForStatus(started.port, '/readyz/rpc', 200);
+    health.setStatus('', 'NOT_SERVING');
+    await waitForStatus(started.port, '/readyz/rpc', 503, 5_000);
+    health.setStatus('', 'SERVING');
+    await waitForStatus(started.port, '/readyz/rpc', 200, 5_000);
   });
 
   it(`runs podwarden on Node ${imageNodeMajor}, the image's Node`, async () => {

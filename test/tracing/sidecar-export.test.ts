@@ -112,7 +112,7 @@ describe('the sidecar exports its lifecycle spans over OTLP/HTTP', () => {
   it('OTEL_SDK_DISABLED and OTEL_TRACES_EXPORTER=none turn it off, and say so', async () => {
     const otlp = await receiver();
     try {
-      for (const off of [{ OTEL_SDK_DISABLED: 'true' }, { OTEL_TRACES_EXPORTER: 'none' }]) {
+      for (const off of [{ OTEL_SDK_DISABLED: 'true' }, { OTEL_TRACES_EXPORTER: 'none' }] as Array<Record<string, string>>) {
         const pw = await startPodwarden({ config, env: otel(otlp.url, off) });
         const line = await pw.waitFor((l) => l.event === 'tracing');
         expect(line.msg).toBe(`not exporting spans: ${Object.entries(off)[0]!.join('=')}`);

@@ -59,12 +59,13 @@ app.kubernetes.io/instance: {{ .context.Release.Name }}
 {{- end -}}
 {{- end -}}
 
+{{/* An object's labels: the chart's, then commonLabels, then the object's own ("labels" in the dict, winning over commonLabels). */}}
 {{- define "podwarden.labels" -}}
 helm.sh/chart: {{ include "podwarden.chart" . }}
 {{ include "podwarden.selectorLabels" . }}
 app.kubernetes.io/version: {{ .context.Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .context.Release.Service }}
-{{- with .values.commonLabels }}
+{{- with merge (deepCopy (.labels | default dict)) (.values.commonLabels | default dict) }}
 {{ toYaml . }}
 {{- end }}
 {{- end -}}
@@ -84,13 +85,30 @@ app.kubernetes.io/component: test
 {{- end -}}
 {{- end -}}
 
-{{/* repository:tag or repository@digest. Takes dict "image". */}}
+{{/*
+repository:tag or repository@digest. Takes dict "image" and "registry" (global.imageRegistry, or
+""): a registry replaces the repository's own registry host (its first part when that has a dot
+or a port, or is localhost, as Docker reads it), or goes in front of a repository without one.
+*/}}
 {{- define "podwarden.imageRef" -}}
-{{- if .image.digest -}}
-{{- printf "%s@%s" .image.repository .image.digest -}}
-{{- else -}}
-{{- printf "%s:%s" .image.repository (toString .image.tag) -}}
+{{- $repository := .image.repository -}}
+{{- if .registry -}}
+{{- $parts := splitn "/" 2 $repository -}}
+{{- if and $parts._1 (or (contains "." $parts._0) (contains ":" $parts._0) (eq $parts._0 "localhost")) -}}
+{{- $repository = $parts._1 -}}
 {{- end -}}
+{{- $repository = printf "%s/%s" (trimSuffix "/" .registry) $repository -}}
+{{- end -}}
+{{- if .image.digest -}}
+{{- printf "%s@%s" $repository .image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $repository (toString .image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* global.imageRegistry, or "" (Helm hands a parent chart's globals to podwarden's values too). */}}
+{{- define "podwarden.imageRegistry" -}}
+{{- (.values.global | default dict).imageRegistry | default "" -}}
 {{- end -}}
 
 {{/* podwarden's health port (config.server.port, default 7654). */}}
@@ -296,6 +314,7 @@ PODWARDEN_DRAIN_MAX_HOLD: config.drain.maxHold
 PODWARDEN_DRAIN_ALLOW_UNAUTHENTICATED: config.drain.allowUnauthenticated
 PODWARDEN_STOP_BUDGET: config.shutdown.stopBudget
 PODWARDEN_STOP_TIMEOUT: config.shutdown.stopTimeout
+PODWARDEN_METRICS_PREFIX: config.metrics.prefix (the alerts, the dashboard and the helm test read it)
 {{- end -}}
 
 {{/* The service podwarden watches to tell that the app container came back: config.drain.appCheck, else `app`, else the first that is not a module; "" when none. */}}
@@ -324,8 +343,9 @@ PODWARDEN_STOP_TIMEOUT: config.shutdown.stopTimeout
 
 {{/*
 Every render-time refusal, in one order, so whichever template renders first says the same
-thing: values from an older chart, the token, sidecar.env, the metrics port, the app check,
-then the timing rule. Renders nothing.
+thing: values from an older chart, the token, sidecar.env and sidecar.args, commonLabels and
+commonAnnotations, the metrics port, the app check, the timing rule, what the cluster's
+Kubernetes version allows, then the chart's own workload (app.enabled). Renders nothing.
 */}}
 {{- define "podwarden.validate" -}}
 {{- $v := .values -}}
@@ -348,9 +368,26 @@ then the timing rule. Renders nothing.
 {{- $reserved := include "podwarden.reservedEnv" . | fromYaml -}}
 {{- range $v.sidecar.env -}}
 {{- $name := toString .name -}}
-{{- if regexMatch "^PODWARDEN_(PORT|METRICS_PORT|HOST_IPS|DRAIN_.+|STOP_.+)$" $name -}}
+{{- if regexMatch "^PODWARDEN_(PORT|METRICS_PORT|METRICS_PREFIX|HOST_IPS|DRAIN_.+|STOP_.+)$" $name -}}
 {{- $instead := get $reserved $name | default (ternary "config.drain" "config.shutdown" (hasPrefix "PODWARDEN_DRAIN_" $name)) -}}
 {{- fail (printf "podwarden: sidecar.env sets %s, which would override what the chart wires and checks (probes, ports, the preStop hook and the timing rule follow the config file). Set %s instead." $name $instead) -}}
+{{- end -}}
+{{- end -}}
+{{- range $i, $arg := $v.sidecar.args -}}
+{{- $flag := regexFind "^-[^=]*" (toString $arg) -}}
+{{- if regexMatch "^(-c.*|--config)$" $flag -}}
+{{- fail (printf "podwarden: sidecar.args[%d] is %s: the chart runs `serve --config %s/podwarden.yaml`, the file it renders from config (and checks). Set what you need in config instead." $i $flag (trimSuffix "/" $v.sidecar.configDir)) -}}
+{{- end -}}
+{{- if regexMatch "^--(port|metrics-port|metrics-prefix|drain-.+|stop-.+)$" $flag -}}
+{{- $env := printf "PODWARDEN_%s" (trimPrefix "--" $flag | upper | replace "-" "_") -}}
+{{- $instead := get $reserved $env | default (ternary "config.drain" "config.shutdown" (hasPrefix "--drain-" $flag)) -}}
+{{- fail (printf "podwarden: sidecar.args[%d] is %s, which would override what the chart wires and checks (probes, ports, the preStop hook and the timing rule follow the config file). Set %s instead." $i $flag $instead) -}}
+{{- end -}}
+{{- end -}}
+{{- include "podwarden.refuseOwnLabels" (dict "labels" $v.commonLabels "where" "commonLabels" "keys" (include "podwarden.ownLabelKeys" . | fromJsonArray)) -}}
+{{- range $key := list "helm.sh/hook" "helm.sh/hook-weight" "helm.sh/hook-delete-policy" "podwarden/timing" -}}
+{{- if hasKey ($v.commonAnnotations | default dict) $key -}}
+{{- fail (printf "podwarden: commonAnnotations sets %s, which the chart sets itself (the helm test pod's hook, the ConfigMap's timing record); on every object, a hook annotation would turn each into a hook. Remove it from commonAnnotations." $key) -}}
 {{- end -}}
 {{- end -}}
 {{- $m := $v.metrics -}}
@@ -367,6 +404,10 @@ then the timing rule. Renders nothing.
 {{- end -}}
 {{- end -}}
 {{- $_ := include "podwarden.timing" . -}}
+{{- include "podwarden.validateKubeVersion" . -}}
+{{- if $v.app.enabled -}}
+{{- include "podwarden.validateWorkload" . -}}
+{{- end -}}
 {{- end -}}
 
 {{/*

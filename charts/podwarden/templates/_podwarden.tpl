@@ -22,7 +22,7 @@ Each runs podwarden.validate first, so a refused value fails the render wherever
 {{- $port := include "podwarden.port" . | int -}}
 {{- $stateFile := include "podwarden.stateFile" . -}}
 - name: {{ $s.name }}
-  image: {{ include "podwarden.imageRef" (dict "image" $s.image) | quote }}
+  image: {{ include "podwarden.imageRef" (dict "image" $s.image "registry" (include "podwarden.imageRegistry" .)) | quote }}
   imagePullPolicy: {{ $s.image.pullPolicy }}
   {{- if eq $s.mode "native" }}
   restartPolicy: Always
@@ -31,6 +31,9 @@ Each runs podwarden.validate first, so a refused value fails the render wherever
     - serve
     - --config
     - {{ printf "%s/podwarden.yaml" (trimSuffix "/" $s.configDir) | quote }}
+    {{- with $s.args }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
   env:
     - name: PODWARDEN_DRAIN_TOKEN
       value: {{ include "podwarden.drainToken" . | quote }}
