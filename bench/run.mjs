@@ -20,8 +20,9 @@ import metrics from './lib/figures/metrics.mjs';
 import hung from './lib/figures/hung.mjs';
 import idleCpu from './lib/figures/idle-cpu.mjs';
 import flood from './lib/figures/flood.mjs';
+import tracing from './lib/figures/tracing.mjs';
 
-const figures = { startup, throughput, sigterm, metrics, hung, idleCpu, flood };
+const figures = { startup, throughput, sigterm, metrics, hung, idleCpu, flood, tracing };
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const options = parseOptions(argv);

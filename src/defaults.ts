@@ -105,3 +105,13 @@ export const probeCommandDefaults = {
   /** Give up after this long. */
   timeout: 1_000,
 } as const;
+
+/** `podwarden timeline`. */
+export const timelineCommandDefaults = {
+  /** Give up on an answer of --url after this long (it may come through a port-forward). */
+  timeout: 5_000,
+  /** Width of the chart when the output is no terminal (piped, `kubectl exec` without -t). */
+  columns: 80,
+  /** Narrowest --width accepted: the names, the figures and a bar of 10. */
+  minColumns: 40,
+} as const;

@@ -5,18 +5,18 @@ import { parseArgs } from 'node:util';
 const modes = {
   // A few seconds per figure: catches regressions, not small differences.
   short: {
-    repeats: { startup: 3, throughput: 2, sigterm: 2, metrics: 2, hung: 2, idleCpu: 1, flood: 1 },
+    repeats: { startup: 3, throughput: 2, sigterm: 2, metrics: 2, hung: 2, idleCpu: 1, flood: 1, tracing: 3 },
     settleMs: 500, warmupS: 1, wrkS: 2, metricsS: 2, hungS: 2, idleWindowS: 5, floodS: 4,
   },
   full: {
-    repeats: { startup: 10, throughput: 5, sigterm: 5, metrics: 3, hung: 3, idleCpu: 3, flood: 3 },
+    repeats: { startup: 10, throughput: 5, sigterm: 5, metrics: 3, hung: 3, idleCpu: 3, flood: 3, tracing: 10 },
     settleMs: 1000, warmupS: 2, wrkS: 10, metricsS: 10, hungS: 10, idleWindowS: 30, floodS: 30,
   },
 };
 
-export const figureIds = ['startup', 'throughput', 'sigterm', 'metrics', 'hung', 'idleCpu', 'flood'];
+export const figureIds = ['startup', 'throughput', 'sigterm', 'metrics', 'hung', 'idleCpu', 'flood', 'tracing'];
 
-const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--max-noise PCT] [--noise-retries N] [--node PATH] [--nice N]
+const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--baseline-dist DIR] [--max-noise PCT] [--noise-retries N] [--node PATH] [--nice N]
 figures: ${figureIds.join(', ')}`;
 
 export function parseOptions(argv) {
@@ -29,6 +29,7 @@ export function parseOptions(argv) {
       repeats: { type: 'string' },
       out: { type: 'string', default: 'bench/results' },
       dist: { type: 'string', default: 'dist' },
+      'baseline-dist': { type: 'string' },
       'max-noise': { type: 'string', default: '20' },
       'noise-retries': { type: 'string', default: '1' },
       node: { type: 'string', default: process.execPath },
@@ -61,6 +62,7 @@ export function parseOptions(argv) {
     targetFilter: values.targets ? values.targets.split(',') : undefined,
     out: values.out,
     dist: values.dist,
+    baselineDist: values['baseline-dist'],
     maxNoisePct: Number(values['max-noise']),
     node: values.node,
     nice: Math.max(-20, Math.min(19, Number(values.nice) || 0)),

@@ -10,7 +10,7 @@ const noiseColumn = { key: 'noisePct', label: 'noise', unit: '% of server core u
 export function summarizeFigure(figure, targets, { runs, errors }, skipped) {
   const measuredNoise = [...runs.values()].some((list) => list.some((r) => Number.isFinite(r.noisePct)));
   const columns = measuredNoise ? [...figure.columns, noiseColumn] : figure.columns;
-  const out = { title: figure.title, baselines: figure.baselines, columns, targets: {}, skipped };
+  const out = { title: figure.title, baselines: figure.baselines, baselineLabels: figure.baselineLabels, columns, targets: {}, skipped };
   for (const t of targets) {
     const list = runs.get(t.name) ?? [];
     const summary = {};
@@ -63,7 +63,10 @@ export function toMarkdown(results) {
     lines.push(`| ${g.goal} | ${g.target} | ${fmt(g.value)} ${g.unit} | ${met} |`);
   }
   for (const [id, f] of Object.entries(results.figures)) {
-    lines.push('', `## ${f.title}`, '', `Baselines: node:http = \`${f.baselines.node}\`, fastify = \`${f.baselines.fastify}\`. Figure id \`${id}\`.`, '');
+    const baselines = f.baselineLabels
+      ? `Baselines: ×a = ${f.baselineLabels.node} (\`${f.baselines.node}\`), ×b = ${f.baselineLabels.fastify} (\`${f.baselines.fastify}\`)`
+      : `Baselines: node:http = \`${f.baselines.node}\`, fastify = \`${f.baselines.fastify}\``;
+    lines.push('', `## ${f.title}`, '', `${baselines}. Figure id \`${id}\`.`, '');
     lines.push(`| server | ${f.columns.map((c) => (c.unit && !c.noRatio ? `${c.label} (${c.unit})` : c.label)).join(' | ')} | runs |`);
     lines.push(`|---|${f.columns.map(() => '---').join('|')}|---|`);
     for (const [name, t] of Object.entries(f.targets)) {

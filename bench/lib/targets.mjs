@@ -35,14 +35,34 @@ function podwarden(name, label, configKey, extra = {}) {
     readiness: '/readyz',
     liveness: '/livez',
     metrics: '/metrics',
+    /** The build to run: --dist, unless the target says otherwise. */
+    dist: (ctx) => ctx.options.dist,
     ...extra,
     command(ctx, port) {
       const config = configKey ? ['--config', ctx.configs.files[configKey]] : [];
-      const cli = resolve(ctx.root, ctx.options.dist, 'cli', 'main.js');
+      const cli = resolve(ctx.root, this.dist(ctx), 'cli', 'main.js');
       return { cmd: ctx.options.node, args: [...shebangFlags(cli), cli, 'serve', ...config, '--port', String(port)] };
     },
     available(ctx) {
-      return existsSync(resolve(ctx.root, ctx.options.dist, 'cli', 'main.js')) || `${ctx.options.dist}/cli/main.js is not built yet`;
+      const dist = this.dist(ctx);
+      if (dist === undefined) return 'needs --baseline-dist (a build of podwarden to compare with)';
+      return existsSync(resolve(ctx.root, dist, 'cli', 'main.js')) || `${dist}/cli/main.js is not built yet`;
+    },
+  };
+}
+
+/** podwarden as a library (bench/servers/podwarden-library.mjs on the --dist build). */
+function library(name, label, args) {
+  return {
+    name,
+    label,
+    readiness: '/readyz',
+    liveness: '/livez',
+    command(ctx, port) {
+      return { cmd: ctx.options.node, args: [join(ctx.root, 'bench', 'servers', 'podwarden-library.mjs'), '--port', String(port), '--dist', resolve(ctx.root, ctx.options.dist), ...args] };
+    },
+    available(ctx) {
+      return existsSync(resolve(ctx.root, ctx.options.dist, 'index.js')) || `${ctx.options.dist}/index.js is not built yet`;
     },
   };
 }
@@ -67,6 +87,9 @@ export function allTargets(ctx) {
       afterReady: () => ctx.fixtures.switchable.setHang(true),
       afterStop: () => ctx.fixtures.switchable.setHang(false),
     }),
+    podwarden('podwarden-baseline', 'podwarden serve (embedded default), the --baseline-dist build', undefined, { dist: (c) => c.options.baselineDist }),
+    library('podwarden-library', 'podwarden as a library: Server, addHttpService, one service', []),
+    library('podwarden-library-traced', 'the same with traceLifecycle(server), no provider registered', ['--trace']),
   ];
   return new Map(list.map((t) => [t.name, t]));
 }

@@ -1,6 +1,6 @@
 import { type OverrideKey, type OverrideKind, flagName, overrideTable } from '../config/env-overrides.js';
 import { durationGrammar, formatDuration } from '../core/duration.js';
-import { drainDefaults, httpDefaults, logDefaults, metricsDefaults, probeCommandDefaults, shutdownDefaults } from '../defaults.js';
+import { drainDefaults, httpDefaults, logDefaults, metricsDefaults, probeCommandDefaults, shutdownDefaults, timelineCommandDefaults } from '../defaults.js';
 import { logLevelNames } from '../logging/log-levels.js';
 import { healthEndpoints } from '../http/health-endpoints.js';
 
@@ -54,6 +54,8 @@ Commands:
   validate FILE                     check a config file and exit
   probe ${healthEndpoints.join('|')}[/NAME] [--url URL] [--timeout D]
                                     exec probe / Docker HEALTHCHECK: exit 0 when healthy
+  timeline [--url URL]              the startup and shutdown as a waterfall, from a
+                                    running podwarden or its exit log on stdin
 
 Options:
   -h, --help                        show help (also: podwarden <command> --help)
@@ -102,4 +104,31 @@ D is a duration: ${durationGrammar}.
 
 Exit codes:
   0  healthy   1  unhealthy or unreachable   2  bad usage
+`;
+
+/** `podwarden timeline --help`. */
+export const timelineHelp = `Usage: podwarden timeline --url URL [options]
+       kubectl logs POD -c podwarden --previous | podwarden timeline [options]
+
+Draw podwarden's startup (each service's dependency wait, start and first
+readiness) and shutdown (the drain and each service's stop) as a waterfall:
+one row per step, its start and how long it took, failures and overruns
+marked. The rows are the spans of the lifecycle traces.
+
+With --url, ask a running podwarden: the JSON answers of its health endpoints
+(the startup so far). Without it, read a podwarden log on stdin: its last
+"exit" line, written when podwarden terminates (startup and shutdown).
+
+Options:
+  --url URL        podwarden's health port, e.g. http://127.0.0.1:${httpDefaults.port}
+  --timeout D      give up on --url after this long (default ${formatDuration(timelineCommandDefaults.timeout)})
+  --width N        columns of the chart (default: the terminal's, else ${timelineCommandDefaults.columns})
+  -h, --help       show this help
+
+D is a duration: ${durationGrammar}.
+
+Exit codes:
+  0  drawn
+  1  no exit line on stdin, no answer, or an answer without the times
+  2  bad usage
 `;

@@ -5,7 +5,7 @@ import { mainHelp } from './help.js';
 import { type CliIo, errorText, exitCodes } from './io.js';
 
 /**
- * The `podwarden` command: `serve`, `validate`, `probe`. Each command is loaded
+ * The `podwarden` command: `serve`, `validate`, `probe`, `timeline`. Each command is loaded
  * only when it runs, so `probe` starts without fastify, pino or prom-client.
  */
 async function main(args: readonly string[], io: CliIo & { exit(code: number): void }): Promise<number> {
@@ -17,6 +17,8 @@ async function main(args: readonly string[], io: CliIo & { exit(code: number): v
       return (await import('./probe.js')).runProbe(rest, io);
     case 'validate':
       return (await import('./validate.js')).runValidate(rest, io);
+    case 'timeline':
+      return (await import('./timeline.js')).runTimeline(rest, { ...io, stdin: process.stdin, columns: process.stdout.columns });
     case '-h':
     case '--help':
     case 'help':

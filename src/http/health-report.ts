@@ -17,6 +17,8 @@ export interface ReportCheck {
   /** For the `shutdown` check: the server's phase. */
   readonly phase?: ServerPhase | 'not-started';
   readonly restarts?: number;
+  /** When it began waiting on its dependencies (all services do when the server starts). */
+  readonly waitStartedAt?: string;
   readonly startedAt?: string;
   readonly readyAt?: string;
   readonly readyDurationSeconds?: number;
@@ -65,6 +67,8 @@ export interface HealthReport {
   readonly phase: ServerPhase | 'not-started';
   readonly checks: readonly ReportCheck[];
   readonly shutdown: ReportShutdown;
+  /** When this answer was made: the end of what is still in progress, on the server's clock. */
+  readonly answeredAt: string;
 }
 
 const iso = (at: Timestamp | undefined) => (at === undefined ? undefined : new Date(at.wall).toISOString());
@@ -101,7 +105,8 @@ export function healthReport(
       ...detailsOf(exposeDetails ? checkDetails?.get(checkName) : undefined),
     };
   });
-  const body: HealthReport = { probe: endpoint, status: failed ? 'failed' : 'ok', phase: server.phase ?? 'not-started', checks, shutdown: reportShutdown(server) };
+  const at = now();
+  const body: HealthReport = { probe: endpoint, status: failed ? 'failed' : 'ok', phase: server.phase ?? 'not-started', checks, shutdown: reportShutdown(server, at), answeredAt: iso(at)! };
   return { status: failed ? 503 : 200, body };
 }
 
@@ -112,6 +117,7 @@ function reportTimings(name: string, server: Server): Partial<ReportCheck> {
   return dropUndefined({
     state: snapshot.state,
     restarts: snapshot.restarts,
+    waitStartedAt: iso(snapshot.waitStartedAt),
     startedAt: iso(snapshot.startedAt),
     readyAt: iso(snapshot.readyAt),
     readyDurationSeconds: secs(snapshot.readyDurationMs),
@@ -139,9 +145,8 @@ function detailsOf(detail: CheckDetail | undefined): { details?: ReportCheckDeta
   return { details };
 }
 
-/** The phase, the drain delay and the deadlines, as they are now. */
-function reportShutdown(server: Server): ReportShutdown {
-  const at = now();
+/** The phase, the drain delay and the deadlines, as they are `at`. */
+function reportShutdown(server: Server, at: Timestamp): ReportShutdown {
   const wallOf = (mono: number) => new Date(at.wall + (mono - at.mono)).toISOString();
   const drainEndsAt = server.drainEndsAt;
   const deadlineAt = server.deadlineAt;

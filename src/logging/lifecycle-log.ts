@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CheckResults } from '../checks/check-result.js';
+import type { Timestamp } from '../core/clock.js';
 import type { Server } from '../core/server.js';
 import type { HoldEvent } from '../core/events.js';
 import type { ServiceState } from '../core/states.js';
@@ -108,7 +109,15 @@ export function logLifecycle(server: Server, logger: Logger, options: LifecycleL
       logger.fatal({ event: 'deadline', waitingOn: e.waitingOn, at: iso(e.at.wall) }, `hard deadline passed; still waiting on ${e.waitingOn.join(', ') || 'nothing'}`);
     }),
   ];
-  if (options.exitReport !== false) offs.push(server.on('terminated', (report) => logExitReport(logger, report)));
+  if (options.exitReport !== false) {
+    const failedAt = new Map<string, Timestamp>();
+    offs.push(
+      server.on('service-state', (e) => {
+        if (e.state === 'failed' || e.state === 'blocked') failedAt.set(e.name, e.at);
+      }),
+      server.on('terminated', (report) => logExitReport(logger, report, failedAt)),
+    );
+  }
   if (options.checkResults) offs.push(logCheckFailures(options.checkResults, logger));
   return () => {
     for (const off of offs) off();

@@ -1,7 +1,7 @@
 import type * as OtelApiModule from '@opentelemetry/api';
 import type { Timestamp } from '../core/clock.js';
 import type { Server } from '../core/server.js';
-import { type DrainRecord, type ServiceMoment, type SpanPlan, shutdownPlan, startupPlan } from './span-plan.js';
+import { type DrainRecord, type ServiceMoment, type SpanPlan, endsStartup, shutdownPlan, startupPlan } from './span-plan.js';
 
 /** The part of an OpenTelemetry `TracerProvider` podwarden uses: `getTracer`. */
 export interface TracerProviderLike {
@@ -91,9 +91,8 @@ export function traceLifecycle(server: Server, options: LifecycleTracingOptions 
     }),
     server.on('phase', (e) => {
       if (e.phase === 'starting') startedAt = e.at;
-      else if (e.phase === 'running') recordStartup(e.at);
-      // Shutdown before every service settled: the startup ends here, unfinished services with it.
-      else if (e.phase === 'stopping' || e.phase === 'terminated') recordStartup(e.at);
+      // A shutdown before every service settled ends the startup too, unfinished services with it.
+      else if (endsStartup(e.phase)) recordStartup(e.at);
     }),
     server.on('signal', (e) => {
       requestedAt ??= e.at;

@@ -43,6 +43,20 @@ export function epochOf(at: Timestamp): number {
   return performance.timeOrigin + at.mono;
 }
 
+/** The timestamp whose {@link epochOf} is `epochMs`: for plans made from a log line or a probe answer, whose times are epoch milliseconds. */
+export function timestampAt(epochMs: number): Timestamp {
+  return { mono: epochMs - performance.timeOrigin, wall: epochMs };
+}
+
+/**
+ * Whether entering `phase` ends the startup: `running` (every service
+ * settled), or a shutdown's `stopping` or `terminated` before that, which
+ * ends it with the services still unsettled. A drain does not.
+ */
+export function endsStartup(phase: ServerPhase): boolean {
+  return phase === 'running' || phase === 'stopping' || phase === 'terminated';
+}
+
 const serviceAttribute = 'podwarden.service.name';
 
 /**

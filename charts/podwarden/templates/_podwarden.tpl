@@ -54,6 +54,9 @@ Each runs podwarden.validate first, so a refused value fails the render wherever
         fieldRef:
           fieldPath: status.hostIPs
     {{- end }}
+    {{- with (include "podwarden.tracingEnv" .) }}
+    {{- . | nindent 4 }}
+    {{- end }}
     {{- with $s.env }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
