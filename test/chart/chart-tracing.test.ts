@@ -3,12 +3,12 @@ import { type Server as HttpServer, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
-import type { IConfigMap, IContainer } from 'kubernetes-models/v1';
+import type { IContainer } from 'kubernetes-models/v1';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupPodwardens, startPodwarden, tempDir } from '../helpers/podwarden.js';
 import { freePort } from '../helpers/ports.js';
 import { extractBlocks } from '../docs/markdown-blocks.js';
-import { type RenderOptions, one, podSpecOf, podwardenContainer, render, renderError, repoRoot, testToken, validateObject } from './support.js';
+import { type RenderOptions, configMapOf, one, podSpecOf, podwardenContainer, render, renderError, repoRoot, testToken, validateObject } from './support.js';
 
 afterEach(cleanupPodwardens);
 
@@ -152,7 +152,7 @@ describe('the sidecar, with the environment the chart renders, exports to a coll
       ],
     });
     const configFile = path.join(dir, 'podwarden.yaml');
-    writeFileSync(configFile, one<IConfigMap>(docs, 'ConfigMap', '-config').data?.['podwarden.yaml'] ?? '');
+    writeFileSync(configFile, configMapOf(docs).data?.['podwarden.yaml'] ?? '');
     const pw = await startPodwarden({ configFile, port, env: kubeletEnv(sidecar) });
     await pw.waitFor((l) => l.event === 'phase' && l.phase === 'running');
     expect(pw.events('tracing')[0]).toMatchObject({ protocol: 'http/json' });
