@@ -106,7 +106,7 @@ pool.query = async (line) => {
   try {
     return await conn.query(line);
   } finally {
-    if (conn.socket.destroyed) pool.lost?.(conn);
+    if (conn.socket.destroyed) pool.lost?.();
     else if (pool.queue.length > 0) pool.queue.shift()(conn);
     else pool.idle.push(conn);
   }
@@ -134,7 +134,7 @@ const db = server.addService({
       }
     };
     // A connection the database closed is replaced; the pool is not ready until it is.
-    pool.lost = (conn) => {
+    pool.lost = () => {
       if (shutdown.isShuttingDown) return;
       ready.notifyNotReady(`lost a connection to ${database.host}:${database.port}`);
       void connectOne().then((fresh) => {
