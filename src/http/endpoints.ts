@@ -1,9 +1,9 @@
 import type { Server } from '../core/server.js';
-import { type Exposition, type PodwardenMetrics, contentTypeOf } from '../metrics/podwarden-metrics.js';
+import type { PodwardenMetrics } from '../metrics/podwarden-metrics.js';
 import type { RequestEndpoint } from '../metrics/request-metrics.js';
 import { CheckDetails } from '../checks/check-details.js';
 import type { CheckResults } from '../checks/check-result.js';
-import { type Answer, closing, fixedAnswers, jsonAnswer, uncachedAnswer } from './answers.js';
+import { type Answer, closing, fixedAnswers, jsonAnswer } from './answers.js';
 import { type DrainEndpoint, drainEndpoint } from './drain-endpoint.js';
 import type { DrainGuardOptions } from './drain-guard.js';
 import type { EndpointRequest } from './endpoint-request.js';
@@ -11,6 +11,7 @@ import { healthReport } from './health-report.js';
 import { type HealthEndpoint, healthEndpoints } from './health-endpoints.js';
 import { HealthState } from './health-state.js';
 import { HealthText } from './health-text.js';
+import { metricsAnswers } from './metrics-answers.js';
 import { healthFormat, metricsFormat } from './negotiate.js';
 import { type HttpLog, httpDefaults } from './options.js';
 
@@ -54,11 +55,6 @@ export interface Endpoints {
 }
 
 type Route = { readonly kind: 'health'; readonly endpoint: HealthEndpoint } | { readonly kind: 'metrics' } | { readonly kind: 'drain' };
-
-const headMetrics = {
-  text: { status: 200, headers: ['content-type', contentTypeOf(false), 'cache-control', 'no-store', 'x-content-type-options', 'nosniff'], body: '' },
-  openmetrics: { status: 200, headers: ['content-type', contentTypeOf(true), 'cache-control', 'no-store', 'x-content-type-options', 'nosniff'], body: '' },
-} as const satisfies Record<string, Answer>;
 
 /** kubelet sends `User-Agent: kube-probe/<major>.<minor>`. */
 function isKubeProbe(userAgent: string | undefined): boolean {
@@ -126,19 +122,11 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
     return name === undefined ? text!.answer(endpoint, verbose, exclude) : text!.answerOne(endpoint, name, verbose);
   }
 
-  // Concurrent scrapes share one render (PodwardenMetrics.render); they share its answer too, measured once.
-  const answers = new WeakMap<Exposition, Answer>();
-  const answerOf = (exposition: Exposition): Answer => {
-    let answer = answers.get(exposition);
-    if (answer === undefined) answers.set(exposition, (answer = uncachedAnswer(200, exposition.contentType, exposition.body)));
-    return answer;
-  };
-
+  const scrapes = serving ? metricsAnswers(serving) : undefined;
   function metricsAnswer(request: EndpointRequest): Answer | Promise<Answer> {
     const format = metricsFormat(request.accept);
     // HEAD asks for no body: no render.
-    if (request.method === 'HEAD') return headMetrics[format];
-    return serving!.render(format === 'openmetrics').then(answerOf, () => fixedAnswers.metricsUnavailable);
+    return request.method === 'HEAD' ? scrapes!.head(format) : scrapes!.get(format);
   }
 
   /** `/livez/<name>` and the like: the endpoint and the name. */

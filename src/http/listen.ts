@@ -22,6 +22,14 @@ function listenError(host: string, port: number, err: unknown, hint: boolean): P
   return error;
 }
 
+/**
+ * The accept queue asked of the kernel, which caps it at `net.core.somaxconn`
+ * (4096 since Linux 5.4), as Go's listeners do. Node's default of 511 overflows
+ * when a burst of connections outruns a busy event loop, and the kernel then
+ * drops SYNs — kubelet's among them, retried only after 1 s, the default probe timeout.
+ */
+export const listenBacklog = 4096;
+
 /** Bind a `net.Server` (an HTTP, HTTPS or HTTP/2 server) to `host:port`. */
 export function bindServer(server: NetServer, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -35,7 +43,7 @@ export function bindServer(server: NetServer, host: string, port: number): Promi
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen({ host, port });
+    server.listen({ host, port, backlog: listenBacklog });
   });
 }
 

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { Gauge, type Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Server } from '../../src/core/server.js';
@@ -76,4 +77,49 @@ describe('/metrics renders', () => {
     expect(seen.collects).toBe(1);
     expect(scrape.body).toContain('podwarden_probe_requests_total{probe="metrics",code="200",agent="other"} 3');
   });
+
+  it('scrapes read in one turn of the event loop share one render; the scrape after them is fresh', async () => {
+    h = await startHarness();
+    const seen = countingGauge(h.metrics.registry);
+    const port = Number(new URL(h.base).port);
+    // Fifty keep-alive connections, each accepted and answered once, so the next writes are all read in one poll.
+    const sockets = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const socket = net.connect(port, '127.0.0.1').setEncoding('latin1');
+        await answerOn(socket, 'GET /livez HTTP/1.1\r\nHost: x\r\n\r\n');
+        return socket;
+      }),
+    );
+    try {
+      const scrapes = sockets.map((socket) => answerOn(socket, 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n'));
+      const bodies = await Promise.all(scrapes);
+      expect(new Set(bodies.map((b) => b.split('\r\n')[0]))).toEqual(new Set(['HTTP/1.1 200 OK']));
+      // One render for the fifty (two at most, should the kernel hand them over in two polls), not fifty.
+      expect(seen.collects).toBeGreaterThanOrEqual(1);
+      expect(seen.collects).toBeLessThanOrEqual(2);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+    const after = await h.get('/metrics');
+    expect(after.body).toContain(`test_renders ${seen.collects}`);
+    expect(after.body).toContain('podwarden_probe_requests_total{probe="metrics",code="200",agent="other"} 50');
+  });
 });
+
+/** Write `request` on `socket` and resolve with the whole answer (headers and a Content-Length body). */
+function answerOn(socket: net.Socket, request: string): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const onData = (chunk: string) => {
+      text += chunk;
+      const end = text.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      const length = Number(/content-length: (\d+)/i.exec(text.slice(0, end))?.[1] ?? 0);
+      if (Buffer.byteLength(text.slice(end + 4), 'latin1') < length) return;
+      socket.off('data', onData);
+      resolve(text);
+    };
+    socket.on('data', onData);
+    socket.write(request);
+  });
+}

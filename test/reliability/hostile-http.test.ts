@@ -225,23 +225,23 @@ describe('hostile HTTP clients (the real podwarden serve, a kubelet-like poller 
 
   it('a thousand idle keep-alive connections are held without disturbing the probes, and released', async () => {
     const sockets: net.Socket[] = [];
-    const answered = await Promise.all(
-      Array.from(
-        { length: 1000 },
-        () =>
-          new Promise<boolean>((resolve) => {
-            const socket = net.connect(pw.port, '127.0.0.1');
-            sockets.push(socket);
-            let text = '';
-            socket.on('error', () => resolve(false));
-            socket.setEncoding('latin1').on('data', (chunk: string) => {
-              text += chunk;
-              if (text.endsWith('\r\n\r\nok')) resolve(true);
-            });
-            socket.write('GET /livez HTTP/1.1\r\nHost: x\r\n\r\n');
-          }),
-      ),
-    );
+    const openOne = () =>
+      new Promise<boolean>((resolve) => {
+        const socket = net.connect(pw.port, '127.0.0.1');
+        sockets.push(socket);
+        let text = '';
+        socket.on('error', () => resolve(false));
+        socket.setEncoding('latin1').on('data', (chunk: string) => {
+          text += chunk;
+          if (text.endsWith('\r\n\r\nok')) resolve(true);
+        });
+        socket.write('GET /livez HTTP/1.1\r\nHost: x\r\n\r\n');
+      });
+    // Opened a hundred at a time, as a client pool ramps up: what is judged is holding them.
+    // (One burst of a thousand queues a probe behind every one of them; test/http/accept-backlog.test.ts
+    // shows such a burst is queued whole, never dropped.)
+    const answered: boolean[] = [];
+    for (let batch = 0; batch < 10; batch++) answered.push(...(await Promise.all(Array.from({ length: 100 }, openOne))));
     try {
       expect(answered.every(Boolean)).toBe(true);
       expect(openFds(pw.pid)).toBeGreaterThanOrEqual(baselineFds + 1000);
@@ -257,10 +257,7 @@ describe('hostile HTTP clients (the real podwarden serve, a kubelet-like poller 
     } finally {
       for (const s of sockets) s.destroy();
     }
-    const seen: number[] = [];
-    try {
-      await until(() => (seen.push(openFds(pw.pid)), seen[seen.length - 1]! <= baselineFds), 3000, 'descriptors back to the baseline');
-    } catch (e) { console.log(baselineFds, seen.filter((_, i) => i % 50 === 0)); throw e; }
+    await until(() => openFds(pw.pid) <= baselineFds, 3000, 'descriptors back to the baseline');
   });
 
   it('10,000 distinct random paths leave the series count unchanged', async () => {
