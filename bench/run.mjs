@@ -12,7 +12,7 @@ import { writeConfigs } from './lib/podwarden-config.mjs';
 import { killAll, pinSelf, setNiceness } from './lib/proc.mjs';
 import { evaluateGoals } from './lib/goals.mjs';
 import { summarizeFigure, writeResults } from './lib/report.mjs';
-import { allTargets } from './lib/targets.mjs';
+import { allTargets, figureTargets } from './lib/targets.mjs';
 import startup from './lib/figures/startup.mjs';
 import throughput from './lib/figures/throughput.mjs';
 import sigterm from './lib/figures/sigterm.mjs';
@@ -60,7 +60,7 @@ const started = Date.now();
 try {
   for (const id of options.figures) {
     const figure = figures[id];
-    const wanted = figure.targets.filter((n) => !options.targetFilter || options.targetFilter.includes(n));
+    const wanted = figureTargets(figure.targets, targets, options.targetFilter);
     const skipped = {};
     const list = [];
     for (const name of wanted) {

@@ -17,6 +17,7 @@ const modes = {
 export const figureIds = ['startup', 'throughput', 'sigterm', 'metrics', 'hung', 'idleCpu', 'flood', 'tracing'];
 
 const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--baseline-dist DIR] [--max-noise PCT] [--noise-retries N] [--node PATH] [--nice N]
+       [--podwarden-flags="FLAGS"] [--podwarden-variant "NAME=FLAGS"]…
 figures: ${figureIds.join(', ')}`;
 
 export function parseOptions(argv) {
@@ -34,6 +35,8 @@ export function parseOptions(argv) {
       'noise-retries': { type: 'string', default: '1' },
       node: { type: 'string', default: process.execPath },
       nice: { type: 'string', default: '0' },
+      'podwarden-flags': { type: 'string', default: '' },
+      'podwarden-variant': { type: 'string', multiple: true, default: [] },
       'server-core': { type: 'string' },
       'load-core': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -54,6 +57,12 @@ export function parseOptions(argv) {
   const only = values.only ? values.only.split(',') : figureIds;
   for (const f of only) if (!figureIds.includes(f)) throw new Error(`unknown figure ${f}\n${usage}`);
   const cores = os.availableParallelism();
+  const variants = values['podwarden-variant'].map(parseVariant);
+  const names = new Set();
+  for (const v of variants) {
+    if (names.has(v.name)) throw new Error(`--podwarden-variant ${v.name} is given twice: give each variant its own name\n${usage}`);
+    names.add(v.name);
+  }
   return {
     ...base,
     mode,
@@ -65,10 +74,31 @@ export function parseOptions(argv) {
     baselineDist: values['baseline-dist'],
     maxNoisePct: Number(values['max-noise']),
     node: values.node,
+    podwardenFlags: splitFlags(values['podwarden-flags'], '--podwarden-flags'),
+    podwardenVariants: variants,
     nice: Math.max(-20, Math.min(19, Number(values.nice) || 0)),
     noiseRetries: Math.min(5, Math.max(0, Number(values['noise-retries']) || 0)),
     // The server gets the last core, the load generator and the harness the first.
     serverCore: values['server-core'] ?? (cores > 1 ? String(cores - 1) : undefined),
     loadCore: values['load-core'] ?? (cores > 1 ? '0' : undefined),
   };
+}
+
+/** Node flags from one option value: each must start with `-` (so a file name cannot slip in). */
+function splitFlags(text, option) {
+  const flags = text.trim().split(/\s+/).filter(Boolean);
+  for (const f of flags) {
+    if (!f.startsWith('-')) throw new Error(`${option}: "${f}" is not a Node flag (flags start with -, for example "--v8-pool-size=1")\n${usage}`);
+  }
+  return flags;
+}
+
+/**
+ * `NAME=FLAGS`: every podwarden target of a figure is also run as
+ * `<target>+NAME` with FLAGS after the shebang's, interleaved with the others.
+ */
+function parseVariant(text) {
+  const m = /^(?<name>[a-z0-9][a-z0-9.-]*)=(?<flags>.*)$/i.exec(text);
+  if (!m) throw new Error(`--podwarden-variant "${text}": expected NAME=FLAGS, for example "pool1=--v8-pool-size=1"\n${usage}`);
+  return { name: m.groups.name, flags: splitFlags(m.groups.flags, `--podwarden-variant ${m.groups.name}`) };
 }

@@ -37,11 +37,14 @@ function podwarden(name, label, configKey, extra = {}) {
     metrics: '/metrics',
     /** The build to run: --dist, unless the target says otherwise. */
     dist: (ctx) => ctx.options.dist,
+    /** Node flags after the shebang's: --podwarden-flags, then a variant's own. */
+    extraFlags: [],
     ...extra,
     command(ctx, port) {
       const config = configKey ? ['--config', ctx.configs.files[configKey]] : [];
       const cli = resolve(ctx.root, this.dist(ctx), 'cli', 'main.js');
-      return { cmd: ctx.options.node, args: [...shebangFlags(cli), cli, 'serve', ...config, '--port', String(port)] };
+      const flags = [...shebangFlags(cli), ...ctx.options.podwardenFlags, ...this.extraFlags];
+      return { cmd: ctx.options.node, args: [...flags, cli, 'serve', ...config, '--port', String(port)] };
     },
     available(ctx) {
       const dist = this.dist(ctx);
@@ -91,7 +94,28 @@ export function allTargets(ctx) {
     library('podwarden-library', 'podwarden as a library: Server, addHttpService, one service', []),
     library('podwarden-library-traced', 'the same with traceLifecycle(server), no provider registered', ['--trace']),
   ];
-  return new Map(list.map((t) => [t.name, t]));
+  const variants = [];
+  for (const t of list) {
+    if (!t.extraFlags) continue;
+    for (const v of ctx.options.podwardenVariants) {
+      variants.push({ ...t, name: `${t.name}+${v.name}`, label: `${t.label}, ${v.flags.join(' ')}`, extraFlags: v.flags, variantOf: t.name });
+    }
+  }
+  return new Map([...list, ...variants].map((t) => [t.name, t]));
+}
+
+/**
+ * A figure's targets with each podwarden target's variants right after it
+ * (`--podwarden-variant`); `--targets podwarden` keeps podwarden's variants.
+ */
+export function figureTargets(names, targets, filter) {
+  const out = [];
+  for (const name of names) {
+    if (!targets.has(name)) continue;
+    const family = [name, ...[...targets.values()].filter((t) => t.variantOf === name).map((t) => t.name)];
+    for (const n of family) if (!filter || filter.includes(n) || filter.includes(name)) out.push(n);
+  }
+  return out;
 }
 
 /** The servers compared on every general figure (the issue's list). */
