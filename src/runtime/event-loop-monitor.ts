@@ -21,11 +21,12 @@ export interface EventLoopVerdict {
 
 /**
  * Timer resolution of the event-loop delay histogram, in milliseconds. Each
- * tick wakes the loop, so this sets most of podwarden's idle CPU; a block is
+ * tick wakes the loop, so this sets most of podwarden's idle CPU (at 50 ms the
+ * ticks were half of the 20-check idle CPU: docs/performance.md); a block is
  * seen to within this much (it may have started up to one tick before the
  * tick it delayed was due).
  */
-const resolutionMs = 50;
+const resolutionMs = 100;
 
 /** One reader of the shared event-loop delay histogram. */
 export interface EventLoopDelayReader {
@@ -48,7 +49,7 @@ interface ReaderState {
 
 /**
  * The process's one event-loop delay sampler: an `unref`'d timer every
- * 50 ms records how late it ran, for the {@link EventLoopMonitor} (the
+ * 100 ms records how late it ran, for the {@link EventLoopMonitor} (the
  * largest delay of each of its windows) and the process metrics
  * (`nodejs_eventloop_lag_*`: the delays since their last scrape); two
  * samplers would wake the loop twice as often. It runs while it has readers.
