@@ -34,7 +34,7 @@ const neverMs = 2 ** 31 - 1;
  * delays recorded since the last scrape, reset at each scrape;
  * `nodejs_eventloop_lag_seconds` is how late a `setImmediate` ran at the
  * previous scrape) but read the histogram the health monitor samples, so one
- * timer, not two, wakes the event loop. That histogram ticks every 50 ms, not
+ * timer, not two, wakes the event loop. That histogram ticks every 100 ms, not
  * 10, and records how late each tick ran; prom-client's own collector records
  * the whole interval, so its values read 10 ms more.
  */
