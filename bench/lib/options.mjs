@@ -1,5 +1,6 @@
 // Harness options: one defaults object per mode, one parser.
 import os from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const modes = {
@@ -16,7 +17,7 @@ const modes = {
 
 export const figureIds = ['startup', 'throughput', 'sigterm', 'metrics', 'hung', 'idleCpu', 'flood', 'tracing'];
 
-const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--baseline-dist DIR] [--max-noise PCT] [--noise-retries N] [--node PATH] [--nice N]
+const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--baseline-dist DIR] [--max-noise PCT] [--noise-retries N] [--node PATH] [--compile-cache DIR] [--nice N]
 figures: ${figureIds.join(', ')}`;
 
 export function parseOptions(argv) {
@@ -33,6 +34,7 @@ export function parseOptions(argv) {
       'max-noise': { type: 'string', default: '20' },
       'noise-retries': { type: 'string', default: '1' },
       node: { type: 'string', default: process.execPath },
+      'compile-cache': { type: 'string' },
       nice: { type: 'string', default: '0' },
       'server-core': { type: 'string' },
       'load-core': { type: 'string' },
@@ -65,6 +67,8 @@ export function parseOptions(argv) {
     baselineDist: values['baseline-dist'],
     maxNoisePct: Number(values['max-noise']),
     node: values.node,
+    // podwarden's CLI runs with NODE_COMPILE_CACHE=DIR (absolute); the first run fills it.
+    compileCache: values['compile-cache'] === undefined ? undefined : resolve(values['compile-cache']),
     nice: Math.max(-20, Math.min(19, Number(values.nice) || 0)),
     noiseRetries: Math.min(5, Math.max(0, Number(values['noise-retries']) || 0)),
     // The server gets the last core, the load generator and the harness the first.

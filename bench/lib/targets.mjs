@@ -41,7 +41,8 @@ function podwarden(name, label, configKey, extra = {}) {
     command(ctx, port) {
       const config = configKey ? ['--config', ctx.configs.files[configKey]] : [];
       const cli = resolve(ctx.root, this.dist(ctx), 'cli', 'main.js');
-      return { cmd: ctx.options.node, args: [...shebangFlags(cli), cli, 'serve', ...config, '--port', String(port)] };
+      const env = ctx.options.compileCache === undefined ? undefined : { NODE_COMPILE_CACHE: ctx.options.compileCache };
+      return { cmd: ctx.options.node, args: [...shebangFlags(cli), cli, 'serve', ...config, '--port', String(port)], env };
     },
     available(ctx) {
       const dist = this.dist(ctx);
