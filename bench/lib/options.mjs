@@ -67,7 +67,8 @@ export function parseOptions(argv) {
     baselineDist: values['baseline-dist'],
     maxNoisePct: Number(values['max-noise']),
     node: values.node,
-    // podwarden's CLI runs with NODE_COMPILE_CACHE=DIR (absolute); the first run fills it.
+    // podwarden's CLI runs with NODE_COMPILE_CACHE=DIR (absolute), a cache filled beforehand:
+    // the harness ends its servers with SIGKILL, so Node never writes one (docs/performance.md).
     compileCache: values['compile-cache'] === undefined ? undefined : resolve(values['compile-cache']),
     nice: Math.max(-20, Math.min(19, Number(values.nice) || 0)),
     noiseRetries: Math.min(5, Math.max(0, Number(values['noise-retries']) || 0)),

@@ -164,7 +164,12 @@ describe('the podwarden image, run with a config mounted', () => {
              if (res.statusCode === 200) child.kill('SIGINT'); else setTimeout(poll, 20);
            }).on('error', () => setTimeout(poll, 20));
            poll();
-           child.on('exit', (code) => process.stdout.write(JSON.stringify({ version: process.version, dirs, code, stderr })));
+           // Report what happened rather than hang the test when serve never gets ready.
+           const giveUp = setTimeout(() => child.kill('SIGKILL'), 20_000);
+           child.on('exit', (code, signal) => {
+             clearTimeout(giveUp);
+             process.stdout.write(JSON.stringify({ version: process.version, dirs, code: code ?? signal, stderr }));
+           });
          });
        });`,
     );
@@ -172,7 +177,7 @@ describe('the podwarden image, run with a config mounted', () => {
     const { version, dirs, code, stderr } = JSON.parse(run.stdout) as {
       version: string;
       dirs: Array<{ name: string; uid: number; mode: number; writable: boolean; files: number; fileModes: number[]; fileUids: number[] }>;
-      code: number;
+      code: number | string;
       stderr: string;
     };
     // Node names the cache folder after its version and the uid it runs as: one folder, for this Node and 65532.
@@ -188,7 +193,7 @@ describe('the podwarden image, run with a config mounted', () => {
     expect(verdicts.filter((v) => v.verdict !== 'accepted'), stderr).toEqual([]);
     // Serving from a cache it cannot write to, podwarden logs nothing about it.
     expect(await logs(started.container)).not.toMatch(/compile.cache|EROFS|EACCES/i);
-  });
+  }, 60_000);
 
   it('reports healthy through its HEALTHCHECK (podwarden probe readyz, no shell)', async () => {
     const info = await inspect(started.container);
