@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartedTestContainer } from 'testcontainers';
 import { freePort } from '../helpers/ports.js';
 import { repoRoot, testImage } from './helpers/engine.js';
-import { PodwardenContainer, execNode, get, inspect, logs, nodeBin, processes, removeContainer, setUpPodwardenContainer, waitForStatus } from './helpers/podwarden-container.js';
+import { PodwardenContainer, execNode, get, inspect, nodeBin, processes, removeContainer, setUpPodwardenContainer, waitForStatus } from './helpers/podwarden-container.js';
 
 // The Node major of the image (scripts/base-images.sh, the Dockerfile's distroless default).
 const imageNodeMajor = 24;
@@ -41,6 +41,12 @@ services:
 `,
   (pw) => pw.withHealthInterval(1_000),
 );
+
+/** What a running container wrote so far, stdout and stderr, read with the docker CLI. */
+function containerOutput(container: StartedTestContainer): string {
+  const read = spawnSync('docker', ['logs', container.getId()], { encoding: 'utf8', timeout: 10_000 });
+  return `${read.stdout}${read.stderr}`;
+}
 
 describe('the podwarden image, run with a config mounted', () => {
   it('runs every process as the non-root uid 65532', async () => {
@@ -172,7 +178,7 @@ describe('the podwarden image, run with a config mounted', () => {
       container = await second.start();
       await waitForStatus(port, '/readyz', 200);
       expect((await inspect(container)).HostConfig.ReadonlyRootfs).toBe(true);
-      const output = await logs(container);
+      const output = containerOutput(container);
       const verdicts = [...output.matchAll(/V8 code cache for ESM file:\/\/(\S+) was (\w+)/g)].map(([, file, verdict]) => ({ file, verdict }));
       const serveChunk = verdicts.find((v) => /^\/app\/dist\/cli\/chunks\/serve-[^/]+\.js$/.test(v.file ?? ''));
       expect(serveChunk, output).toMatchObject({ verdict: 'accepted' });
@@ -182,7 +188,7 @@ describe('the podwarden image, run with a config mounted', () => {
       second.cleanup();
     }
     // The sidecar itself, without the debug output: nothing about the cache it cannot write to.
-    expect(await logs(started.container)).not.toMatch(/compile.cache|EROFS|EACCES/i);
+    expect(containerOutput(started.container)).not.toMatch(/compile.cache|EROFS|EACCES/i);
   }, 60_000);
 
   it('reports healthy through its HEALTHCHECK (podwarden probe readyz, no shell)', async () => {
