@@ -2,7 +2,9 @@
 // one chunk per lazily imported part (the router, the check types, the other
 // commands). One file instead of ~600 saves the module loader's per-file work
 // at every start; see docs/performance.md. The library (dist/index.js) stays
-// tsc's unbundled output.
+// tsc's unbundled output. It also writes dist/cli/snapshot.cjs, the same CLI
+// as one CommonJS script to build a V8 startup snapshot from
+// (src/cli/snapshot-entry.ts).
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
@@ -35,27 +37,35 @@ const promClientParts = {
 // Chunk names carry a content hash: drop the previous build's.
 rmSync(new URL('dist/cli/chunks', new URL('..', import.meta.url)), { recursive: true, force: true });
 
-const result = await build({
+/** What both outputs share: grpc stays external (it reads its .proto files from its package folder at run time; grpc checks import it lazily). */
+const common = {
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts' },
-  outdir: 'dist/cli',
-  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   // Non-ASCII source makes V8 keep the bundle as two-byte strings: twice the memory.
   charset: 'ascii',
   legalComments: 'none',
-  // They load their .proto files from their package folders at run time; grpc checks import them lazily.
   external: ['@grpc/grpc-js', 'grpc-health-check'],
-  // The CommonJS dependencies call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __podwardenRequire } from 'node:module';\nconst require = __podwardenRequire(import.meta.url);" },
   plugins: [promClientParts],
   logLevel: 'warning',
   write: false,
-});
+};
+
+const results = await Promise.all([
+  build({
+    ...common,
+    entryPoints: { main: 'src/cli/main.ts' },
+    outdir: 'dist/cli',
+    chunkNames: 'chunks/[name]-[hash]',
+    splitting: true,
+    format: 'esm',
+    // The CommonJS dependencies call require() for Node's built-ins.
+    banner: { js: "import { createRequire as __podwardenRequire } from 'node:module';\nconst require = __podwardenRequire(import.meta.url);" },
+  }),
+  // A snapshot's entry is one script that can require only Node's built-ins; lazy imports become lazily run parts of it.
+  build({ ...common, entryPoints: ['src/cli/snapshot-entry.ts'], outfile: 'dist/cli/snapshot.cjs', format: 'cjs' }),
+]);
 
 // esbuild leaves comments and regular-expression literals as written, and one
 // non-ASCII character makes V8 hold a whole chunk's source as a two-byte
@@ -63,7 +73,7 @@ const result = await build({
 // regular expressions, and is harmless in comments.
 const toAscii = (text) => text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-for (const file of result.outputFiles) {
+for (const file of results.flatMap((result) => result.outputFiles)) {
   mkdirSync(dirname(file.path), { recursive: true });
   writeFileSync(file.path, toAscii(file.text));
 }
