@@ -15,9 +15,12 @@ const root = new URL('..', import.meta.url).pathname;
  * prom-client's index also loads its Pushgateway (https, zlib) and cluster
  * aggregator (cluster, child_process, dgram): ~2 MiB of Node built-ins the CLI
  * never uses. The bundle takes the three parts podwarden uses from their
- * modules; a test compares the CLI's exposition with the library's.
+ * modules; a test compares the CLI's exposition with the library's. In the
+ * snapshot's bundle the default metrics load when first collected: their
+ * module reads the process start time (`process_start_time_seconds`) as it
+ * loads, which in a snapshot would be the start of the build.
  */
-const promClientParts = {
+const promClientParts = (snapshot) => ({
   name: 'prom-client-parts',
   setup(build) {
     build.onResolve({ filter: /^prom-client$/ }, () => ({ path: 'prom-client', namespace: 'prom-client-parts' }));
@@ -27,12 +30,14 @@ const promClientParts = {
       contents: [
         "import Registry from 'prom-client/lib/registry.js';",
         "import Gauge from 'prom-client/lib/gauge.js';",
-        "import collectDefaultMetrics from 'prom-client/lib/defaultMetrics.js';",
+        snapshot
+          ? "const collectDefaultMetrics = (...args) => require('prom-client/lib/defaultMetrics.js')(...args);"
+          : "import collectDefaultMetrics from 'prom-client/lib/defaultMetrics.js';",
         'export { Registry, Gauge, collectDefaultMetrics };',
       ].join('\n'),
     }));
   },
-};
+});
 
 // Chunk names carry a content hash: drop the previous build's.
 rmSync(new URL('dist/cli/chunks', new URL('..', import.meta.url)), { recursive: true, force: true });
@@ -47,7 +52,6 @@ const common = {
   charset: 'ascii',
   legalComments: 'none',
   external: ['@grpc/grpc-js', 'grpc-health-check'],
-  plugins: [promClientParts],
   logLevel: 'warning',
   write: false,
 };
@@ -60,11 +64,12 @@ const results = await Promise.all([
     chunkNames: 'chunks/[name]-[hash]',
     splitting: true,
     format: 'esm',
+    plugins: [promClientParts(false)],
     // The CommonJS dependencies call require() for Node's built-ins.
     banner: { js: "import { createRequire as __podwardenRequire } from 'node:module';\nconst require = __podwardenRequire(import.meta.url);" },
   }),
   // A snapshot's entry is one script that can require only Node's built-ins; lazy imports become lazily run parts of it.
-  build({ ...common, entryPoints: ['src/cli/snapshot-entry.ts'], outfile: 'dist/cli/snapshot.cjs', format: 'cjs' }),
+  build({ ...common, entryPoints: ['src/cli/snapshot-entry.ts'], outfile: 'dist/cli/snapshot.cjs', format: 'cjs', plugins: [promClientParts(true)] }),
 ]);
 
 // esbuild leaves comments and regular-expression literals as written, and one
