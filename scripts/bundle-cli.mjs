@@ -2,9 +2,7 @@
 // one chunk per lazily imported part (the router, the check types, the other
 // commands). One file instead of ~600 saves the module loader's per-file work
 // at every start; see docs/performance.md. The library (dist/index.js) stays
-// tsc's unbundled output. It also writes dist/cli/snapshot.cjs, the same CLI
-// as one CommonJS script to build a V8 startup snapshot from
-// (src/cli/snapshot-entry.ts).
+// tsc's unbundled output.
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
@@ -15,12 +13,9 @@ const root = new URL('..', import.meta.url).pathname;
  * prom-client's index also loads its Pushgateway (https, zlib) and cluster
  * aggregator (cluster, child_process, dgram): ~2 MiB of Node built-ins the CLI
  * never uses. The bundle takes the three parts podwarden uses from their
- * modules; a test compares the CLI's exposition with the library's. In the
- * snapshot's bundle the default metrics load when first collected: their
- * module reads the process start time (`process_start_time_seconds`) as it
- * loads, which in a snapshot would be the start of the build.
+ * modules; a test compares the CLI's exposition with the library's.
  */
-const promClientParts = (snapshot) => ({
+const promClientParts = {
   name: 'prom-client-parts',
   setup(build) {
     build.onResolve({ filter: /^prom-client$/ }, () => ({ path: 'prom-client', namespace: 'prom-client-parts' }));
@@ -30,47 +25,37 @@ const promClientParts = (snapshot) => ({
       contents: [
         "import Registry from 'prom-client/lib/registry.js';",
         "import Gauge from 'prom-client/lib/gauge.js';",
-        snapshot
-          ? "const collectDefaultMetrics = (...args) => require('prom-client/lib/defaultMetrics.js')(...args);"
-          : "import collectDefaultMetrics from 'prom-client/lib/defaultMetrics.js';",
+        "import collectDefaultMetrics from 'prom-client/lib/defaultMetrics.js';",
         'export { Registry, Gauge, collectDefaultMetrics };',
       ].join('\n'),
     }));
   },
-});
+};
 
 // Chunk names carry a content hash: drop the previous build's.
 rmSync(new URL('dist/cli/chunks', new URL('..', import.meta.url)), { recursive: true, force: true });
 
-/** What both outputs share: grpc stays external (it reads its .proto files from its package folder at run time; grpc checks import it lazily). */
-const common = {
+const result = await build({
   absWorkingDir: root,
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir: 'dist/cli',
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
+  splitting: true,
+  format: 'esm',
   platform: 'node',
   target: 'node20',
   // Non-ASCII source makes V8 keep the bundle as two-byte strings: twice the memory.
   charset: 'ascii',
   legalComments: 'none',
+  // They load their .proto files from their package folders at run time; grpc checks import them lazily.
   external: ['@grpc/grpc-js', 'grpc-health-check'],
+  // The CommonJS dependencies call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __podwardenRequire } from 'node:module';\nconst require = __podwardenRequire(import.meta.url);" },
+  plugins: [promClientParts],
   logLevel: 'warning',
   write: false,
-};
-
-const results = await Promise.all([
-  build({
-    ...common,
-    entryPoints: { main: 'src/cli/main.ts' },
-    outdir: 'dist/cli',
-    chunkNames: 'chunks/[name]-[hash]',
-    splitting: true,
-    format: 'esm',
-    plugins: [promClientParts(false)],
-    // The CommonJS dependencies call require() for Node's built-ins.
-    banner: { js: "import { createRequire as __podwardenRequire } from 'node:module';\nconst require = __podwardenRequire(import.meta.url);" },
-  }),
-  // A snapshot's entry is one script that can require only Node's built-ins; lazy imports become lazily run parts of it.
-  build({ ...common, entryPoints: ['src/cli/snapshot-entry.ts'], outfile: 'dist/cli/snapshot.cjs', format: 'cjs', plugins: [promClientParts(true)] }),
-]);
+});
 
 // esbuild leaves comments and regular-expression literals as written, and one
 // non-ASCII character makes V8 hold a whole chunk's source as a two-byte
@@ -78,7 +63,7 @@ const results = await Promise.all([
 // regular expressions, and is harmless in comments.
 const toAscii = (text) => text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-for (const file of results.flatMap((result) => result.outputFiles)) {
+for (const file of result.outputFiles) {
   mkdirSync(dirname(file.path), { recursive: true });
   writeFileSync(file.path, toAscii(file.text));
 }

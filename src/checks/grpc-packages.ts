@@ -1,7 +1,6 @@
 import type * as Grpc from '@grpc/grpc-js';
 import type * as GrpcHealth from 'grpc-health-check';
 import { podwardenError } from '../errors.js';
-import { importModule } from '../runtime/import-module.js';
 
 /**
  * The packages a `grpc` check loads. They are optional peer dependencies of
@@ -27,7 +26,7 @@ function isMissing(err: unknown, name: string): boolean {
 
 /** Import both packages; `missing` names those not installed. Any other load error is thrown. */
 async function importGrpc(): Promise<{ modules: GrpcModules; missing: [] } | { modules: undefined; missing: string[] }> {
-  const [grpc, health] = await Promise.allSettled([importModule('@grpc/grpc-js') as Promise<GrpcModules['grpc']>, importModule('grpc-health-check') as Promise<GrpcModules['health']>]);
+  const [grpc, health] = await Promise.allSettled([import('@grpc/grpc-js'), import('grpc-health-check')]);
   if (grpc.status === 'fulfilled' && health.status === 'fulfilled') return { modules: { grpc: grpc.value, health: health.value }, missing: [] };
   const missing: string[] = [];
   for (const [i, result] of [grpc, health].entries()) {

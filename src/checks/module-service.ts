@@ -2,7 +2,6 @@ import { pathToFileURL } from 'node:url';
 import { type BackgroundService, runService, startMethodOf } from '../core/background-service.js';
 import type { ModuleServiceSpec } from '../config/schema.js';
 import { podwardenError } from '../errors.js';
-import { importModule } from '../runtime/import-module.js';
 
 /** A user's module export: a service, or a function that makes one from `options`. */
 type ServiceExport = BackgroundService | ((options: Readonly<Record<string, unknown>>) => BackgroundService | Promise<BackgroundService>);
@@ -12,7 +11,7 @@ async function loadService(spec: ModuleServiceSpec): Promise<BackgroundService> 
   const loadError = (why: string) => podwardenError('PODWARDEN_ERR_MODULE_LOAD', spec.module, why);
   let mod: Record<string, unknown>;
   try {
-    mod = (await importModule(pathToFileURL(spec.module).href)) as Record<string, unknown>;
+    mod = (await import(pathToFileURL(spec.module).href)) as Record<string, unknown>;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw loadError(e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(spec.module) ? 'no such file' : `${e.name}: ${e.message}`);

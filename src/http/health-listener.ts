@@ -23,7 +23,7 @@ export function createHealthListener(config: HttpConfig, endpoints: Endpoints, o
     if ('then' in answer) void answer.then((settled) => writeAnswer(response, settled));
     else writeAnswer(response, answer);
   };
-  // node:http is loaded here, not at import: its parser binding cannot be held in a V8 startup snapshot (src/cli/snapshot-entry.ts).
+  // node:http is loaded here, not at import: its parser binding cannot be held in a V8 startup snapshot (bench/lib/profile/snapshot.mjs).
   const server = process.getBuiltinModule('node:http').createServer({ connectionsCheckingInterval: httpDefaults.timeoutCheckInterval }, handle);
   // After the http server's own `connection` listener, which adds the `data` listener the guard wraps.
   server.on('connection', guardPipelinedReads(httpDefaults.outstandingAnswers.perConnection, onRefuse));
