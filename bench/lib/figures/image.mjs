@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildImages } from '../../image/build.mjs';
 import { childPid, engineStatus, inspectState, memoryReader, removeContainer, startContainer, sweepOrphans, tags } from '../../image/docker.mjs';
 import { request } from '../http-client.mjs';
-import { cpuSeconds, freePort, rssMiB, startNoiseGauge } from '../proc.mjs';
+import { coreBusySeconds, cpuSeconds, freePort, rssMiB } from '../proc.mjs';
 import { interleave } from '../session.mjs';
 import { runWrk } from '../wrk.mjs';
 
@@ -45,7 +45,8 @@ async function waitReady(url, started) {
 
 let seq = 0;
 
-async function measureOnce(target, ctx, shared) {
+/** `docker run -d` the target's image on a free port; returns at once. */
+async function runContainer(target, ctx) {
   const o = ctx.options;
   const port = await freePort();
   const name = `podwarden-bench-image-${process.pid}-${(seq += 1)}`;
@@ -56,17 +57,55 @@ async function measureOnce(target, ctx, shared) {
     ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
     target.image, ...args,
   ];
-  const started = startContainer(name, runArgs);
+  return { name, url: `http://127.0.0.1:${port}${target.readiness}`, started: startContainer(name, runArgs) };
+}
+
+/** Remove the container, once its `docker run` client is done (a container still being created would escape the removal). */
+async function remove({ name, started }) {
+  await Promise.race([started.exited, sleep(30_000)]);
+  await removeContainer(name);
+}
+
+/**
+ * One container of each image up to ready and removed, unmeasured: the first
+ * container to read the runtime's Node binary has its page cache charged to
+ * its cgroup, and the first run pays the engine's cold paths.
+ */
+async function warmUp(targets, ctx) {
+  for (const t of targets) {
+    const c = await runContainer(t, ctx);
+    try {
+      await waitReady(c.url, c.started);
+    } finally {
+      await remove(c);
+    }
+  }
+}
+
+/**
+ * How much of the server core others used from `busy0` on: the core's busy
+ * time minus Node's own CPU time since it started (the engine's work to start
+ * the container counts as others'), as % of the wall time.
+ */
+function noiseSince(core, busy0, since, node) {
+  if (core === undefined) return NaN;
+  const seconds = (performance.now() - since) / 1000;
+  return Math.max(0, Math.round((1000 * (coreBusySeconds(core) - busy0 - cpuSeconds(node))) / seconds) / 10);
+}
+
+async function measureOnce(target, ctx) {
+  const o = ctx.options;
+  const busy0 = o.serverCore === undefined ? NaN : coreBusySeconds(o.serverCore);
+  const c = await runContainer(target, ctx);
+  const { name, url, started } = c;
   try {
-    const { firstAnswerAt, readyAt } = await waitReady(`http://127.0.0.1:${port}${target.readiness}`, started);
+    const { firstAnswerAt, readyAt } = await waitReady(url, started);
     const client = await started.exited;
     if (client.code !== 0) throw new Error(`docker run exited ${client.code}: ${client.stderr.slice(-600)}`);
     const { pid, startedAtMs } = await inspectState(name);
     const node = childPid(pid);
     const cpuMs = cpuSeconds(node) * 1000;
     const memory = memoryReader(pid, name);
-    shared.memorySource = memory.source;
-    const gauge = startNoiseGauge(node, o.serverCore);
 
     await sleep(Math.max(0, readyAt + 1000 - performance.now()));
     const idleRssMiB = rssMiB(node);
@@ -76,7 +115,6 @@ async function measureOnce(target, ctx, shared) {
       await sleep(o.imageSettleS * 1000);
       settled = { settledRssMiB: rssMiB(node), settledMemMiB: await memory.read() };
     }
-    const url = `http://127.0.0.1:${port}${target.readiness}`;
     await runWrk({ url, seconds: o.warmupS, connections: 10, core: o.loadCore });
     const w = await runWrk({ url, seconds: o.wrkS, connections: 10, core: o.loadCore });
     return {
@@ -93,12 +131,11 @@ async function measureOnce(target, ctx, shared) {
       rps: w.rps,
       p99Ms: w.p99Ms,
       errors: w.errorCount,
-      noisePct: gauge.stop(),
+      noisePct: noiseSince(o.serverCore, busy0, started.calledAt, node),
+      memorySource: memory.source,
     };
   } finally {
-    // A container still being created would escape a `docker rm -f` sent now.
-    await Promise.race([started.exited, sleep(30_000)]);
-    await removeContainer(name);
+    await remove(c);
   }
 }
 
@@ -135,14 +172,15 @@ export default {
       const swept = await sweepOrphans();
       if (swept) ctx.log(`  removed ${swept} container(s) a killed earlier run left behind`);
       Object.assign(shared, await buildImages(ctx.root, ctx.options.imageBase, ctx.log));
+      await warmUp(targets, ctx);
     } catch (error) {
       for (const t of targets) errors.get(t.name).push(error.message.slice(0, 1000));
       ctx.log(`  FAILED ${error.message}`);
       return { runs, errors };
     }
     ctx.log(`  runtime ${shared.runtime}, Node ${shared.node}; settle ${ctx.options.imageSettleS} s`);
-    const result = await interleave(targets, ctx.options.repeats.image, (t) => measureOnce(t, ctx, shared), ctx);
-    for (const list of result.runs.values()) for (const r of list) Object.assign(r, { node: shared.node, memorySource: shared.memorySource });
+    const result = await interleave(targets, ctx.options.repeats.image, (t) => measureOnce(t, ctx), ctx);
+    for (const list of result.runs.values()) for (const r of list) r.node = shared.node;
     return result;
   },
 };
