@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { benchLabel, docker, tags } from './docker.mjs';
+import { benchLabel, docker, lastErrorLines, tags } from './docker.mjs';
 
 const execFileAsync = promisify(execFile);
 
@@ -55,8 +55,7 @@ export async function buildImages(root, base, log) {
       maxBuffer: 64 * 1024 * 1024,
     });
   } catch (error) {
-    const tail = (error.stderr || error.message).toString().trim().split('\n').slice(-20).join('\n');
-    throw new Error(`scripts/build-image.sh (IMAGE=${tags.podwarden} BASE=${base}) failed:\n${tail}`, { cause: error });
+    throw new Error(`scripts/build-image.sh (IMAGE=${tags.podwarden} BASE=${base}) failed: ${lastErrorLines(error.stderr || error.message)}`, { cause: error });
   }
   const t1 = Date.now();
   await docker([

@@ -27,14 +27,21 @@ process.on('exit', () => {
   } catch { /* reported by the next run's sweep */ }
 });
 
+/** Run a docker command; resolves with its trimmed stdout, rejects with the lines that say what failed. */
 export async function docker(args, { timeoutMs = 60_000, env, cwd } = {}) {
   try {
     const { stdout } = await execFileAsync('docker', args, { timeout: timeoutMs, env: env ?? process.env, cwd, maxBuffer: 64 * 1024 * 1024 });
     return stdout.trim();
   } catch (error) {
-    const why = (error.stderr || error.message).toString().trim().split('\n').slice(-15).join('\n');
-    throw new Error(`docker ${args.slice(0, 2).join(' ')} failed: ${why}`, { cause: error });
+    throw new Error(`docker ${args.slice(0, 2).join(' ')} failed: ${lastErrorLines(error.stderr || error.message)}`, { cause: error });
   }
+}
+
+/** The lines of a command's output that say what went wrong (the last three naming an error), on one line for the report. */
+export function lastErrorLines(output) {
+  const lines = output.toString().trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => /error|failed|denied|no such/i.test(l));
+  return (errors.length ? errors : lines).slice(-3).join(' | ');
 }
 
 let engine;
