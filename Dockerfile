@@ -42,7 +42,23 @@ RUN npm run build \
  && find dist -name '*.d.ts' -delete \
  && node scripts/image-dependencies.mjs \
  && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.[cm]ts' -o -iname '*.md' \) -delete \
- && test -f dist/cli/main.js
+ && test -f dist/cli/main.js \
+ && mkdir compile-cache
+
+# Node's compile cache, so that no container compiles what the image's build
+# already did (docs/container.md). Node keys the cache by its version, V8 flags
+# and uid and ignores a cache made by another, so it is written here, by the
+# runtime image's own Node, as the runtime uid, from the /app layout the image has.
+# Exec form: the runtime image has no shell.
+FROM ${RUNTIME_IMAGE} AS compile-cache
+WORKDIR /app
+COPY --from=build /build/package.json ./package.json
+COPY --from=build /build/node_modules ./node_modules
+COPY --from=build /build/dist ./dist
+COPY --from=build --chown=65532:65532 /build/compile-cache ./compile-cache
+COPY scripts/warm-compile-cache.mjs /tmp/warm-compile-cache.mjs
+USER 65532:65532
+RUN ["/nodejs/bin/node", "/tmp/warm-compile-cache.mjs", "/app/dist/cli/main.js", "/app/compile-cache", "--max-semi-space-size=4"]
 
 FROM ${RUNTIME_IMAGE}
 COPY --from=base /usr/bin/tini-static /usr/local/bin/tini
@@ -50,6 +66,8 @@ WORKDIR /app
 COPY --from=build /build/package.json ./package.json
 COPY --from=build /build/node_modules ./node_modules
 COPY --from=build /build/dist ./dist
+# Read-only to the process, like the rest of /app: the CLI only reads it.
+COPY --from=compile-cache --chown=0:0 /app/compile-cache ./compile-cache
 ENV NODE_ENV=production
 USER 65532:65532
 EXPOSE 7654

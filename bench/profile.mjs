@@ -3,7 +3,7 @@
 // --alt-node adds the levers of another Node (e.g. the image's Node 24: its compile cache).
 // Writes bench/results/profile.md and profile.json. See docs/performance.md.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,7 +18,7 @@ import { profileStartup } from './lib/profile/cpu-profile.mjs';
 import { measureImports } from './lib/profile/imports.mjs';
 import { loadedModules } from './lib/profile/loaded-modules.mjs';
 import { memoryBreakdown } from './lib/profile/memory.mjs';
-import { buildSnapshot } from './lib/profile/snapshot.mjs';
+import { buildSnapshot, snapshotVariants } from './lib/profile/snapshot.mjs';
 import { compareVariants } from './lib/profile/variants.mjs';
 import { shebangFlags } from './lib/targets.mjs';
 import { runWrk } from './lib/wrk.mjs';
@@ -147,26 +147,34 @@ try {
     md.push('', 'All in MiB. "Outside V8 heap" = RSS − heap total − external: the node binary, thread stacks, malloc arenas.');
   }
   if (sections.includes('snapshot')) {
-    log('\n== V8 startup snapshot of serve');
-    const outcomes = [];
-    for (const node of [process.execPath, values['alt-node']].filter(Boolean)) {
+    log('\n== V8 startup snapshot of the CLI');
+    const nodeHttp = join(root, 'bench/servers/node-http.mjs');
+    const variants = [];
+    const builds = [];
+    for (const [i, node] of [process.execPath, values['alt-node']].filter(Boolean).entries()) {
       const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+      const tag = i === 0 ? '' : '@alt';
       try {
-        const { blob } = await buildSnapshot({ root, dist: values.dist, dir: join(root, 'bench', '.cache', 'snapshot'), node });
-        const rows = await compareVariants([
-          { name: 'podwarden', label: 'dist', node, entry: cli, args: serveArgs(), readiness: '/readyz', base: 'podwarden' },
-          { name: 'snapshot', label: 'node --snapshot-blob', node, nodeFlags: ['--snapshot-blob', blob], entry: 'serve', args: (p) => ['--port', String(p)], readiness: '/readyz', base: 'podwarden' },
-        ], ctx, { repeats, wrkS: 0 });
-        outcomes.push(`${version}: ${rows.map((r) => `${r.name} startup ${fmt(r.summary.startupMs.median)} ms, idle RSS ${fmt(r.summary.idleRssMiB.median)} MiB`).join('; ')}`);
+        const { blob, emptyBlob, buildMs } = await buildSnapshot({ root, dist: values.dist, dir: join(root, 'bench', '.cache', `snapshot${tag}`), node, nodeFlags: cliFlags });
+        builds.push(`${version}: blob ${fmt(statSync(blob).size / 2 ** 20)} MiB, built in ${fmt(buildMs / 1000)} s`);
+        const hasCache = execFileSync(node, ['-p', "typeof require('node:module').enableCompileCache"], { encoding: 'utf8' }).trim() === 'function';
+        const compileCache = hasCache ? join(root, 'bench', '.cache', `compile-cache-cli${tag}`) : undefined;
+        if (compileCache) await warmCompileCache(node, [...cliFlags, cli, 'serve'], compileCache);
+        variants.push(...snapshotVariants({ node, tag, blob, emptyBlob, cli, cliFlags, nodeHttp, compileCache }).map((v) => ({ ...v, label: `${v.label} (${version})` })));
       } catch (error) {
         const lines = `${error.stdout ?? ''}\n${error.stderr ?? ''}\n${error.message}`.split('\n');
         const reason = lines.find((l) => /Check failed|not serialized/.test(l)) ?? lines.find((l) => /Error/.test(l) && !/Warning/.test(l)) ?? error.message;
         const holder = lines.map((l) => /#(\w+): 0x\w+ <JSFunction/.exec(l)?.[1]).find(Boolean);
-        outcomes.push(`${version}: the snapshot does not build: ${reason.trim().replace(/0x[0-9a-f]+/g, '…').slice(0, 160)}${holder ? ` (a native handle of ${holder})` : ''}`);
+        builds.push(`${version}: the snapshot does not build: ${reason.trim().replace(/0x[0-9a-f]+/g, '…').slice(0, 160)}${holder ? ` (a native handle of ${holder})` : ''}`);
       }
     }
-    result.sections.snapshot = outcomes;
-    md.push('', '## V8 startup snapshot (`node --build-snapshot`, serve bundled to CommonJS)', '', ...outcomes.map((o) => `- ${o}`));
+    const rows = variants.length ? await compareVariants(variants, ctx, { repeats, wrkS: 0 }) : [];
+    result.sections.snapshot = { builds, rows };
+    const c = (s) => `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}] ×${fmt(s.vsBase)}`;
+    md.push('', '## V8 startup snapshot of serve (`node --snapshot-blob`, serve bundled to CommonJS)', '', ...builds.map((b) => `- ${b}`), '',
+      'median [min–max] ×ratio to bare node:http on the same Node, interleaved.', '',
+      '| variant | how | startup (ms) | CPU until ready (ms) | idle RSS 1 s after ready (MiB) | noise (%) |', '|---|---|---|---|---|---|',
+      ...rows.map((r) => `| ${r.name} | ${r.label} | ${c(r.summary.startupMs)} | ${c(r.summary.startupCpuMs)} | ${c(r.summary.idleRssMiB)} | ${fmt(r.summary.noisePct.median)} |`));
   }
   if (sections.includes('levers')) {
     log('\n== levers: bundling, V8 flags, another Node with its compile cache');

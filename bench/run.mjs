@@ -21,8 +21,9 @@ import hung from './lib/figures/hung.mjs';
 import idleCpu from './lib/figures/idle-cpu.mjs';
 import flood from './lib/figures/flood.mjs';
 import tracing from './lib/figures/tracing.mjs';
+import image, { imageTargets } from './lib/figures/image.mjs';
 
-const figures = { startup, throughput, sigterm, metrics, hung, idleCpu, flood, tracing };
+const figures = { startup, throughput, sigterm, metrics, hung, idleCpu, flood, tracing, image };
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const options = parseOptions(argv);
@@ -46,6 +47,7 @@ const fixtures = await startFixtures();
 const configs = writeConfigs(fixtures);
 const ctx = { root, options, fixtures, configs, log, lightship: await ensureLightshipDist(root) };
 const targets = allTargets(ctx);
+for (const t of imageTargets) targets.set(t.name, t);
 const complete = !options.targetFilter && options.figures.length === Object.keys(figures).length;
 const results = {
   machine,

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { durationGrammar, formatDuration as d } from '../src/core/duration.js';
 import { reservedServiceNames } from '../src/core/service-names.js';
 import { drainDefaults, httpDefaults, logDefaults, metricsDefaults, shutdownDefaults } from '../src/defaults.js';

@@ -14,6 +14,9 @@ const goals = [
   { text: 'idle CPU, 20 checks at 1 s ≤ 1 % of a core', figure: 'idleCpu', key: 'cpuPct', targets: ['podwarden-20checks'], max: 1, unit: '%' },
   { text: 'flood: no poller failures (1 s timeout)', figure: 'flood', key: 'pollerFailures', targets: ['podwarden', 'podwarden-100'], max: 0, stat: 'sum' },
   { text: 'flood: poller p99 < 100 ms', figure: 'flood', key: 'pollerP99Ms', targets: ['podwarden', 'podwarden-100'], max: 99.999, unit: 'ms' },
+  { text: 'image: docker run → /readyz 200 ≤ 1.5× the node:http image', figure: 'image', key: 'readyMs', targets: ['podwarden-image'], ratioTo: 'node', max: 1.5 },
+  { text: 'image: container started → /readyz 200 ≤ 1.5× the node:http image', figure: 'image', key: 'startToReadyMs', targets: ['podwarden-image'], ratioTo: 'node', max: 1.5 },
+  { text: 'image: Node idle RSS ≤ 1.2× the node:http image', figure: 'image', key: 'idleRssMiB', targets: ['podwarden-image'], ratioTo: 'node', max: 1.2 },
 ];
 
 function statOf(fig, name, key, stat) {

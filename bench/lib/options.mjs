@@ -1,22 +1,23 @@
 // Harness options: one defaults object per mode, one parser.
 import os from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const modes = {
   // A few seconds per figure: catches regressions, not small differences.
   short: {
-    repeats: { startup: 3, throughput: 2, sigterm: 2, metrics: 2, hung: 2, idleCpu: 1, flood: 1, tracing: 3 },
-    settleMs: 500, warmupS: 1, wrkS: 2, metricsS: 2, hungS: 2, idleWindowS: 5, floodS: 4,
+    repeats: { startup: 3, throughput: 2, sigterm: 2, metrics: 2, hung: 2, idleCpu: 1, flood: 1, tracing: 3, image: 2 },
+    settleMs: 500, warmupS: 1, wrkS: 2, metricsS: 2, hungS: 2, idleWindowS: 5, floodS: 4, imageSettleS: 0,
   },
   full: {
-    repeats: { startup: 10, throughput: 5, sigterm: 5, metrics: 3, hung: 3, idleCpu: 3, flood: 3, tracing: 10 },
-    settleMs: 1000, warmupS: 2, wrkS: 10, metricsS: 10, hungS: 10, idleWindowS: 30, floodS: 30,
+    repeats: { startup: 10, throughput: 5, sigterm: 5, metrics: 3, hung: 3, idleCpu: 3, flood: 3, tracing: 10, image: 5 },
+    settleMs: 1000, warmupS: 2, wrkS: 10, metricsS: 10, hungS: 10, idleWindowS: 30, floodS: 30, imageSettleS: 10,
   },
 };
 
-export const figureIds = ['startup', 'throughput', 'sigterm', 'metrics', 'hung', 'idleCpu', 'flood', 'tracing'];
+export const figureIds = ['startup', 'throughput', 'sigterm', 'metrics', 'hung', 'idleCpu', 'flood', 'tracing', 'image'];
 
-const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--baseline-dist DIR] [--max-noise PCT] [--noise-retries N] [--node PATH] [--nice N]
+const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--baseline-dist DIR] [--max-noise PCT] [--noise-retries N] [--node PATH] [--compile-cache DIR] [--nice N] [--image-base local|upstream] [--image-settle S]
        [--podwarden-flags="FLAGS"] [--podwarden-variant "NAME=FLAGS"]…
 figures: ${figureIds.join(', ')}`;
 
@@ -34,11 +35,14 @@ export function parseOptions(argv) {
       'max-noise': { type: 'string', default: '20' },
       'noise-retries': { type: 'string', default: '1' },
       node: { type: 'string', default: process.execPath },
+      'compile-cache': { type: 'string' },
       nice: { type: 'string', default: '0' },
       'podwarden-flags': { type: 'string', default: '' },
       'podwarden-variant': { type: 'string', multiple: true, default: [] },
       'server-core': { type: 'string' },
       'load-core': { type: 'string' },
+      'image-base': { type: 'string', default: 'local' },
+      'image-settle': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -56,6 +60,9 @@ export function parseOptions(argv) {
   }
   const only = values.only ? values.only.split(',') : figureIds;
   for (const f of only) if (!figureIds.includes(f)) throw new Error(`unknown figure ${f}\n${usage}`);
+  if (!['local', 'upstream'].includes(values['image-base'])) throw new Error(`--image-base must be local or upstream, not ${values['image-base']}\n${usage}`);
+  const imageSettleS = values['image-settle'] === undefined ? base.imageSettleS : Number(values['image-settle']);
+  if (!(imageSettleS >= 0 && imageSettleS <= 300)) throw new Error(`--image-settle must be 0..300 seconds\n${usage}`);
   const cores = os.availableParallelism();
   const variants = values['podwarden-variant'].map(parseVariant);
   const names = new Set();
@@ -76,6 +83,11 @@ export function parseOptions(argv) {
     node: values.node,
     podwardenFlags: splitFlags(values['podwarden-flags'], '--podwarden-flags'),
     podwardenVariants: variants,
+    // podwarden's CLI runs with NODE_COMPILE_CACHE=DIR (absolute), a cache filled beforehand:
+    // the harness ends its servers with SIGKILL, so Node never writes one (docs/performance.md).
+    compileCache: values['compile-cache'] === undefined ? undefined : resolve(values['compile-cache']),
+    imageBase: values['image-base'],
+    imageSettleS,
     nice: Math.max(-20, Math.min(19, Number(values.nice) || 0)),
     noiseRetries: Math.min(5, Math.max(0, Number(values['noise-retries']) || 0)),
     // The server gets the last core, the load generator and the harness the first.

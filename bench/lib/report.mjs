@@ -32,12 +32,13 @@ export function summarizeFigure(figure, targets, { runs, errors }, skipped) {
   return out;
 }
 
-function cell(s, column) {
+/** A figure with one baseline (no `fastify` entry) shows one ratio per cell. */
+function cell(s, column, oneBaseline) {
   if (!s || s.n === 0) return '–';
   const range = s.n > 1 ? ` [${fmt(s.min)}–${fmt(s.max)}]` : '';
   if (column.noRatio) return `${fmt(s.median)}${range}`;
   const r = (x) => (Number.isFinite(x) ? `×${x.toFixed(2)}` : '–');
-  return `${fmt(s.median)}${range} ${r(s.xNode)}/${r(s.xFastify)}`;
+  return `${fmt(s.median)}${range} ${r(s.xNode)}${oneBaseline ? '' : `/${r(s.xFastify)}`}`;
 }
 
 export function toMarkdown(results) {
@@ -63,14 +64,17 @@ export function toMarkdown(results) {
     lines.push(`| ${g.goal} | ${g.target} | ${fmt(g.value)} ${g.unit} | ${met} |`);
   }
   for (const [id, f] of Object.entries(results.figures)) {
-    const baselines = f.baselineLabels
-      ? `Baselines: ×a = ${f.baselineLabels.node} (\`${f.baselines.node}\`), ×b = ${f.baselineLabels.fastify} (\`${f.baselines.fastify}\`)`
-      : `Baselines: node:http = \`${f.baselines.node}\`, fastify = \`${f.baselines.fastify}\``;
+    const oneBaseline = f.baselines.fastify === undefined;
+    const baselines = oneBaseline
+      ? `Baseline: ×a = ${f.baselineLabels?.node ?? 'node:http'} (\`${f.baselines.node}\`)`
+      : f.baselineLabels
+        ? `Baselines: ×a = ${f.baselineLabels.node} (\`${f.baselines.node}\`), ×b = ${f.baselineLabels.fastify} (\`${f.baselines.fastify}\`)`
+        : `Baselines: node:http = \`${f.baselines.node}\`, fastify = \`${f.baselines.fastify}\``;
     lines.push('', `## ${f.title}`, '', `${baselines}. Figure id \`${id}\`.`, '');
     lines.push(`| server | ${f.columns.map((c) => (c.unit && !c.noRatio ? `${c.label} (${c.unit})` : c.label)).join(' | ')} | runs |`);
     lines.push(`|---|${f.columns.map(() => '---').join('|')}|---|`);
     for (const [name, t] of Object.entries(f.targets)) {
-      const cells = f.columns.map((c) => (c.text ? t.text[c.key].join(', ') : cell(t.summary[c.key], c)));
+      const cells = f.columns.map((c) => (c.text ? t.text[c.key].join(', ') : cell(t.summary[c.key], c, oneBaseline)));
       const runs = `${t.runs.length}${t.errors.length ? ` (${t.errors.length} failed)` : ''}`;
       lines.push(`| ${name} | ${cells.join(' | ')} | ${runs} |`);
     }

@@ -44,7 +44,8 @@ function podwarden(name, label, configKey, extra = {}) {
       const config = configKey ? ['--config', ctx.configs.files[configKey]] : [];
       const cli = resolve(ctx.root, this.dist(ctx), 'cli', 'main.js');
       const flags = [...shebangFlags(cli), ...ctx.options.podwardenFlags, ...this.extraFlags];
-      return { cmd: ctx.options.node, args: [...flags, cli, 'serve', ...config, '--port', String(port)] };
+      const env = ctx.options.compileCache === undefined ? undefined : { NODE_COMPILE_CACHE: ctx.options.compileCache };
+      return { cmd: ctx.options.node, args: [...flags, cli, 'serve', ...config, '--port', String(port)], env };
     },
     available(ctx) {
       const dist = this.dist(ctx);

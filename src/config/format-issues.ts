@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { isSecretPath } from './redact.js';
 import { showValue } from './schema-helpers.js';
 

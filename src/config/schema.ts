@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { formatDuration } from '../core/duration.js';
 import { drainDefaults, httpDefaults, logDefaults, metricsDefaults, shutdownDefaults } from '../defaults.js';
 import { allowEntryProblem, hostIPsEnv, hostIPsKeyword } from '../http/allow-from.js';
 import { type LogLevelName, logLevelNames } from '../logging/log-levels.js';
 import { metricPrefixPattern, metricPrefixRule } from '../metrics/metric-prefix.js';
-import { duration, flag, port, says, serviceName, text } from './schema-helpers.js';
+import { describe, duration, flag, port, says, serviceName, text } from './schema-helpers.js';
 import { serviceSchema } from './service-schemas.js';
 
 /**
@@ -16,78 +16,92 @@ import { serviceSchema } from './service-schemas.js';
 /** Log levels, most severe first: the list is {@link logLevelNames}. */
 export const logLevels = logLevelNames;
 
-const serverSchema = z
-  .strictObject({
-    port: port.default(httpDefaults.port).describe('Port of the health endpoints (`/livez`, `/readyz`, `/startupz`, `/drain`, `/metrics`).'),
-    host: text('a host or address').default(httpDefaults.host).describe('Address to bind; `::` is dual-stack (IPv6 and IPv4).'),
-    metricsPort: port
-      .nullable()
-      .default(null)
-      .describe('Serve `/metrics` on this port instead of the health port; `null`: on the health port.'),
-    exposeDetails: flag.default(httpDefaults.exposeDetails).describe('Show failure reasons in probe responses. Off: reasons go to the log only.'),
-    eventLoop: z
-      .strictObject({
-        maxLag: duration({ min: 1 }).prefault(formatDuration(httpDefaults.maxLag)).describe('Event-loop lag above this makes podwarden not ready.'),
-        livenessAfter: duration({ min: 1 }).prefault(formatDuration(httpDefaults.livenessAfter)).describe('Lag above `maxLag` sustained this long fails `/livez`.'),
-      })
-      .prefault({}),
-  })
-  .prefault({});
+const serverSchema = z.prefault(
+  z.strictObject({
+    port: describe(z._default(port, httpDefaults.port), 'Port of the health endpoints (`/livez`, `/readyz`, `/startupz`, `/drain`, `/metrics`).'),
+    host: describe(z._default(text('a host or address'), httpDefaults.host), 'Address to bind; `::` is dual-stack (IPv6 and IPv4).'),
+    metricsPort: describe(z._default(z.nullable(port), null), 'Serve `/metrics` on this port instead of the health port; `null`: on the health port.'),
+    exposeDetails: describe(z._default(flag, httpDefaults.exposeDetails), 'Show failure reasons in probe responses. Off: reasons go to the log only.'),
+    eventLoop: z.prefault(
+      z.strictObject({
+        maxLag: describe(z.prefault(duration({ min: 1 }), formatDuration(httpDefaults.maxLag)), 'Event-loop lag above this makes podwarden not ready.'),
+        livenessAfter: describe(z.prefault(duration({ min: 1 }), formatDuration(httpDefaults.livenessAfter)), 'Lag above `maxLag` sustained this long fails `/livez`.'),
+      }),
+      {},
+    ),
+  }),
+  {},
+);
 
-const shutdownSchema = z
-  .strictObject({
-    drainDelay: duration().prefault(formatDuration(shutdownDefaults.drainDelay)).describe('How long `/readyz` fails before services stop, so load balancers stop sending.'),
-    stopBudget: duration().prefault(formatDuration(shutdownDefaults.stopBudget)).describe('Budget for the whole stop phase.'),
-    stopTimeout: duration().prefault(formatDuration(shutdownDefaults.stopTimeout)).describe('Default time each service may take to stop.'),
-  })
-  .prefault({});
+const shutdownSchema = z.prefault(
+  z.strictObject({
+    drainDelay: describe(
+      z.prefault(duration(), formatDuration(shutdownDefaults.drainDelay)),
+      'How long `/readyz` fails before services stop, so load balancers stop sending.',
+    ),
+    stopBudget: describe(z.prefault(duration(), formatDuration(shutdownDefaults.stopBudget)), 'Budget for the whole stop phase.'),
+    stopTimeout: describe(z.prefault(duration(), formatDuration(shutdownDefaults.stopTimeout)), 'Default time each service may take to stop.'),
+  }),
+  {},
+);
 
 /** One `drain.allowFrom` entry. */
-const allowEntry = z.string({ error: says('an address, a CIDR or hostIPs', 'a string') }).superRefine((value, ctx) => {
-  const problem = allowEntryProblem(value);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value });
-});
+const allowEntry = z.string({ error: says('an address, a CIDR or hostIPs', 'a string') }).check(
+  z.superRefine((value, ctx) => {
+    const problem = allowEntryProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value });
+  }),
+);
 
-const drainSchema = z
-  .strictObject({
-    tokenFile: text('a file path')
-      .default(drainDefaults.tokenFile)
-      .describe('File holding the bearer token `/drain` requires (a mounted Secret). A missing file means no token. `PODWARDEN_DRAIN_TOKEN` takes precedence.'),
-    maxHold: duration({ min: 1 }).prefault(formatDuration(drainDefaults.maxHold)).describe('Un-drain when no SIGTERM follows a completed drain within this time.'),
-    allowUnauthenticated: flag.default(drainDefaults.allowUnauthenticated).describe('Allow `/drain` without a token when none is configured. Off: such calls get 403.'),
-    allowFrom: z
-      .array(allowEntry, { error: says('a list of addresses', 'e.g. [hostIPs, 10.0.0.0/8]') })
-      .default([])
-      .describe(
-        `Accept \`/drain\` only from these sources (checked before the token; others get 403): IPv4/IPv6 addresses, CIDRs, or \`${hostIPsKeyword}\` (the node's addresses, from \`${hostIPsEnv}\`). Loopback is always allowed once set. Empty: any source.`,
+const drainSchema = z.prefault(
+  z.strictObject({
+    tokenFile: describe(
+      z._default(text('a file path'), drainDefaults.tokenFile),
+      'File holding the bearer token `/drain` requires (a mounted Secret). A missing file means no token. `PODWARDEN_DRAIN_TOKEN` takes precedence.',
+    ),
+    maxHold: describe(
+      z.prefault(duration({ min: 1 }), formatDuration(drainDefaults.maxHold)),
+      'Un-drain when no SIGTERM follows a completed drain within this time.',
+    ),
+    allowUnauthenticated: describe(
+      z._default(flag, drainDefaults.allowUnauthenticated),
+      'Allow `/drain` without a token when none is configured. Off: such calls get 403.',
+    ),
+    allowFrom: describe(
+      z._default(z.array(allowEntry, { error: says('a list of addresses', 'e.g. [hostIPs, 10.0.0.0/8]') }), []),
+      `Accept \`/drain\` only from these sources (checked before the token; others get 403): IPv4/IPv6 addresses, CIDRs, or \`${hostIPsKeyword}\` (the node's addresses, from \`${hostIPsEnv}\`). Loopback is always allowed once set. Empty: any source.`,
+    ),
+    appCheck: describe(
+      z.optional(serviceName),
+      'The service that checks the app container. It going failed → ready after a completed drain, before any SIGTERM, means the app container was restarted (a liveness restart): the drain is let go at once. Must name a service below.',
+    ),
+    stateFile: describe(
+      z.optional(text('a file path')),
+      'Record the drain here (on an `emptyDir`) so a restarted podwarden starts drained for what is left of `maxHold`. Unset: not recorded.',
+    ),
+  }),
+  {},
+);
+
+const metricsSchema = z.prefault(
+  z.strictObject({
+    prefix: describe(
+      z._default(
+        z.string({ error: says('a metric prefix', 'a string') }).check(z.regex(metricPrefixPattern, { error: says('a metric prefix', metricPrefixRule) })),
+        metricsDefaults.prefix,
       ),
-    appCheck: serviceName
-      .optional()
-      .describe('The service that checks the app container. It going failed → ready after a completed drain, before any SIGTERM, means the app container was restarted (a liveness restart): the drain is let go at once. Must name a service below.'),
-    stateFile: text('a file path')
-      .optional()
-      .describe('Record the drain here (on an `emptyDir`) so a restarted podwarden starts drained for what is left of `maxHold`. Unset: not recorded.'),
-  })
-  .prefault({});
+      'Prefix of every metric name.',
+    ),
+  }),
+  {},
+);
 
-const metricsSchema = z
-  .strictObject({
-    prefix: z
-      .string({ error: says('a metric prefix', 'a string') })
-      .regex(metricPrefixPattern, { error: says('a metric prefix', metricPrefixRule) })
-      .default(metricsDefaults.prefix)
-      .describe('Prefix of every metric name.'),
-  })
-  .prefault({});
-
-const logSchema = z
-  .strictObject({
-    level: z
-      .enum(logLevelNames, { error: says('a log level', `one of ${logLevelNames.join(', ')}`) })
-      .default(logDefaults.level)
-      .describe('Log level.'),
-  })
-  .prefault({});
+const logSchema = z.prefault(
+  z.strictObject({
+    level: describe(z._default(z.enum(logLevelNames, { error: says('a log level', `one of ${logLevelNames.join(', ')}`) }), logDefaults.level), 'Log level.'),
+  }),
+  {},
+);
 
 /** The whole config file. */
 export const configSchema = z.strictObject({
@@ -96,17 +110,21 @@ export const configSchema = z.strictObject({
   drain: drainSchema,
   metrics: metricsSchema,
   log: logSchema,
-  services: z
-    .array(serviceSchema, { error: says('a list of services') })
-    .superRefine((services, ctx) => {
-      services.forEach((service, i) => {
-        if (service.maxRestarts !== undefined && service.restart !== 'on-failure') {
-          ctx.addIssue({ code: 'custom', path: [i, 'maxRestarts'], message: 'limits restarts, so it needs restart: on-failure' });
-        }
-      });
-    })
-    .default([])
-    .describe('The checks and services to run. See the check types below.'),
+  services: describe(
+    z._default(
+      z.array(serviceSchema, { error: says('a list of services') }).check(
+        z.superRefine((services, ctx) => {
+          services.forEach((service, i) => {
+            if (service.maxRestarts !== undefined && service.restart !== 'on-failure') {
+              ctx.addIssue({ code: 'custom', path: [i, 'maxRestarts'], message: 'limits restarts, so it needs restart: on-failure' });
+            }
+          });
+        }),
+      ),
+      [],
+    ),
+    'The checks and services to run. See the check types below.',
+  ),
 });
 
 type DeepReadonly<T> = T extends RegExp ? T : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;

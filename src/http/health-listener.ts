@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server as HttpServer, type ServerResponse, createServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { answerClientErrors } from './client-errors.js';
 import { IncomingEndpointRequest } from './endpoint-request.js';
 import type { Endpoints } from './endpoints.js';
@@ -23,7 +23,8 @@ export function createHealthListener(config: HttpConfig, endpoints: Endpoints, o
     if ('then' in answer) void answer.then((settled) => writeAnswer(response, settled));
     else writeAnswer(response, answer);
   };
-  const server = createServer({ connectionsCheckingInterval: httpDefaults.timeoutCheckInterval }, handle);
+  // node:http is loaded here, not at import: its parser binding cannot be held in a V8 startup snapshot (bench/lib/profile/snapshot.mjs).
+  const server = process.getBuiltinModule('node:http').createServer({ connectionsCheckingInterval: httpDefaults.timeoutCheckInterval }, handle);
   // After the http server's own `connection` listener, which adds the `data` listener the guard wraps.
   server.on('connection', guardPipelinedReads(httpDefaults.outstandingAnswers.perConnection, onRefuse));
   server.on('clientError', answerClientErrors((status) => endpoints.countProtocolError(status)));

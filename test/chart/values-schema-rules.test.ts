@@ -31,6 +31,6 @@ describe("the chart's values.schema.json states podwarden's rules", () => {
     expect(config.log?.properties?.level?.enum).toEqual([...logLevelNames]);
     const prefix = new RegExp(config.metrics?.properties?.prefix?.pattern ?? '(?!)');
     for (const text of ['', 'podwarden_', 'app_', '_x', 'A9', '9bad', 'a-b', 'a b', 'ä_']) expect(prefix.test(text), text).toBe(metricPrefixPattern.test(text));
-    expect(config.services?.items?.properties?.type?.enum).toEqual(serviceSchemas.map((s) => s.shape.type.value));
+    expect(config.services?.items?.properties?.type?.enum).toEqual(serviceSchemas.flatMap((s) => s.shape.type.def.values));
   });
 });

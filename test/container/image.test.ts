@@ -1,10 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './helpers/engine.js';
-import { execNode, get, inspect, nodeBin, processes, setUpPodwardenContainer, waitForStatus } from './helpers/podwarden-container.js';
+import type { StartedTestContainer } from 'testcontainers';
+import { freePort } from '../helpers/ports.js';
+import { repoRoot, testImage } from './helpers/engine.js';
+import { PodwardenContainer, execNode, get, inspect, nodeBin, processes, removeContainer, setUpPodwardenContainer, waitForStatus } from './helpers/podwarden-container.js';
 
 // The Node major of the image (scripts/base-images.sh, the Dockerfile's distroless default).
 const imageNodeMajor = 24;
@@ -40,6 +42,12 @@ services:
   (pw) => pw.withHealthInterval(1_000),
 );
 
+/** What a running container wrote so far, stdout and stderr, read with the docker CLI. */
+function containerOutput(container: StartedTestContainer): string {
+  const read = spawnSync('docker', ['logs', container.getId()], { encoding: 'utf8', timeout: 10_000 });
+  return `${read.stdout}${read.stderr}`;
+}
+
 describe('the podwarden image, run with a config mounted', () => {
   it('runs every process as the non-root uid 65532', async () => {
     expect((await inspect(started.container)).Config.User).toBe('65532:65532');
@@ -48,7 +56,12 @@ describe('the podwarden image, run with a config mounted', () => {
       `const fs = require('fs');
        const uids = {};
        for (const pid of fs.readdirSync('/proc').filter((n) => /^\\d+$/.test(n))) {
-         try { uids[pid] = Number(/^Uid:\\s+(\\d+)/m.exec(fs.readFileSync('/proc/' + pid + '/status', 'utf8'))[1]); } catch {}
+         try {
+           const status = fs.readFileSync('/proc/' + pid + '/status', 'utf8');
+           // runc's own init of a concurrent exec (the HEALTHCHECK's) runs as root until it becomes the process it starts.
+           if (/^Name:\\s+runc/m.test(status)) continue;
+           uids[pid] = Number(/^Uid:\\s+(\\d+)/m.exec(status)[1]);
+         } catch {}
        }
        process.stdout.write(JSON.stringify(uids));`,
     );
@@ -99,7 +112,7 @@ describe('the podwarden image, run with a config mounted', () => {
        process.stdout.write(JSON.stringify({ app: fs.readdirSync('/app').sort(), modules: fs.readdirSync('/app/node_modules').flatMap((n) => n.startsWith('@') ? fs.readdirSync('/app/node_modules/' + n).map((m) => n + '/' + m) : [n]), dist: files }));`,
     );
     const { app, modules, dist } = JSON.parse(listing.stdout) as { app: string[]; modules: string[]; dist: string[] };
-    expect(app).toEqual(['dist', 'node_modules', 'package.json']);
+    expect(app).toEqual(['compile-cache', 'dist', 'node_modules', 'package.json']);
     expect(dist).toContain('/app/dist/cli/main.js');
     expect(dist.filter((f) => !f.endsWith('.js'))).toEqual([]);
     const lock = JSON.parse(readFileSync(`${repoRoot}package-lock.json`, 'utf8')) as { packages: Record<string, { dev?: boolean }> };
@@ -133,6 +146,55 @@ describe('the podwarden image, run with a config mounted', () => {
     expect(write.stdout).toBe('EROFS,EROFS,EROFS');
     expect((await get(started.port, '/readyz')).status).toBe(200);
   });
+
+  it("carries Node's compile cache of the CLI: one folder, for its Node and uid 65532, root's and read-only", async () => {
+    const listing = await execNode(
+      started.container,
+      `const fs = require('fs');
+       const root = '/app/compile-cache';
+       const dirs = fs.readdirSync(root).map((name) => {
+         const dir = root + '/' + name;
+         const st = fs.statSync(dir);
+         const files = fs.readdirSync(dir).map((f) => fs.statSync(dir + '/' + f));
+         let writable = true;
+         try { fs.accessSync(dir, fs.constants.W_OK); } catch { writable = false; }
+         return { name, uid: st.uid, mode: st.mode & 0o777, writable, files: files.length, fileModes: [...new Set(files.map((f) => f.mode & 0o777))], fileUids: [...new Set(files.map((f) => f.uid))] };
+       });
+       process.stdout.write(JSON.stringify({ version: process.version, dirs }));`,
+    );
+    expect(listing.exitCode, listing.stderr).toBe(0);
+    const { version, dirs } = JSON.parse(listing.stdout) as {
+      version: string;
+      dirs: Array<{ name: string; uid: number; mode: number; writable: boolean; files: number; fileModes: number[]; fileUids: number[] }>;
+    };
+    // Node names the folder after its version and the uid it runs as.
+    expect(dirs).toHaveLength(1);
+    expect(dirs[0]?.name).toMatch(new RegExp(`^${version.replace(/\./g, '\\.')}-.+-65532$`));
+    expect(dirs[0]).toMatchObject({ uid: 0, mode: 0o755, writable: false, fileModes: [0o644], fileUids: [0] });
+    expect(dirs[0]?.files).toBeGreaterThan(0);
+  });
+
+  it('starts serve from the compile cache on a read-only root filesystem, and logs nothing about it', async () => {
+    // A second container of the image, with Node's compile-cache debug output on (stderr).
+    const port = await freePort('::');
+    const second = new PodwardenContainer(testImage, port, 'services: []\n').withEnvironment({ NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
+    let container: StartedTestContainer | undefined;
+    try {
+      container = await second.start();
+      await waitForStatus(port, '/readyz', 200);
+      expect((await inspect(container)).HostConfig.ReadonlyRootfs).toBe(true);
+      const output = containerOutput(container);
+      const verdicts = [...output.matchAll(/V8 code cache for ESM file:\/\/(\S+) was (\w+)/g)].map(([, file, verdict]) => ({ file, verdict }));
+      const serveChunk = verdicts.find((v) => /^\/app\/dist\/cli\/chunks\/serve-[^/]+\.js$/.test(v.file ?? ''));
+      expect(serveChunk, output).toMatchObject({ verdict: 'accepted' });
+      expect(verdicts.filter((v) => v.verdict !== 'accepted'), output).toEqual([]);
+    } finally {
+      await removeContainer(container);
+      second.cleanup();
+    }
+    // The sidecar itself, without the debug output: nothing about the cache it cannot write to.
+    expect(containerOutput(started.container)).not.toMatch(/compile.cache|EROFS|EACCES/i);
+  }, 60_000);
 
   it('reports healthy through its HEALTHCHECK (podwarden probe readyz, no shell)', async () => {
     const info = await inspect(started.container);

@@ -18,6 +18,6 @@ describe('docs/config.md', () => {
     for (const o of overrideTable) expect(committed).toContain(`| \`${o.env}\` |`);
     expect(committed).toContain('`PODWARDEN_CONFIG`');
     expect(committed).toContain('`PODWARDEN_DRAIN_TOKEN`');
-    for (const schema of serviceSchemas) expect(committed).toContain(`### \`type: ${String(schema.shape.type.value)}\``);
+    for (const schema of serviceSchemas) expect(committed).toContain(`### \`type: ${String(schema.shape.type.def.values[0])}\``);
   });
 });
