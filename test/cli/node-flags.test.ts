@@ -26,6 +26,10 @@ describe('the Node flags podwarden runs with', () => {
     const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(`${root}Dockerfile`, 'utf8'));
     expect(entrypoint).not.toBeNull();
     expect(JSON.parse(entrypoint![1]!)).toEqual(['/usr/local/bin/tini', '--', '/nodejs/bin/node', ...flags, '/app/dist/cli/main.js']);
+    // The compile cache is warmed by serve running with the same flags (a cache is only used by the flags that wrote it).
+    const warm = /^RUN (\[.*warm-compile-cache.*\])$/m.exec(readFileSync(`${root}Dockerfile`, 'utf8'));
+    expect(warm).not.toBeNull();
+    expect((JSON.parse(warm![1]!) as string[]).slice(-flags.length)).toEqual(flags);
   });
 
   it('are accepted by this Node: the CLI runs when executed through its shebang', async () => {
