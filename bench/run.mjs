@@ -22,8 +22,9 @@ import idleCpu from './lib/figures/idle-cpu.mjs';
 import flood from './lib/figures/flood.mjs';
 import tracing from './lib/figures/tracing.mjs';
 import image, { imageTargets } from './lib/figures/image.mjs';
+import scale from './lib/figures/scale.mjs';
 
-const figures = { startup, throughput, sigterm, metrics, hung, idleCpu, flood, tracing, image };
+const figures = { startup, throughput, sigterm, metrics, hung, idleCpu, flood, tracing, image, scale };
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const options = parseOptions(argv);

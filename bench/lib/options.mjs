@@ -6,16 +6,16 @@ import { parseArgs } from 'node:util';
 const modes = {
   // A few seconds per figure: catches regressions, not small differences.
   short: {
-    repeats: { startup: 3, throughput: 2, sigterm: 2, metrics: 2, hung: 2, idleCpu: 1, flood: 1, tracing: 3, image: 2 },
+    repeats: { startup: 3, throughput: 2, sigterm: 2, metrics: 2, hung: 2, idleCpu: 1, flood: 1, tracing: 3, image: 2, scale: 2 },
     settleMs: 500, warmupS: 1, wrkS: 2, metricsS: 2, hungS: 2, idleWindowS: 5, floodS: 4, imageSettleS: 0,
   },
   full: {
-    repeats: { startup: 10, throughput: 5, sigterm: 5, metrics: 3, hung: 3, idleCpu: 3, flood: 3, tracing: 10, image: 5 },
+    repeats: { startup: 10, throughput: 5, sigterm: 5, metrics: 3, hung: 3, idleCpu: 3, flood: 3, tracing: 10, image: 5, scale: 5 },
     settleMs: 1000, warmupS: 2, wrkS: 10, metricsS: 10, hungS: 10, idleWindowS: 30, floodS: 30, imageSettleS: 10,
   },
 };
 
-export const figureIds = ['startup', 'throughput', 'sigterm', 'metrics', 'hung', 'idleCpu', 'flood', 'tracing', 'image'];
+export const figureIds = ['startup', 'throughput', 'sigterm', 'metrics', 'hung', 'idleCpu', 'flood', 'tracing', 'image', 'scale'];
 
 const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--baseline-dist DIR] [--max-noise PCT] [--noise-retries N] [--node PATH] [--compile-cache DIR] [--nice N] [--image-base local|upstream] [--image-settle S]
        [--podwarden-flags="FLAGS"] [--podwarden-variant "NAME=FLAGS"]…

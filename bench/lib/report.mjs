@@ -29,6 +29,8 @@ export function summarizeFigure(figure, targets, { runs, errors }, skipped) {
       s.xFastify = ratio(s.median, out.targets[figure.baselines.fastify]?.summary[c.key]?.median);
     }
   }
+  // Tables a figure derives from its summaries (the scale figure's growth per service).
+  if (figure.tables) out.tables = figure.tables(out);
   return out;
 }
 
@@ -81,6 +83,10 @@ export function toMarkdown(results) {
     for (const [name, why] of Object.entries(f.skipped)) lines.push(`| ${name} | skipped: ${why} |${f.columns.map(() => '').join('|')}|`);
     const failures = Object.entries(f.targets).flatMap(([name, t]) => t.errors.slice(0, 1).map((e) => `- ${name}: ${e}`));
     if (failures.length) lines.push('', 'First failure per server:', '', ...failures);
+    for (const table of f.tables ?? []) {
+      lines.push('', `### ${table.title}`, '', table.note, '', `| ${table.header.join(' | ')} |`, `|${table.header.map(() => '---').join('|')}|`);
+      for (const row of table.rows) lines.push(`| ${row.join(' | ')} |`);
+    }
   }
   return lines.join('\n') + '\n';
 }

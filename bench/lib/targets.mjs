@@ -2,6 +2,7 @@
 // and which paths answer readiness, liveness and metrics.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { scaleSizes } from './podwarden-config.mjs';
 
 /**
  * The Node flags podwarden runs with: those of its CLI's shebang
@@ -92,6 +93,7 @@ export function allTargets(ctx) {
       afterStop: () => ctx.fixtures.switchable.setHang(false),
     }),
     podwarden('podwarden-baseline', 'podwarden serve (embedded default), the --baseline-dist build', undefined, { dist: (c) => c.options.baselineDist }),
+    ...scaleSizes.map((n) => podwarden(scaleTarget(n), `podwarden serve, ${n} service${n === 1 ? '' : 's'} (in every 10: 4 http, 4 tcp, 2 module)`, `scale${n}`)),
     library('podwarden-library', 'podwarden as a library: Server, addHttpService, one service', []),
     library('podwarden-library-traced', 'the same with traceLifecycle(server), no provider registered', ['--trace']),
   ];
@@ -118,6 +120,9 @@ export function figureTargets(names, targets, filter) {
   }
   return out;
 }
+
+/** The scale figure's podwarden target with `n` services. */
+export const scaleTarget = (n) => `podwarden-scale-${n}`;
 
 /** The servers compared on every general figure (the issue's list). */
 export const mainTargets = ['node-http', 'fastify', 'lightship', 'terminus', 'podwarden', 'podwarden-100'];
