@@ -283,7 +283,8 @@ describe('podwarden timeline < exit log', () => {
     }
     const broken = up.find((r) => r.name === 'start broken')!;
     expect(broken.mark).toBe('FAILED');
-    expect(broken.bar).toMatch(/^ *!+ *$/);
+    // Any time between its turn to start and its start (a busy machine) is drawn as waiting; what it ran is all failure.
+    expect(broken.bar).toMatch(/^ *\.*!+ *$/);
     // It failed as it started: its span ends at the failure, not with the startup.
     const b = byName.get('broken')!.sinceStartMs;
     expect(Math.abs(msOf(broken.took) - (b.failed! - b.started!))).toBeLessThanOrEqual(1);
