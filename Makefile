@@ -54,8 +54,11 @@ soak: build
 	@mkdir -p .cache/soak
 	node scripts/soak.mjs --minutes $(SOAK_MINUTES) --json .cache/soak/latest.json
 
+# The servers run as in the container image (its Node, a warm compile cache);
+# BENCH_RUNTIME=host runs them on the Node that runs make.
+BENCH_RUNTIME ?= image
 bench: build
-	bash scripts/tools/wrk.sh && node bench/run.mjs $(BENCH_ARGS)
+	bash scripts/tools/wrk.sh && node bench/run.mjs --runtime $(BENCH_RUNTIME) $(BENCH_ARGS)
 
 run: build
 	node dist/cli/main.js serve $(if $(CONFIG),--config $(CONFIG))

@@ -12,6 +12,7 @@ import { writeConfigs } from './lib/podwarden-config.mjs';
 import { killAll, pinSelf, setNiceness } from './lib/proc.mjs';
 import { evaluateGoals } from './lib/goals.mjs';
 import { summarizeFigure, writeResults } from './lib/report.mjs';
+import { prepareRuntime } from './lib/runtime.mjs';
 import { allTargets, figureTargets } from './lib/targets.mjs';
 import startup from './lib/figures/startup.mjs';
 import throughput from './lib/figures/throughput.mjs';
@@ -39,6 +40,7 @@ try {
   }
 }
 
+const removeRuntime = prepareRuntime(options, root);
 const machine = describeMachine(options);
 pinSelf(options.loadCore);
 setNiceness(options.nice);
@@ -86,5 +88,6 @@ try {
   killAll();
   fixtures.close();
   configs.remove();
+  removeRuntime();
   if (!existsSync(outDir)) process.exitCode = 1;
 }

@@ -21,7 +21,8 @@ export function describeMachine(options) {
     cpu: cpuModel,
     cores: os.cpus().length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    node: options.node && options.node !== process.execPath ? `${tryRun(options.node, ['--version'])} (servers; harness ${process.version})` : process.version,
+    node: options.node && options.node !== process.execPath ? `${tryRun(options.node, ['--version'])} (servers${options.runtime === 'image' ? ": the image's" : ''}; harness ${process.version})` : process.version,
+    compileCache: options.compileCache !== undefined,
     kernel: `${os.type()} ${os.release()}`,
     wrk: tryRun('wrk', ['--version'])?.split('\n')[0].split(' Copyright')[0],
     loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
@@ -34,5 +35,5 @@ export function describeMachine(options) {
 }
 
 export function machineLine(m) {
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.kernel}, ${m.wrk ?? 'wrk missing'}; load ${m.loadAverage.join(' ')}; ${m.pinning}${m.nice ? `, nice ${m.nice}` : ''}`;
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}${m.compileCache ? ", podwarden from a warm compile cache" : ''}, ${m.kernel}, ${m.wrk ?? 'wrk missing'}; load ${m.loadAverage.join(' ')}; ${m.pinning}${m.nice ? `, nice ${m.nice}` : ''}`;
 }

@@ -17,7 +17,7 @@ const modes = {
 
 export const figureIds = ['startup', 'throughput', 'sigterm', 'metrics', 'hung', 'idleCpu', 'flood', 'tracing', 'image', 'scale'];
 
-const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--baseline-dist DIR] [--max-noise PCT] [--noise-retries N] [--node PATH] [--compile-cache DIR] [--nice N] [--image-base local|upstream] [--image-settle S]
+const usage = `usage: node bench/run.mjs [--short] [--only fig,…] [--targets name,…] [--repeats N] [--out DIR] [--dist DIR] [--baseline-dist DIR] [--max-noise PCT] [--noise-retries N] [--runtime host|image] [--node PATH] [--compile-cache DIR] [--nice N] [--image-base local|upstream] [--image-settle S]
        [--podwarden-flags="FLAGS"] [--podwarden-variant "NAME=FLAGS"]…
 figures: ${figureIds.join(', ')}`;
 
@@ -34,7 +34,8 @@ export function parseOptions(argv) {
       'baseline-dist': { type: 'string' },
       'max-noise': { type: 'string', default: '20' },
       'noise-retries': { type: 'string', default: '1' },
-      node: { type: 'string', default: process.execPath },
+      runtime: { type: 'string', default: 'host' },
+      node: { type: 'string' },
       'compile-cache': { type: 'string' },
       nice: { type: 'string', default: '0' },
       'podwarden-flags': { type: 'string', default: '' },
@@ -60,6 +61,8 @@ export function parseOptions(argv) {
   }
   const only = values.only ? values.only.split(',') : figureIds;
   for (const f of only) if (!figureIds.includes(f)) throw new Error(`unknown figure ${f}\n${usage}`);
+  if (!['host', 'image'].includes(values.runtime)) throw new Error(`--runtime must be host (the Node running the harness, or --node) or image (the image's Node and compile cache), not ${values.runtime}\n${usage}`);
+  if (values.runtime === 'image' && values.node !== undefined) throw new Error(`--runtime image runs the image's Node: drop --node, or use --runtime host --node PATH\n${usage}`);
   if (!['local', 'upstream'].includes(values['image-base'])) throw new Error(`--image-base must be local or upstream, not ${values['image-base']}\n${usage}`);
   const imageSettleS = values['image-settle'] === undefined ? base.imageSettleS : Number(values['image-settle']);
   if (!(imageSettleS >= 0 && imageSettleS <= 300)) throw new Error(`--image-settle must be 0..300 seconds\n${usage}`);
@@ -80,7 +83,9 @@ export function parseOptions(argv) {
     dist: values.dist,
     baselineDist: values['baseline-dist'],
     maxNoisePct: Number(values['max-noise']),
-    node: values.node,
+    // --runtime image sets node and compileCache (bench/lib/runtime.mjs).
+    runtime: values.runtime,
+    node: values.node ?? process.execPath,
     podwardenFlags: splitFlags(values['podwarden-flags'], '--podwarden-flags'),
     podwardenVariants: variants,
     // podwarden's CLI runs with NODE_COMPILE_CACHE=DIR (absolute), a cache filled beforehand:
