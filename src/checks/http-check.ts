@@ -1,4 +1,4 @@
-import type http from 'node:http';
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { urlToHttpOptions } from 'node:url';
 import type { BackgroundService } from '../core/background-service.js';
 import type { HttpServiceSpec } from '../config/schema.js';
@@ -43,25 +43,27 @@ export function httpCheck(spec: HttpServiceSpec, results: CheckResults): Backgro
       const ca = await readCa(spec.tls?.ca);
       // Loaded here rather than imported: on Node 24 an ESM import of node:http evaluates its lazy exports, which loads
       // undici (~60 ms of CPU at startup, docs/performance.md); a CommonJS-style load does not.
-      const client = process.getBuiltinModule(secure ? 'node:https' : 'node:http');
-      const agent = secure
-        ? new (process.getBuiltinModule('node:https').Agent)({ keepAlive: true, maxFreeSockets: 1, ca, rejectUnauthorized: !(spec.tls?.insecureSkipVerify ?? false) })
-        : new client.Agent({ keepAlive: true, maxFreeSockets: 1 });
+      const http = process.getBuiltinModule('node:http');
+      const https = secure ? process.getBuiltinModule('node:https') : undefined;
+      const client = https ?? http;
+      const agent = https
+        ? new https.Agent({ keepAlive: true, maxFreeSockets: 1, ca, rejectUnauthorized: !(spec.tls?.insecureSkipVerify ?? false) })
+        : new http.Agent({ keepAlive: true, maxFreeSockets: 1 });
       // Built once: every attempt sends the same request.
-      const options: http.RequestOptions = { ...urlToHttpOptions(url), method: spec.method, headers: { 'user-agent': 'podwarden', ...spec.headers }, agent };
+      const options: RequestOptions = { ...urlToHttpOptions(url), method: spec.method, headers: { 'user-agent': 'podwarden', ...spec.headers }, agent };
       return {
         attempt: (signal) =>
           new Promise<void>((resolve, reject) => {
             let done = false;
             let responded = false;
-            let req: http.ClientRequest;
+            let req: ClientRequest;
             const finish = (error: string | undefined) => {
               if (done) return;
               done = true;
               if (error === undefined) resolve();
               else reject(new Error(error));
             };
-            const onResponse = (res: http.IncomingMessage) => {
+            const onResponse = (res: IncomingMessage) => {
               responded = true;
               const status = res.statusCode ?? 0;
               if (!statusOk(status)) {
