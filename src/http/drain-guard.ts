@@ -31,9 +31,6 @@ const forbiddenSource: DrainRefusal = {
   headers: [],
 };
 
-// node:crypto (~5 ms at startup) loads only when a token is set: most sidecars have none until their chart sets one.
-const crypto = () => process.getBuiltinModule('node:crypto');
-const digest = (value: string) => crypto().createHash('sha256').update(value).digest();
 const bearer = /^Bearer +(\S+) *$/i;
 
 const unauthorized: DrainRefusal = {
@@ -66,11 +63,14 @@ export function drainGuard(options: DrainGuardOptions): (request: GuardedRequest
 
 function tokenCheck(options: DrainGuardOptions): (request: GuardedRequest) => DrainRefusal | undefined {
   if (options.token === undefined) return options.allowUnauthenticated ? () => undefined : () => forbidden;
+  // node:crypto (~5 ms at startup) loads only when a token is set: most sidecars have none until their chart sets one.
+  const crypto = process.getBuiltinModule('node:crypto');
+  const digest = (value: string) => crypto.createHash('sha256').update(value).digest();
   const expected = digest(options.token);
   return (request) => {
     const header = request.authorization;
     const match = header === undefined ? null : bearer.exec(header);
-    const same = crypto().timingSafeEqual(digest(match?.[1] ?? ''), expected);
+    const same = crypto.timingSafeEqual(digest(match?.[1] ?? ''), expected);
     return match !== null && same ? undefined : unauthorized;
   };
 }

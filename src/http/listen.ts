@@ -67,14 +67,11 @@ export interface ListenOptions {
 export async function listen(server: NetServer, host: string, port: number, options: ListenOptions = {}): Promise<AddressInfo> {
   const bind = options.bind ?? ((h: string, p: number) => bindServer(server, h, p));
   const hint = options.configHints ?? true;
-  let fellBack = false;
   try {
     await bind(host, port);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (host !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw listenError(host, port, err, hint);
-    options.onFallback?.('0.0.0.0');
-    fellBack = true;
     try {
       await bind('0.0.0.0', port);
     } catch (fallbackErr) {
@@ -82,7 +79,7 @@ export async function listen(server: NetServer, host: string, port: number, opti
     }
   }
   const address = server.address() as AddressInfo;
-  // Node's own fallback for an unspecified host (see bindServer).
-  if (host === '::' && !fellBack && address.address === '0.0.0.0') options.onFallback?.('0.0.0.0');
+  // Said once, whether the fallback was ours (above) or Node's own for an unspecified host (bindServer).
+  if (host === '::' && address.address === '0.0.0.0') options.onFallback?.('0.0.0.0');
   return address;
 }
