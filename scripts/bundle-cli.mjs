@@ -32,6 +32,22 @@ const promClientParts = {
   },
 };
 
+/**
+ * prom-client requires `@opentelemetry/api` at load for one thing: exemplars
+ * on its CPU counter, which podwarden never turns on. Bundled, that is 48 KiB
+ * of OpenTelemetry evaluated at every start; the CLI's prom-client gets an
+ * empty module instead. podwarden's own tracing imports the real API.
+ */
+const promClientWithoutOtel = {
+  name: 'prom-client-without-otel',
+  setup(build) {
+    build.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) =>
+      /[\\/]node_modules[\\/]prom-client[\\/]/.test(args.importer) ? { path: 'exemplars-off', namespace: 'prom-client-without-otel' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'prom-client-without-otel' }, () => ({ loader: 'js', contents: 'module.exports = {};' }));
+  },
+};
+
 // Chunk names carry a content hash: drop the previous build's.
 rmSync(new URL('dist/cli/chunks', new URL('..', import.meta.url)), { recursive: true, force: true });
 
@@ -52,7 +68,7 @@ const result = await build({
   external: ['@grpc/grpc-js', 'grpc-health-check'],
   // The CommonJS dependencies call require() for Node's built-ins.
   banner: { js: "import { createRequire as __podwardenRequire } from 'node:module';\nconst require = __podwardenRequire(import.meta.url);" },
-  plugins: [promClientParts],
+  plugins: [promClientParts, promClientWithoutOtel],
   logLevel: 'warning',
   write: false,
 });

@@ -21,7 +21,7 @@ export PATH="$bin:$PATH"
 
 # test/config/examples.test.ts is left out: about 25 s of running the bundled CLI
 # against real listeners, which the container tests do on the image's Node too.
-[ "$#" -gt 0 ] || set -- test/core test/http test/config test/checks --exclude test/config/examples.test.ts
+[ "$#" -gt 0 ] || set -- test/core test/http test/config test/checks test/cli/pretenuring.test.ts --exclude test/config/examples.test.ts
 results=".cache/vitest-node$NODE_MAJOR.json"
 status=0
 node node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?

@@ -1,6 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --no-allocation-site-pretenuring
-// The V8 flags (also in `npm start`, the image's ENTRYPOINT and its compile-cache warm-up): a 4 MiB young
-// generation, and no allocation-site pretenuring, which with many checks tenured request objects (docs/performance.md).
+#!/usr/bin/env -S node --max-semi-space-size=4
+// The V8 flag (also in `npm start`, the image's ENTRYPOINT and its compile-cache warm-up): a 4 MiB young
+// generation (docs/performance.md). `serve` turns off allocation-site pretenuring itself (runtime/pretenuring.ts).
 import { readFileSync } from 'node:fs';
 import { isPodwardenError, podwardenError } from '../errors.js';
 import { useImageCompileCache } from './compile-cache.js';

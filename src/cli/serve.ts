@@ -13,6 +13,7 @@ import { logLifecycle } from '../logging/lifecycle-log.js';
 import { createLogger } from '../logging/logger.js';
 import { createMetrics } from '../metrics/podwarden-metrics.js';
 import { EventLoopMonitor } from '../runtime/event-loop-monitor.js';
+import { turnOffPretenuring } from '../runtime/pretenuring.js';
 import { addConfiguredServices } from './add-services.js';
 import { httpOptionsFromConfig, serverOptionsFromConfig } from './config-options.js';
 import { serveHelp } from './help.js';
@@ -129,6 +130,8 @@ export async function runServe(args: readonly string[], io: ServeIo): Promise<nu
     );
   });
 
+  // After every import, before any service starts.
+  turnOffPretenuring();
   let report;
   try {
     report = await server.run();
