@@ -22,8 +22,10 @@ type FlushCompileCache = () => void;
  * nothing at startup; call it before any service starts, so that no
  * allocation site is tenured first. Node's compile cache is written out first:
  * what it holds so far was compiled under the old hash, and must be saved with it.
+ * `node --allocation-site-pretenuring` keeps it on (to measure the difference).
  */
 export function turnOffPretenuring(): void {
+  if (process.execArgv.includes('--allocation-site-pretenuring')) return;
   for (const name of startupBuiltins) process.getBuiltinModule(name);
   (process.getBuiltinModule('node:module') as { flushCompileCache?: FlushCompileCache }).flushCompileCache?.();
   process.getBuiltinModule('node:v8').setFlagsFromString('--no-allocation-site-pretenuring');
