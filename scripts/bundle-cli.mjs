@@ -35,8 +35,9 @@ const promClientParts = {
 /**
  * prom-client requires `@opentelemetry/api` at load for one thing: exemplars
  * on its CPU counter, which podwarden never turns on. Bundled, that is 48 KiB
- * of OpenTelemetry evaluated at every start; the CLI's prom-client gets an
- * empty module instead. podwarden's own tracing imports the real API.
+ * of OpenTelemetry evaluated at every start; the CLI's prom-client gets a
+ * module with no active span instead (exemplars, if ever on, would carry no
+ * trace ids). podwarden's own tracing imports the real API.
  */
 const promClientWithoutOtel = {
   name: 'prom-client-without-otel',
@@ -44,7 +45,7 @@ const promClientWithoutOtel = {
     build.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) =>
       /[\\/]node_modules[\\/]prom-client[\\/]/.test(args.importer) ? { path: 'exemplars-off', namespace: 'prom-client-without-otel' } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'prom-client-without-otel' }, () => ({ loader: 'js', contents: 'module.exports = {};' }));
+    build.onLoad({ filter: /.*/, namespace: 'prom-client-without-otel' }, () => ({ loader: 'js', contents: 'module.exports = { trace: { getSpan() {} }, context: { active() {} } };' }));
   },
 };
 

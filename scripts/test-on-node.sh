@@ -4,7 +4,7 @@
 # go to vitest instead of the default folders.
 #
 #   scripts/test-on-node.sh                       Node 24: test/core test/http test/config test/checks
-#                                                 (but test/config/examples.test.ts)
+#                                                 test/cli/pretenuring.test.ts (but test/config/examples.test.ts)
 #   NODE_MAJOR=26 scripts/test-on-node.sh test/core
 #
 # The binary is the image's exact Node version (scripts/tools/node.sh).

@@ -29,7 +29,7 @@ const survivorsModule = `export default function survivors() {
 `;
 
 /** The Node flags of the CLI's shebang: `serve` runs with them (and V8 decides differently with another young generation). */
-const cliFlags = /^#!\/usr\/bin\/env -S node((?: +-\S+)*)$/.exec(readFileSync(cliPath, 'utf8').split('\n', 1)[0]!)![1]!.trim().split(/ +/);
+const cliFlags = /^#!\/usr\/bin\/env -S node((?: +-\S+)*)$/.exec(readFileSync(cliPath, 'utf8').split('\n', 1)[0]!)![1]!.trim().split(/ +/).filter(Boolean);
 
 /**
  * Run `podwarden serve` (`node <the CLI's flags> --trace-pretenuring-statistics
@@ -44,16 +44,23 @@ async function tenuringDecisions(nodeFlags: readonly string[] = []): Promise<str
   const args = [...cliFlags, '--trace-pretenuring-statistics', ...nodeFlags, cliPath, 'serve', '--config', config, '--port', String(port), '--host', '127.0.0.1'];
   const child = spawn(process.execPath, args, { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
+  let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  const exited = once(child, 'exit');
-  const deadline = Date.now() + 20_000;
-  while (!stdout.includes('"service":"survivors","state":"ready"')) {
-    if (Date.now() > deadline) throw new Error(`survivors never ready:\n${stdout.slice(-2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  // 'close', not 'exit': V8 writes its trace through C stdio, flushed as the process exits.
+  const closed = once(child, 'close');
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!stdout.includes('"service":"survivors","state":"ready"')) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`survivors never ready:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGTERM');
+    const [code] = (await closed) as [number | null];
+    expect(code, `${stdout.slice(-2000)}\n${stderr.slice(-2000)}`).toBe(0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
   }
-  child.kill('SIGTERM');
-  const [code] = (await exited) as [number | null];
-  expect(code, stdout.slice(-2000)).toBe(0);
   return stdout.split('\n').filter((line) => / pretenuring: AllocationSite\(.* => (maybe )?tenure$/.test(line));
 }
 
@@ -63,7 +70,7 @@ describe('allocation-site pretenuring', () => {
     expect(await tenuringDecisions()).toEqual([]);
   });
 
-  it('stays on with `node --allocation-site-pretenuring`, and then V8 considers pretenuring the survivors (the workload is one it pretenures)', async () => {
+  it('stays on with `node --allocation-site-pretenuring`, and then V8 considers pretenuring sites (the workload is one it pretenures)', async () => {
     expect(await tenuringDecisions(['--allocation-site-pretenuring'])).not.toEqual([]);
   });
 });
