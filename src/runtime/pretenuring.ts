@@ -22,10 +22,10 @@ type FlushCompileCache = () => void;
  * rejects the code cache Node ships for its own modules, so every built-in
  * compiles from source (about 20 ms of a sidecar's start on a 2-core machine).
  * Set here, once the built-ins the sidecar's startup needs are loaded, the
- * flag costs the embedded default and http and tcp checks nothing; a check
- * type that needs another built-in (`node:child_process` for exec, `node:tls`
- * for https, `node:dns` for dns) compiles it from source when its first
- * service starts, a few milliseconds once. Call it before any service starts,
+ * flag costs the embedded default and http, tcp, exec and file checks nothing
+ * (`node:cluster` brings `node:child_process`); a check type that needs
+ * another built-in (`node:tls` for https, `node:dns` for dns, grpc's) compiles
+ * it from source when its first service starts, a few milliseconds once. Call it before any service starts,
  * so that no allocation site is tenured first. Node's compile cache is written
  * out first: what it holds so far was compiled under the old hash and must be
  * saved with it (Node 22.1–22.9 cannot flush, and with `NODE_COMPILE_CACHE`
