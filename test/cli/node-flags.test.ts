@@ -5,16 +5,15 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv } from '../helpers/child.js';
-import { cliPath } from '../helpers/podwarden.js';
+import { cliPath, cliShebangFlags } from '../helpers/podwarden.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The Node flags of the built CLI's shebang (`#!/usr/bin/env -S node --flag …`). */
+/** The Node flags of the built CLI's shebang; the test fails when the first line is not one. */
 function shebangFlags(): string[] {
-  const first = readFileSync(cliPath, 'utf8').split('\n', 1)[0]!;
-  const m = /^#!\/usr\/bin\/env -S node((?: +-\S+)*)$/.exec(first);
-  expect(m, `dist/cli/main.js starts with "${first}"`).not.toBeNull();
-  return m![1]!.trim().split(/ +/);
+  const flags = cliShebangFlags();
+  expect(flags, `dist/cli/main.js starts with "${readFileSync(cliPath, 'utf8').split('\n', 1)[0]!}"`).toBeDefined();
+  return flags!;
 }
 
 describe('the Node flags podwarden runs with', () => {

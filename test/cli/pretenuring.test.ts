@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanEnv } from '../helpers/child.js';
-import { cleanupPodwardens, cliPath, tempDir, writeConfig } from '../helpers/podwarden.js';
+import { cleanupPodwardens, cliPath, cliShebangFlags, tempDir, writeConfig } from '../helpers/podwarden.js';
 import { freePort } from '../helpers/ports.js';
 
 afterEach(cleanupPodwardens);
@@ -29,7 +29,7 @@ const survivorsModule = `export default function survivors() {
 `;
 
 /** The Node flags of the CLI's shebang: `serve` runs with them (and V8 decides differently with another young generation). */
-const cliFlags = /^#!\/usr\/bin\/env -S node((?: +-\S+)*)$/.exec(readFileSync(cliPath, 'utf8').split('\n', 1)[0]!)![1]!.trim().split(/ +/).filter(Boolean);
+const cliFlags = cliShebangFlags() ?? [];
 
 /**
  * Run `podwarden serve` (`node <the CLI's flags> --trace-pretenuring-statistics

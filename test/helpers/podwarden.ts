@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,17 @@ import { freePort } from './ports.js';
 
 /** The built CLI (test/global-setup.ts rebuilds dist/ when src/ is newer). */
 export const cliPath = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/**
+ * The Node flags of the built CLI's shebang (`#!/usr/bin/env -S node --flag …`),
+ * with which `npm start` and the image run it too; undefined when the first
+ * line is not such a shebang.
+ */
+export function cliShebangFlags(): string[] | undefined {
+  const first = readFileSync(cliPath, 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env -S node((?: +-\S+)*)$/.exec(first);
+  return m ? m[1]!.trim().split(/ +/).filter(Boolean) : undefined;
+}
 
 /** Run the CLI to completion. */
 export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
