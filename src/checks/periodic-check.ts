@@ -23,7 +23,7 @@ export interface CheckSession {
 
 /** Timing of a periodic check, in milliseconds, with kubelet's meanings. */
 export interface CheckTiming {
-  /** Time between the starts of two attempts. */
+  /** Time between the starts of two attempts; the first two are closer, to spread checks started together. */
   readonly interval: number;
   /** An attempt that takes longer fails. */
   readonly timeout: number;
@@ -57,6 +57,11 @@ export interface PeriodicCheckOptions extends CheckTiming {
  * `successThreshold` consecutive successes. Probes read the cached state; a
  * check never runs on a probe request. Returns promptly when the shutdown
  * watch fires.
+ *
+ * Checks started together do not attempt together: each check's second
+ * attempt comes its own share of the interval after the first (at most one
+ * interval), and its later attempts keep that place, so a process's checks of
+ * one interval spread evenly over it.
  */
 export function periodicCheck(options: PeriodicCheckOptions): BackgroundService {
   return {
@@ -75,10 +80,37 @@ async function runChecks(options: PeriodicCheckOptions, shutdown: ShutdownWatch,
 }
 
 /**
+ * The golden ratio's fractional part. Stepping by it around [0, 1) places
+ * every next point in the largest gap left (the three-gap theorem), so any
+ * number of checks, started together, end up evenly spread without knowing
+ * how many there are.
+ */
+const GOLDEN_STEP = 0.6180339887498949;
+/** How many check loops this process has made: the next one's place in the spread. */
+let loopsMade = 0;
+
+/**
+ * Where the next check loop's grid sits within its interval, as a share of it
+ * in [0, 1): 0 for the first loop of the process, then the golden-ratio
+ * sequence. Checks that start together (every check at server start) would
+ * otherwise attempt together every round, one burst that probes and scrapes
+ * arriving meanwhile wait behind (800 attempts in one millisecond with 1,000
+ * services).
+ */
+function nextSpreadShare(): number {
+  const share = (loopsMade * GOLDEN_STEP) % 1;
+  loopsMade += 1;
+  return share;
+}
+
+/**
  * The schedule of one check, driven by a single timer: it fires either to
  * start the next attempt or to end the current one at its timeout. Starts
  * stay on a fixed grid (`interval` apart, so timer lateness does not add up);
  * an attempt that overran starts the next one as soon as it has returned.
+ * The first attempt runs at once (after `initialDelay`); the second comes a
+ * share of the interval later ({@link nextSpreadShare}), never later than one
+ * interval, which spreads the rounds of checks started together.
  * Handlers are bound once and one shutdown listener serves every attempt; an
  * attempt allocates its `AbortController`, a timer, its result and what the
  * attempt itself allocates. While an attempt hangs, nothing runs until its
@@ -97,6 +129,8 @@ class CheckLoop {
   #started: Timestamp = { mono: 0, wall: 0 };
   /** When the next attempt is due, on the monotonic clock. */
   #due = 0;
+  /** Time from the first attempt to the second, in (0, interval]; 0 once used. */
+  #firstGap: number;
   /** The attempt was called and has not returned yet. */
   #running = false;
   /** The current attempt's result is out (a timeout reports before the attempt returns). */
@@ -128,6 +162,7 @@ class CheckLoop {
     this.#timedOut = `timed out after ${formatDuration(options.timeout)}`;
     const { interval, timeout, initialDelay, successThreshold, failureThreshold } = options;
     this.#timing = { interval, timeout, initialDelay, successThreshold, failureThreshold };
+    this.#firstGap = interval * (1 - nextSpreadShare());
   }
 
   /** Run until shutdown; rejects when reporting a result throws. */
@@ -150,8 +185,13 @@ class CheckLoop {
     const { interval, timeout } = this.#options;
     this.#started = now();
     const at = this.#started.mono;
-    // On the grid while on time; a late start (an overrunning attempt, a blocked loop) moves the grid.
-    this.#due = at - this.#due < interval / 2 ? this.#due + interval : at + interval;
+    if (this.#firstGap > 0) {
+      this.#due = at + this.#firstGap;
+      this.#firstGap = 0;
+    } else {
+      // On the grid while on time; a late start (an overrunning attempt, a blocked loop) moves the grid.
+      this.#due = at - this.#due < interval / 2 ? this.#due + interval : at + interval;
+    }
     const controller = new AbortController();
     this.#controller = controller;
     this.#running = true;

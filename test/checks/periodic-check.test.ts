@@ -177,11 +177,53 @@ describe('periodicCheck in a Server', () => {
     const { service, results } = scripted('steady', [true], { interval: 40 });
     const run = runInServer(service, results);
     await until(() => run.results.length >= 21, 5000);
-    const starts = run.results.map((r) => r.at.mono);
+    // From the second attempt on (the first one's gap is the spread's), starts sit on the grid.
+    const starts = run.results.slice(1).map((r) => r.at.mono);
     // Each timer fires a little early or late, but the next start is computed from the grid,
-    // so the last starts are still about k × 40 ms after the first (the median ignores one late tick).
-    const offsets = starts.map((at, k) => at - starts[0]! - k * 40).slice(16, 21).sort((a, b) => a - b);
+    // so the last starts are still about k × 40 ms after the second (the median ignores one late tick).
+    const offsets = starts.map((at, k) => at - starts[0]! - k * 40).slice(15, 20).sort((a, b) => a - b);
     expect(Math.abs(offsets[2]!)).toBeLessThan(8);
+  });
+});
+
+describe('periodicCheck rounds of checks started together', () => {
+  it('spreads them over the interval: the second attempt comes within one interval, each check at its own share of it', async () => {
+    const count = 40;
+    const interval = 1000;
+    const starts = new Map<string, number[]>();
+    const triggers = Array.from({ length: count }, () => new ShutdownTrigger()); // one per service, as in a Server
+    const results = new CheckResults();
+    results.on((r) => {
+      const list = starts.get(r.name) ?? [];
+      list.push(r.at.mono);
+      starts.set(r.name, list);
+    });
+    const ready = new ServiceReadyNotifier({ ready: () => {}, notReady: () => {} });
+    const running = triggers.map((trigger, i) =>
+      periodicCheck({ name: `c${i}`, type: 'test', results, ...timing, interval, timeout: 500, setup: () => ({ attempt: async () => {} }) }).startWithReadyNotifier!(trigger.watch(), ready),
+    );
+    try {
+      await until(() => starts.size === count && [...starts.values()].every((s) => s.length >= 3), 3 * interval + 2000, 'three attempts of every check');
+    } finally {
+      for (const trigger of triggers) trigger.fire('api');
+      await Promise.all(running);
+    }
+    const firstRoundSpan = Math.max(...[...starts.values()].map((s) => s[0]!)) - Math.min(...[...starts.values()].map((s) => s[0]!));
+    expect(firstRoundSpan).toBeLessThan(100); // they did start together
+    const gaps = [...starts.values()].map((s) => s[1]! - s[0]!);
+    for (const gap of gaps) {
+      expect(gap).toBeGreaterThan(0);
+      expect(gap).toBeLessThan(interval + 150); // never later than without the spread (timers may fire a little late)
+    }
+    // Together, every check would start in the same millisecond of each round; spread,
+    // ~2 of 40 fall in any 50 ms of the second and the third round (a loaded machine may bunch a few).
+    const mostIn50ms = (times: number[]) => {
+      const sorted = [...times].sort((a, b) => a - b);
+      return Math.max(...sorted.map((t, i) => sorted.filter((u, j) => j >= i && u - t < 50).length));
+    };
+    expect(mostIn50ms([...starts.values()].map((s) => s[1]!))).toBeLessThanOrEqual(12);
+    expect(mostIn50ms([...starts.values()].map((s) => s[2]!))).toBeLessThanOrEqual(12);
+    expect(Math.max(...gaps) - Math.min(...gaps)).toBeGreaterThan(interval * 0.8);
   });
 });
 

@@ -1,0 +1,53 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../helpers/core.js';
+import { cleanupPodwardens, startPodwarden } from '../helpers/podwarden.js';
+
+afterEach(cleanupPodwardens);
+
+/** The most of `times` (ms) that fall within any `window` ms. */
+function mostWithin(times: readonly number[], window: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; j < sorted.length; j += 1) {
+    while (sorted[j]! - sorted[i]! >= window) i += 1;
+    most = Math.max(most, j - i + 1);
+  }
+  return most;
+}
+
+// What the app sees of podwarden's checks: requests spread over the interval,
+// not one burst per round (which probes and scrapes arriving meanwhile wait behind).
+describe('podwarden serve with many checks of one interval', () => {
+  it('spreads each round of requests over the interval after the first', async () => {
+    const count = 40;
+    const arrivals = new Map<string, number[]>();
+    const app = createServer((request, response) => {
+      const list = arrivals.get(request.url ?? '') ?? [];
+      list.push(performance.now());
+      arrivals.set(request.url ?? '', list);
+      response.end('ok');
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const { port } = app.address() as AddressInfo;
+    try {
+      const services = Array.from({ length: count }, (_, i) => ({ name: `app-${i}`, type: 'http', url: `http://127.0.0.1:${port}/c/${i}`, interval: '1s', timeout: '500ms' }));
+      const pw = await startPodwarden({ config: { services } });
+      await until(() => arrivals.size === count && [...arrivals.values()].every((a) => a.length >= 3), 10_000, 'three requests for every check');
+      expect((await pw.get('/readyz')).status).toBe(200);
+      const round = (k: number) => [...arrivals.values()].map((a) => a[k]!);
+      // The first round is at start, together; the next ones are spread: ~2 of 40 in any 50 ms
+      // (a loaded machine may bunch a few), where without the spread all 40 would be.
+      expect(mostWithin(round(0), 250)).toBeGreaterThanOrEqual(count - 5);
+      expect(mostWithin(round(1), 50)).toBeLessThanOrEqual(12);
+      expect(mostWithin(round(2), 50)).toBeLessThanOrEqual(12);
+      // No check's second request comes later than one interval after its first.
+      for (const a of arrivals.values()) expect(a[1]! - a[0]!).toBeLessThan(1000 + 250);
+    } finally {
+      app.closeAllConnections();
+      await new Promise((resolve) => app.close(resolve));
+    }
+  });
+});
