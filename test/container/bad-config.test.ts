@@ -2,7 +2,7 @@ import type { StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireEngine, buildImage, releaseEngine } from './helpers/engine.js';
 import { PodwardenContainer, inspect, logs, removeContainer } from './helpers/podwarden-container.js';
-import { freePort } from '../helpers/ports.js';
+import { blockPort } from '../helpers/ports.js';
 
 const lease = `container-bad-config-${process.pid}`;
 const definitions: PodwardenContainer[] = [];
@@ -11,7 +11,7 @@ let image = '';
 
 /** Run the image with `configYaml` mounted; resolves once the container has exited. */
 async function runToExit(configYaml: string): Promise<StartedTestContainer> {
-  const pw = new PodwardenContainer(image, await freePort('::'), configYaml).expectExit();
+  const pw = new PodwardenContainer(image, await blockPort('::'), configYaml).expectExit();
   definitions.push(pw);
   const container = await pw.start();
   started.push(container);

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartedTestContainer } from 'testcontainers';
-import { freePort } from '../helpers/ports.js';
+import { blockPort } from '../helpers/ports.js';
 import { repoRoot, testImage } from './helpers/engine.js';
 import { PodwardenContainer, execNode, get, inspect, nodeBin, processes, removeContainer, setUpPodwardenContainer, waitForStatus } from './helpers/podwarden-container.js';
 
@@ -176,12 +176,15 @@ describe('the podwarden image, run with a config mounted', () => {
 
   it('starts serve from the compile cache on a read-only root filesystem, and logs nothing about it', async () => {
     // A second container of the image, with Node's compile-cache debug output on (stderr).
-    const port = await freePort('::');
+    const port = await blockPort('::');
     const second = new PodwardenContainer(testImage, port, 'services: []\n').withEnvironment({ NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
     let container: StartedTestContainer | undefined;
     try {
       container = await second.start();
-      await waitForStatus(port, '/readyz', 200);
+      const withDebugOutput = container;
+      await waitForStatus(port, '/readyz', 200).catch((err: Error) => {
+        throw new Error(`${err.message}\ncontainer output:\n${containerOutput(withDebugOutput)}`);
+      });
       expect((await inspect(container)).HostConfig.ReadonlyRootfs).toBe(true);
       const output = containerOutput(container);
       const verdicts = [...output.matchAll(/V8 code cache for ESM file:\/\/(\S+) was (\w+)/g)].map(([, file, verdict]) => ({ file, verdict }));

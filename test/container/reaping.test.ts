@@ -2,7 +2,7 @@ import type { StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireEngine, buildImage, releaseEngine } from './helpers/engine.js';
 import { PodwardenContainer, nodeBin, processes, removeContainer, waitForStatus, type ProcessEntry } from './helpers/podwarden-container.js';
-import { freePort } from '../helpers/ports.js';
+import { blockPort } from '../helpers/ports.js';
 
 // Each run of the check starts a grandchild in its own session (so killing the
 // check's process group misses it) that outlives the check by a second, then
@@ -22,7 +22,7 @@ const started: StartedTestContainer[] = [];
 const definitions: PodwardenContainer[] = [];
 
 async function run(withInit: boolean): Promise<StartedTestContainer> {
-  const port = await freePort('::');
+  const port = await blockPort('::');
   const pw = new PodwardenContainer(await buildImage(), port, config);
   definitions.push(pw);
   if (!withInit) pw.withoutInit();

@@ -15,7 +15,7 @@ import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { cleanEnv, NodeProcess } from '../helpers/child.js';
 import { sleep } from '../helpers/core.js';
 import { cleanupPodwardens, request, tempDir } from '../helpers/podwarden.js';
-import { freePort } from '../helpers/ports.js';
+import { blockPort } from '../helpers/ports.js';
 import { derivedGraceSeconds, drainWiringOf, graceSecondsOf, minDrainDelaySeconds, minGraceSeconds, minMaxHoldSeconds, readinessDetectionSeconds } from '../chart/drain-rules.js';
 import { configMapOf, httpGetOf, objectsOfKind, one, render, repoRoot, selects, validateObject } from '../chart/support.js';
 import { type LibraryPod, readLibraryManifest } from './library-manifest.js';
@@ -161,8 +161,8 @@ async function startProgram(pod: LibraryPod, tokenFileContent: string | null = p
   const dir = tempDir('podwarden-k8slib-');
   const tokenFile = path.join(dir, 'token');
   if (tokenFileContent !== null) writeFileSync(tokenFile, tokenFileContent);
-  const healthPort = await freePort('::');
-  const appPort = await freePort('::');
+  const healthPort = await blockPort('::');
+  const appPort = await blockPort('::');
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(pod.env)) if (value !== undefined) env[name] = value;
   Object.assign(env, { PODWARDEN_PORT: String(healthPort), PORT: String(appPort), PODWARDEN_DRAIN_TOKEN_FILE: tokenFile });
@@ -279,8 +279,8 @@ describe('running it on your machine', () => {
   });
 
   it('starts with the documented command, answers /readyz and the API, and Ctrl-C stops it with 130', async () => {
-    const healthPort = await freePort('::');
-    const appPort = await freePort('::');
+    const healthPort = await blockPort('::');
+    const appPort = await blockPort('::');
     shell = spawn('bash', ['-c', docBlock('sh', 'node examples/library/kubernetes.mjs')], {
       cwd: repoRoot,
       env: cleanEnv({ PODWARDEN_PORT: String(healthPort), PORT: String(appPort) }),

@@ -17,7 +17,7 @@ import type { IService } from 'kubernetes-models/v1';
 import { cleanEnv, NodeProcess } from '../helpers/child.js';
 import { sleep } from '../helpers/core.js';
 import { request, tempDir } from '../helpers/podwarden.js';
-import { freePort } from '../helpers/ports.js';
+import { blockPort, freePort } from '../helpers/ports.js';
 import { drainWiringOf, graceSecondsOf, minDrainDelaySeconds, minGraceSeconds, minMaxHoldSeconds, readinessDetectionSeconds } from '../chart/drain-rules.js';
 import { configMapOf, httpGetOf, one, render, repoRoot, selects, validateObject } from '../chart/support.js';
 import { type LibraryPod, readLibraryManifest } from '../docs/library-manifest.js';
@@ -87,8 +87,8 @@ async function startDb(port: number): Promise<NodeProcess> {
 
 /** server.mjs with the pod's environment at free ports, the database at `dbPort`, and `env` on top. */
 async function startProgram(pod: LibraryPod, dbPort: number, env: Record<string, string> = {}) {
-  const healthPort = await freePort('::');
-  const appPort = await freePort('::');
+  const healthPort = await blockPort('::');
+  const appPort = await blockPort('::');
   const podEnv: Record<string, string> = {};
   for (const [name, value] of Object.entries(pod.env)) if (value !== undefined) podEnv[name] = value;
   const child = new NodeProcess([program], {
@@ -213,7 +213,7 @@ describe('the README, run on your machine', () => {
   });
 
   it('starts with its commands, answers the curl commands, and Ctrl-C stops it with 130', async () => {
-    const [healthPort, appPort, dbPort] = [await freePort('::'), await freePort('::'), await freePort()];
+    const [healthPort, appPort, dbPort] = [await blockPort('::'), await blockPort('::'), await freePort()];
     const start = readmeBlock('node examples/service/server.mjs').replaceAll('15432', String(dbPort));
     shell = spawn('bash', ['-c', start], { cwd: repoRoot, env: cleanEnv({ PODWARDEN_PORT: String(healthPort), PORT: String(appPort) }), stdio: 'ignore', detached: true });
     const exited = once(shell, 'exit');

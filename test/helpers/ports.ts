@@ -14,11 +14,11 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   return port;
 }
 
-/** Whether a loopback TCP port can be bound right now. */
-async function canBind(port: number): Promise<boolean> {
+/** Whether a TCP port can be bound on `host` right now. */
+async function canBind(port: number, host: string): Promise<boolean> {
   const server = createServer();
   try {
-    server.listen(port, '127.0.0.1');
+    server.listen(port, host);
     await once(server, 'listening');
     return true;
   } catch {
@@ -34,17 +34,18 @@ const blockBase = 20_000 + (Number(process.env.VITEST_POOL_ID ?? 0) % 12) * 1000
 let nextPort = blockBase;
 
 /**
- * A free loopback port from this worker's own block, below the ephemeral
- * range: for runs that start many listeners while making many client
- * connections, where a port from {@link freePort} could be taken by a client
- * socket before its listener binds it. No two calls in a worker return the
- * same port until the block wraps.
+ * A port free on `host` (default loopback) from this worker's own block,
+ * below the ephemeral range: for listeners bound a while after the port is
+ * chosen (a container starting, a child process) while this or another worker
+ * makes many client connections, where a port from {@link freePort} could be
+ * taken by a client socket first. No two calls in a worker return the same
+ * port until the block wraps.
  */
-export async function blockPort(): Promise<number> {
+export async function blockPort(host = '127.0.0.1'): Promise<number> {
   for (let tries = 0; tries < 1000; tries += 1) {
     const port = nextPort;
     nextPort = nextPort + 1 >= blockBase + 1000 ? blockBase : nextPort + 1;
-    if (await canBind(port)) return port;
+    if (await canBind(port, host)) return port;
   }
-  throw new Error("no free loopback port in this worker's block");
+  throw new Error(`no free port on ${host} in this worker's block`);
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
 import { GenericContainer, StartupCheckStrategy, getContainerRuntimeClient, type StartedTestContainer, type StartupStatus } from 'testcontainers';
 import { afterAll, beforeAll } from 'vitest';
-import { freePort } from '../../helpers/ports.js';
+import { blockPort } from '../../helpers/ports.js';
 import { acquireEngine, buildImage, releaseEngine } from './engine.js';
 
 /** Where the tests mount the config, as the README does. */
@@ -192,7 +192,7 @@ export function setUpPodwardenContainer(lease: string, config: (port: number) =>
   beforeAll(async () => {
     acquireEngine(lease);
     const image = await buildImage();
-    port = await freePort('::');
+    port = await blockPort('::');
     pw = new PodwardenContainer(image, port, config(port));
     adjust(pw);
     container = await pw.start();
