@@ -23,7 +23,7 @@ export interface CheckSession {
 
 /** Timing of a periodic check, in milliseconds, with kubelet's meanings. */
 export interface CheckTiming {
-  /** Time between the starts of two attempts; the first two are closer, to spread checks started together. */
+  /** Time between the starts of two attempts; the first two may be closer, to spread checks started together. */
   readonly interval: number;
   /** An attempt that takes longer fails. */
   readonly timeout: number;
@@ -58,10 +58,10 @@ export interface PeriodicCheckOptions extends CheckTiming {
  * check never runs on a probe request. Returns promptly when the shutdown
  * watch fires.
  *
- * Checks started together do not attempt together: each check's second
- * attempt comes its own share of the interval after the first (at most one
- * interval), and its later attempts keep that place, so a process's checks of
- * one interval spread evenly over it.
+ * Checks started together do not attempt together: after the first eight,
+ * each group of eight checks makes its second attempt its own share of the
+ * interval after the first (at most one interval) and keeps that place, so a
+ * process's checks of one interval spread evenly over it in groups of eight.
  */
 export function periodicCheck(options: PeriodicCheckOptions): BackgroundService {
   return {
@@ -82,23 +82,30 @@ async function runChecks(options: PeriodicCheckOptions, shutdown: ShutdownWatch,
 /**
  * The golden ratio's fractional part. Stepping by it around [0, 1) places
  * every next point in the largest gap left (the three-gap theorem), so any
- * number of checks, started together, end up evenly spread without knowing
+ * number of groups, started together, end up evenly spread without knowing
  * how many there are.
  */
 const GOLDEN_STEP = 0.6180339887498949;
+/**
+ * Check loops that share a place in the spread. Each wake-up of an idle
+ * process costs CPU of its own (20 checks every 1 s used twice the CPU when
+ * each woke the process alone), and a group this size is a burst short
+ * enough (~3 ms) for a probe to wait behind.
+ */
+const GROUP_SIZE = 8;
 /** How many check loops this process has made: the next one's place in the spread. */
 let loopsMade = 0;
 
 /**
  * Where the next check loop's grid sits within its interval, as a share of it
- * in [0, 1): 0 for the first loop of the process, then the golden-ratio
- * sequence. Checks that start together (every check at server start) would
- * otherwise attempt together every round, one burst that probes and scrapes
- * arriving meanwhile wait behind (800 attempts in one millisecond with 1,000
- * services).
+ * in [0, 1): 0 for the first group of {@link GROUP_SIZE} loops of the
+ * process, then the golden-ratio sequence, one place per group. Checks that
+ * start together (every check at server start) would otherwise attempt
+ * together every round, one burst that probes and scrapes arriving meanwhile
+ * wait behind (800 attempts, ~0.35 s of CPU, with 1,000 services).
  */
 function nextSpreadShare(): number {
-  const share = (loopsMade * GOLDEN_STEP) % 1;
+  const share = (Math.floor(loopsMade / GROUP_SIZE) * GOLDEN_STEP) % 1;
   loopsMade += 1;
   return share;
 }
@@ -110,7 +117,7 @@ function nextSpreadShare(): number {
  * an attempt that overran starts the next one as soon as it has returned.
  * The first attempt runs at once (after `initialDelay`); the second comes a
  * share of the interval later ({@link nextSpreadShare}), never later than one
- * interval, which spreads the rounds of checks started together.
+ * interval, which spreads the rounds of checks started together in groups.
  * Handlers are bound once and one shutdown listener serves every attempt; an
  * attempt allocates its `AbortController`, a timer, its result and what the
  * attempt itself allocates. While an attempt hangs, nothing runs until its

@@ -226,15 +226,16 @@ describe('periodicCheck rounds of checks started together', () => {
       expect(gap).toBeGreaterThan(0);
       expect(gap).toBeLessThan(interval + 150); // never later than without the spread (timers may fire a little late)
     }
-    // Together, every check would start in the same millisecond of each round; spread,
-    // ~2 of 40 fall in any 50 ms of the second and the third round (a loaded machine may bunch a few).
+    // Together, every check would start in the same millisecond of each round; spread, in
+    // groups of 8, at most 8 of 40 fall in any 50 ms of the second and the third round (a
+    // loaded machine may bunch a few more).
     const mostIn50ms = (times: number[]) => {
       const sorted = [...times].sort((a, b) => a - b);
       return Math.max(...sorted.map((t, i) => sorted.filter((u, j) => j >= i && u - t < 50).length));
     };
     expect(mostIn50ms([...starts.values()].map((s) => s[1]!))).toBeLessThanOrEqual(12);
     expect(mostIn50ms([...starts.values()].map((s) => s[2]!))).toBeLessThanOrEqual(12);
-    expect(Math.max(...gaps) - Math.min(...gaps)).toBeGreaterThan(interval * 0.8);
+    expect(Math.max(...gaps) - Math.min(...gaps)).toBeGreaterThan(interval * 0.6);
   });
 });
 
