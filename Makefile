@@ -44,7 +44,7 @@ test-under-load: build lint tools
 # `make test` runs the short form. Figures go to .cache/rolling-update/.
 rolling-update: build
 	bash scripts/tools/helm.sh
-	ROLLING_UPDATE=full npx vitest run test/e2e/rolling-update
+	ROLLING_UPDATE=full npx vitest run --maxWorkers=1 test/e2e/rolling-update
 
 # The soak run (docs/reliability.md): podwarden under flapping checks, restarting
 # services and exec checks for SOAK_MINUTES (default 30), a kubelet-like poller

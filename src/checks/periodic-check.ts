@@ -58,10 +58,11 @@ export interface PeriodicCheckOptions extends CheckTiming {
  * check never runs on a probe request. Returns promptly when the shutdown
  * watch fires.
  *
- * Checks started together do not attempt together: after the first eight,
- * each group of eight checks makes its second attempt its own share of the
- * interval after the first (at most one interval) and keeps that place, so a
- * process's checks of one interval spread evenly over it in groups of eight.
+ * Checks started together do not attempt together: the checks of one
+ * interval are placed in groups of eight; after the first group, each group
+ * makes its second attempt its own share of the interval after the first (at
+ * most one interval) and keeps that place, so a process's checks of one
+ * interval spread evenly over it, eight at a time.
  */
 export function periodicCheck(options: PeriodicCheckOptions): BackgroundService {
   return {
@@ -93,21 +94,24 @@ const GOLDEN_STEP = 0.6180339887498949;
  * enough (~3 ms) for a probe to wait behind.
  */
 const GROUP_SIZE = 8;
-/** How many check loops this process has made: the next one's place in the spread. */
-let loopsMade = 0;
+/** How many check loops of each interval this process has made: the next one's place in the spread. */
+const loopsMade = new Map<number, number>();
 
 /**
- * Where the next check loop's grid sits within its interval, as a share of it
- * in [0, 1): 0 for the first group of {@link GROUP_SIZE} loops of the
- * process, then the golden-ratio sequence, one place per group. Checks that
- * start together (every check at server start) would otherwise attempt
- * together every round, one burst that probes and scrapes arriving meanwhile
- * wait behind (800 attempts, ~0.35 s of CPU, with 1,000 services).
+ * Where the next check loop of `interval` puts its grid within the interval,
+ * as a share of it in [0, 1): 0 for the first group of {@link GROUP_SIZE}
+ * loops of that interval in the process, then the golden-ratio sequence, one
+ * place per group. Checks that start together (every check at server start)
+ * would otherwise attempt together every round, one burst that probes and
+ * scrapes arriving meanwhile wait behind (800 attempts, ~0.35 s of CPU, with
+ * 1,000 services). A few groups land just before the end of the interval, so
+ * their second attempt comes soon after the first (group 8: 5.6 % of the
+ * interval later); that only brings a result forward.
  */
-function nextSpreadShare(): number {
-  const share = (Math.floor(loopsMade / GROUP_SIZE) * GOLDEN_STEP) % 1;
-  loopsMade += 1;
-  return share;
+function nextSpreadShare(interval: number): number {
+  const made = loopsMade.get(interval) ?? 0;
+  loopsMade.set(interval, made + 1);
+  return (Math.floor(made / GROUP_SIZE) * GOLDEN_STEP) % 1;
 }
 
 /**
@@ -169,7 +173,7 @@ class CheckLoop {
     this.#timedOut = `timed out after ${formatDuration(options.timeout)}`;
     const { interval, timeout, initialDelay, successThreshold, failureThreshold } = options;
     this.#timing = { interval, timeout, initialDelay, successThreshold, failureThreshold };
-    this.#firstGap = interval * (1 - nextSpreadShare());
+    this.#firstGap = interval * (1 - nextSpreadShare(interval));
   }
 
   /** Run until shutdown; rejects when reporting a result throws. */
@@ -196,7 +200,8 @@ class CheckLoop {
       this.#due = at + this.#firstGap;
       this.#firstGap = 0;
     } else {
-      // On the grid while on time; a late start (an overrunning attempt, a blocked loop) moves the grid.
+      // On the grid while on time; a late start (an overrunning attempt, a blocked loop) moves the grid,
+      // and with it the spread (a first attempt that timed out after more than half the interval can do that).
       this.#due = at - this.#due < interval / 2 ? this.#due + interval : at + interval;
     }
     const controller = new AbortController();

@@ -50,7 +50,7 @@ const common = {
 const timing = {
   interval: describe(
     z.prefault(duration({ min: 1, max: 24 * 3600_000 }), formatDuration(checkDefaults.interval)),
-    'Time between the starts of two attempts (kubelet `periodSeconds`). One attempt is never in flight twice. Checks started together do not attempt together every round: in groups of eight, the second attempt of each group comes its own share of the interval after the first, at most one interval.',
+    'Time between the starts of two attempts (kubelet `periodSeconds`). One attempt is never in flight twice. Checks do not all attempt together every round: the checks of one interval are placed in groups of eight, and after the first group the second attempt of each group comes its own share of the interval after the first, at most one interval.',
   ),
   timeout: describe(
     z.prefault(duration({ min: 1, max: 3600_000 }), formatDuration(checkDefaults.timeout)),

@@ -38,12 +38,12 @@ describe('podwarden serve with many checks of one interval', () => {
       await until(() => arrivals.size === count && [...arrivals.values()].every((a) => a.length >= 3), 10_000, 'three requests for every check');
       expect((await pw.get('/readyz')).status).toBe(200);
       const round = (k: number) => [...arrivals.values()].map((a) => a[k]!);
-      // The first round is at start, together; the next ones are spread in groups of 8: at
-      // most 8 of 40 in any 50 ms (a loaded machine may bunch a few more), where without the
-      // spread all 40 would be.
+      // The first round is at start, together; the next ones are spread in groups of 8, at
+      // least ~90 ms apart: at most 8 of 40 in any 50 ms (a stall of ~100 ms on a loaded
+      // machine may merge two groups: 16), where without the spread all 40 would be.
       expect(mostWithin(round(0), 250)).toBeGreaterThanOrEqual(count - 5);
-      expect(mostWithin(round(1), 50)).toBeLessThanOrEqual(12);
-      expect(mostWithin(round(2), 50)).toBeLessThanOrEqual(12);
+      expect(mostWithin(round(1), 50)).toBeLessThanOrEqual(20);
+      expect(mostWithin(round(2), 50)).toBeLessThanOrEqual(20);
       // No check's second request comes later than one interval after its first.
       for (const a of arrivals.values()) expect(a[1]! - a[0]!).toBeLessThan(1000 + 250);
     } finally {
