@@ -5,7 +5,7 @@ import { type CheckAttempt, periodicCheck } from '../../src/checks/periodic-chec
 import { ThresholdTracker } from '../../src/checks/threshold-tracker.js';
 import { ServiceReadyNotifier } from '../../src/core/ready-notifier.js';
 import { ShutdownTrigger } from '../../src/core/shutdown-watch.js';
-import { sleep, until } from '../helpers/core.js';
+import { mostWithin, sleep, until } from '../helpers/core.js';
 import { runInServer } from './harness.js';
 
 const timing = { interval: 100, timeout: 80, initialDelay: 0, successThreshold: 1, failureThreshold: 1 };
@@ -227,12 +227,8 @@ describe('periodicCheck rounds of checks started together', () => {
     // Together, every check would start in the same millisecond of each round; spread, in
     // groups of 8 at least ~90 ms apart, at most 8 of 40 fall in any 50 ms of the second and
     // the third round (a stall of ~100 ms on a loaded machine may merge two groups: 16).
-    const mostIn50ms = (times: number[]) => {
-      const sorted = [...times].sort((a, b) => a - b);
-      return Math.max(...sorted.map((t, i) => sorted.filter((u, j) => j >= i && u - t < 50).length));
-    };
-    expect(mostIn50ms([...starts.values()].map((s) => s[1]!))).toBeLessThanOrEqual(20);
-    expect(mostIn50ms([...starts.values()].map((s) => s[2]!))).toBeLessThanOrEqual(20);
+    expect(mostWithin([...starts.values()].map((s) => s[1]!), 50)).toBeLessThanOrEqual(20);
+    expect(mostWithin([...starts.values()].map((s) => s[2]!), 50)).toBeLessThanOrEqual(20);
     expect(Math.max(...gaps) - Math.min(...gaps)).toBeGreaterThan(interval * 0.6);
   });
 });

@@ -2,21 +2,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { until } from '../helpers/core.js';
+import { mostWithin, until } from '../helpers/core.js';
 import { cleanupPodwardens, startPodwarden } from '../helpers/podwarden.js';
 
 afterEach(cleanupPodwardens);
-
-/** The most of `times` (ms) that fall within any `window` ms. */
-function mostWithin(times: readonly number[], window: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; j < sorted.length; j += 1) {
-    while (sorted[j]! - sorted[i]! >= window) i += 1;
-    most = Math.max(most, j - i + 1);
-  }
-  return most;
-}
 
 // What the app sees of podwarden's checks: requests spread over the interval,
 // not one burst per round (which probes and scrapes arriving meanwhile wait behind).

@@ -33,6 +33,17 @@ export async function until(predicate: () => boolean, timeoutMs = 2000, what = '
   }
 }
 
+/** The most of `times` (ms) that fall within any `window` ms. */
+export function mostWithin(times: readonly number[], window: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; j < sorted.length; j += 1) {
+    while (sorted[j]! - sorted[i]! >= window) i += 1;
+    most = Math.max(most, j - i + 1);
+  }
+  return most;
+}
+
 /** A deferred promise the test resolves by hand. */
 export function deferred<T = void>() {
   let resolve!: (value: T) => void;
