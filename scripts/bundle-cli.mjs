@@ -49,6 +49,44 @@ const promClientWithoutOtel = {
   },
 };
 
+/**
+ * Two of pino's dependencies load Node built-ins the CLI's logger never uses.
+ * `thread-stream` (with `node:assert` and `node:worker_threads`) runs pino
+ * transports in a worker; podwarden writes to stdout with `pino.destination`
+ * and never asks for a transport, so the CLI's copy throws if one is asked
+ * for. `sonic-boom` requires `node:assert` (on Node 24, 2-6 ms to load) for
+ * one check of a file descriptor; the CLI's copy gets a plain function that
+ * throws the same message. A test reads `process.moduleLoadList`.
+ */
+const pinoWithoutUnusedBuiltins = {
+  name: 'pino-without-unused-builtins',
+  setup(build) {
+    const fromPino = (importer) => /[\\/]node_modules[\\/](pino|sonic-boom)[\\/]/.test(importer);
+    build.onResolve({ filter: /^(thread-stream|assert)$/ }, (args) => (fromPino(args.importer) ? { path: args.path, namespace: 'pino-without-unused-builtins' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'pino-without-unused-builtins' }, (args) => ({
+      loader: 'js',
+      contents:
+        args.path === 'assert'
+          ? 'module.exports = function assert(value, message) { if (!value) throw new Error(message); };'
+          : "module.exports = class ThreadStream { constructor() { throw new Error('pino transports are not part of the podwarden CLI: log to stdout'); } };",
+    }));
+  },
+};
+
+/** `require` for the CommonJS dependencies, which call it for Node's built-ins. */
+const requireBanner = "import { createRequire as __podwardenRequire } from 'node:module';\nconst require = __podwardenRequire(import.meta.url);";
+
+/**
+ * esbuild puts the banner in every chunk; most never call `require`, and each
+ * import of `node:module` and `createRequire` call is ~0.2 ms of a start.
+ */
+const withoutUnusedBanner = (text) => {
+  // After main.js's shebang line, if any.
+  const at = text.indexOf(requireBanner);
+  const rest = text.slice(at + requireBanner.length);
+  return at >= 0 && !/\brequire\b/.test(rest) ? text.slice(0, at) + rest.replace(/^\n/, '') : text;
+};
+
 // Chunk names carry a content hash: drop the previous build's.
 rmSync(new URL('dist/cli/chunks', new URL('..', import.meta.url)), { recursive: true, force: true });
 
@@ -68,8 +106,8 @@ const result = await build({
   // They load their .proto files from their package folders at run time; grpc checks import them lazily.
   external: ['@grpc/grpc-js', 'grpc-health-check'],
   // The CommonJS dependencies call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __podwardenRequire } from 'node:module';\nconst require = __podwardenRequire(import.meta.url);" },
-  plugins: [promClientParts, promClientWithoutOtel],
+  banner: { js: requireBanner },
+  plugins: [promClientParts, promClientWithoutOtel, pinoWithoutUnusedBuiltins],
   logLevel: 'warning',
   write: false,
 });
@@ -82,7 +120,7 @@ const toAscii = (text) => text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCo
 
 for (const file of result.outputFiles) {
   mkdirSync(dirname(file.path), { recursive: true });
-  writeFileSync(file.path, toAscii(file.text));
+  writeFileSync(file.path, toAscii(withoutUnusedBanner(file.text)));
 }
 // The `podwarden` bin: tsc wrote main.js first, without the executable bit.
 chmodSync(new URL('dist/cli/main.js', new URL('..', import.meta.url)), 0o755);

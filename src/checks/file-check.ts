@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { stat } from '../runtime/files.js';
 import type { BackgroundService } from '../core/background-service.js';
 import type { FileServiceSpec } from '../config/schema.js';
 import { formatDuration } from '../core/duration.js';

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../runtime/files.js';
 
 /**
  * A CA bundle from a check's `tls.ca`: inline PEM, or a file path (already

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import * as nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from '../runtime/files.js';
 
 /**
  * Where the container image keeps Node's compile cache: `compile-cache/` next

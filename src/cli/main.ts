@@ -1,8 +1,8 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
 // The V8 flag (also in `npm start`, the image's ENTRYPOINT and its compile-cache warm-up): a 4 MiB young
 // generation (docs/performance.md). `serve` turns off allocation-site pretenuring itself (runtime/pretenuring.ts).
-import { readFileSync } from 'node:fs';
 import { isPodwardenError, podwardenError } from '../errors.js';
+import { readFileSync } from '../runtime/files.js';
 import { useImageCompileCache } from './compile-cache.js';
 import { mainHelp } from './help.js';
 import { type CliIo, errorText, exitCodes } from './io.js';

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { CheckResults } from '../checks/check-result.js';
 import { type ConfigOverrides, flagOption, overrideTable } from '../config/env-overrides.js';
 import { loadConfig } from '../config/load-config.js';
@@ -44,7 +43,8 @@ function isUsageError(err: unknown): boolean {
 /** The flags' values; an unknown flag, a flag without its value or a positional argument is a `PODWARDEN_ERR_USAGE`. */
 function parseFlags(args: readonly string[]): Record<string, string | boolean | undefined> {
   try {
-    return parseArgs({ args: [...args], options: flagOptions, allowPositionals: false, strict: true }).values;
+    // From getBuiltinModule: on Node 24 an ES-module import of node:util loads worker_threads and perf_hooks with it.
+    return process.getBuiltinModule('node:util').parseArgs({ args: [...args], options: flagOptions, allowPositionals: false, strict: true }).values;
   } catch (err) {
     throw podwardenError('PODWARDEN_ERR_USAGE', `${(err as Error).message}\n\nRun "podwarden serve --help" for the flags.`);
   }

@@ -1,8 +1,7 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
 import { drainDefaults } from '../defaults.js';
 import type { ConfigProblem } from './format-issues.js';
 import type { PodwardenConfig } from './schema.js';
+import { access, constants, stat } from '../runtime/files.js';
 
 /** What {@link checkPaths} found on this machine's filesystem. */
 export interface PathFindings {

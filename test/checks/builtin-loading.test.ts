@@ -9,7 +9,8 @@ afterEach(cleanupPodwardens);
 /**
  * The Node built-ins `podwarden serve` loaded, read from `process.moduleLoadList` as the process exits.
  * What is loaded but never used is startup time every pod pays: on Node 24, an ESM import of node:http
- * evaluates its lazy exports and loads undici (~60 ms of CPU); node:crypto is needed only for a drain token.
+ * evaluates its lazy exports and loads undici (~60 ms of CPU), one of node:fs loads fs/promises and readline;
+ * node:crypto is needed only for a drain token; pino's dependencies require node:assert (2-6 ms).
  */
 async function builtinsLoaded(config: Record<string, unknown>): Promise<string[]> {
   const dir = tempDir();
@@ -31,6 +32,15 @@ describe('built-ins serve loads', () => {
     expect(loaded).toContain('http');
     expect(loaded.filter((m) => m.includes('undici'))).toEqual([]);
     expect(loaded).not.toContain('crypto');
+  });
+
+  it('reads its config file and logs without node:assert or fs/promises', async () => {
+    const target = await testHttpServer();
+    const loaded = await builtinsLoaded({ services: [{ name: 'api', type: 'http', url: target.url(), interval: '100ms' }] });
+    // The config came from a file and the startup lines were written: both done without them.
+    expect(loaded).toContain('http');
+    expect(loaded.filter((m) => m === 'assert' || m.startsWith('internal/assert/'))).toEqual([]);
+    expect(loaded).not.toContain('fs/promises');
   });
 
   it('loads node:crypto when a drain token is set', async () => {
