@@ -19,8 +19,9 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else if (/^[A-Za-z_][\w-]*$/.test(String(key))) out += out ? `.${String(key)}` : String(key);
-    else out += `[${JSON.stringify(String(key))}]`;
+    else if (/^[A-Za-z_][\w-]{0,59}$/.test(String(key))) out += out ? `.${String(key)}` : String(key);
+    // Shortened: a key is text from the config, which may be huge.
+    else out += `[${showValue(String(key))}]`;
   }
   return out;
 }
@@ -36,6 +37,8 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: a huge key costs nothing.
+    if (Math.abs(word.length - candidate.length) >= bestDistance) continue;
     const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance && d < Math.min(word.length, candidate.length)) {
       best = candidate;
@@ -96,7 +99,7 @@ export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
         const guess = closest(iss.keys[0] ?? '', allowed);
         return `unknown key${guess ? ` (did you mean "${guess}"?)` : ''}${allowedText}`;
       }
-      const listed = iss.keys.slice(0, 10).map((k) => JSON.stringify(k)).join(', ');
+      const listed = iss.keys.slice(0, 10).map((k) => showValue(k)).join(', ');
       return `unknown keys ${listed}${iss.keys.length > 10 ? ` and ${iss.keys.length - 10} more` : ''}${allowedText}`;
     }
     case 'too_small':

@@ -1,76 +1,71 @@
-import { type Document, LineCounter, type YAMLError, isScalar, parseDocument, visit } from 'yaml';
+import { YAMLException, loadAll } from 'js-yaml';
 import type { ConfigProblem } from './format-issues.js';
 
 /** Config text as a mapping, or what is wrong with it. */
 export type ParsedYaml = { value: Record<string, unknown> } | { problems: ConfigProblem[] };
 
+/** Alias nodes (`*name`) a config may hold, as before the parser changed. */
+const maxAliases = 100;
+
 /**
- * Parse config text as YAML (JSON is YAML): the mapping, or every problem with
- * its line and column. Duplicate keys are problems; no source text is quoted.
+ * Values the document may expand to, counting every use of an alias in full:
+ * what a walk of the config (validation, redaction, a module's options) could
+ * meet. Twenty times the largest config the tests accept (5,000 services in a
+ * chain), so only an alias bomb reaches it.
+ */
+const maxExpandedValues = 1_000_000;
+
+/**
+ * Parse config text as YAML (JSON is YAML) with js-yaml's YAML 1.2 core schema:
+ * the mapping, or the first problem with its line and column. Duplicate keys are
+ * problems; no source text is quoted. js-yaml runs about seven times faster than
+ * a parser that keeps a document model, which every start pays (docs/performance.md).
  */
 export function parseYaml(text: string): ParsedYaml {
-  const lineCounter = new LineCounter();
-  // The library's own duplicate-key check is quadratic in the number of keys; duplicateKeys() is not.
-  // No library warnings: they go to stderr quoting the source text, which may hold a secret.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
-  const at = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return `line ${line}, column ${col}`;
-  };
-  // Positions only: the YAML library's context excerpt could show a secret.
-  const problems = located(doc.errors).map((e) => ({ path: at(e.offset), message: `malformed YAML: ${yamlReason(e.error)}` }));
-  if (problems.length === 0) problems.push(...duplicateKeys(doc).map((offset) => ({ path: at(offset), message: 'malformed YAML: Map keys must be unique' })));
-  if (problems.length > 0) return { problems };
-  let value: unknown;
+  let documents: unknown[];
   try {
-    value = doc.toJS({ maxAliasCount: 100 });
+    // maxDepth (100 levels) is js-yaml's default.
+    documents = loadAll(text, { maxAliases });
   } catch (err) {
-    return { problems: [{ path: '', message: `malformed YAML: ${yamlReason(err)}` }] };
+    return { problems: [problemOf(err)] };
   }
+  if (documents.length > 1) return { problems: [{ path: '', message: `malformed YAML: the config is one document; this text holds ${documents.length} (separated by ---)` }] };
+  const value = documents[0];
   if (value === null || value === undefined) return { value: {} };
   if (typeof value !== 'object' || Array.isArray(value)) {
     return { problems: [{ path: '', message: 'the config must be a mapping with keys such as server, shutdown, drain, metrics, log, services' }] };
   }
+  if (expandsBeyond(value, maxExpandedValues)) {
+    return { problems: [{ path: '', message: `malformed YAML: its aliases expand to more than ${maxExpandedValues.toLocaleString('en-US')} values` }] };
+  }
   return { value: value as Record<string, unknown> };
 }
 
+/** The parser's reason and position. Its message also quotes the source around the mistake, which could be a secret: not used. */
+function problemOf(err: unknown): ConfigProblem {
+  if (!(err instanceof YAMLException)) return { path: '', message: `malformed YAML: ${(err as Error | undefined)?.name ?? 'error'}` };
+  const mark = err.mark;
+  return { path: mark ? `line ${mark.line + 1}, column ${mark.column + 1}` : '', message: `malformed YAML: ${reasonOf(err.reason)}` };
+}
+
+/** js-yaml's reason up to what it quotes from the source (`unidentified alias "…"`, `unknown tag !<…>`, `…: name`), which could be a secret. */
+function reasonOf(reason: string): string {
+  return reason.split(/\s*(?:"|'|!<|: )/)[0] || 'error';
+}
+
 /**
- * Each error with the offset of the mistake. The library places an error at
- * the start of the node it was reading, which is not always where the mistake
- * is: a line indented deeper than the one above continues the plain value
- * above it, and the `key:` on that line turns the value into a key spanning
- * lines. The library then reports MULTILINE_IMPLICIT_KEY (and, at the same
- * start, BLOCK_AS_IMPLICIT_KEY) at the value, a line too early; the mistake
- * is where that key ends, at its colon. The two are one mistake, reported once.
+ * Whether walking `value`, each alias in full, meets more than `limit` values.
+ * Values are counted as they are found, before they are queued, so the walk
+ * stops at the limit and holds at most that many.
  */
-function located(errors: readonly YAMLError[]): { error: YAMLError; offset: number }[] {
-  const multiline = new Set(errors.filter((e) => e.code === 'MULTILINE_IMPLICIT_KEY').map((e) => e.pos[0]));
-  return errors
-    .filter((e) => !(e.code === 'BLOCK_AS_IMPLICIT_KEY' && multiline.has(e.pos[0])))
-    .map((error) => ({ error, offset: error.code === 'MULTILINE_IMPLICIT_KEY' ? error.pos[1] : error.pos[0] }));
-}
-
-/** Where a mapping repeats a key (offsets of the repeats), in one pass. */
-function duplicateKeys(doc: Document): number[] {
-  const offsets: number[] = [];
-  visit(doc, {
-    Map(_key, map) {
-      const seen = new Set<unknown>();
-      for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
-        if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
-        else seen.add(pair.key.value);
-      }
-    },
-  });
-  return offsets;
-}
-
-/** The YAML library's reason, without the source text it sometimes quotes after a colon (it could be a secret). */
-function yamlReason(err: unknown): string {
-  const reason = (((err as Error).message.split('\n')[0] ?? '').split(': ')[0] ?? '').trim();
-  // Cut too short to say anything ("The : indicator …"): the library's error code, in words.
-  if (reason.length >= 12) return reason;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? code.toLowerCase().replace(/_/g, ' ') : reason || 'error';
+function expandsBeyond(value: object, limit: number): boolean {
+  let found = 1;
+  const stack: object[] = [value];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const children = Object.values(next);
+    found += children.length;
+    if (found > limit) return true;
+    for (const child of children) if (typeof child === 'object' && child !== null) stack.push(child);
+  }
+  return false;
 }

@@ -165,15 +165,31 @@ describe('loadConfig: refused configs name the field and what is allowed', () =>
   });
 
   it('malformed YAML, with line and column', async () => {
-    expect(await problems('server:\n  port: 1\n  port: 2\n')).toEqual(['line 3, column 3: malformed YAML: Map keys must be unique']);
+    expect(await problems('server:\n  port: 1\n  port: 2\n')).toEqual(['line 3, column 3: malformed YAML: duplicated mapping key']);
     expect(await problems('services:\n  - name: a\n   type: tcp\n')).toEqual([expect.stringMatching(/^line 3, column \d+: malformed YAML: /)]);
     expect(await problems('services: [a, b\n')).toEqual([expect.stringMatching(/^line \d+, column \d+: malformed YAML: /)]);
     expect(await problems('- just\n- a list\n')).toEqual([expect.stringMatching(/^\(top level\): the config must be a mapping/)]);
   });
 
   it('malformed YAML: a line indented deeper than the one above is reported on its own line', async () => {
-    expect(await problems('log:\n  level: info\n  format: json\n   extra: 1\n')).toEqual(['line 4, column 9: malformed YAML: Implicit keys need to be on a single line']);
+    expect(await problems('log:\n  level: info\n  format: json\n   extra: 1\n')).toEqual(['line 4, column 9: malformed YAML: bad indentation of a mapping entry']);
     expect(await problems('services:\n  - name: a\n    type: tcp\n     port: 1\n')).toEqual([expect.stringMatching(/^line 4, column \d+: malformed YAML: /)]);
+  });
+
+  it('YAML documents: empty is the defaults, one is the config, more are refused; aliases work, up to 100 and a bounded expansion', async () => {
+    expect(parseYaml('')).toEqual({ value: {} });
+    expect(parseYaml('# only a comment\n')).toEqual({ value: {} });
+    expect(await problems('server: {}\n---\nserver: {}\n')).toEqual(['(top level): malformed YAML: the config is one document; this text holds 2 (separated by ---)']);
+    const shared = await parseConfig('services:\n  - { name: db, type: tcp, port: 1 }\n  - { name: a, type: tcp, port: 2, dependsOn: &deps [db] }\n  - { name: b, type: tcp, port: 3, dependsOn: *deps }\n', { env: {} });
+    expect(shared.services.map((s) => s.dependsOn)).toEqual([[], ['db'], ['db']]);
+    expect(await problems(`a: &a [1]\nb: [${Array(101).fill('*a').join(', ')}]\n`)).toEqual([expect.stringMatching(/^line 2, column 40\d: malformed YAML: aliases exceeded maxAliases \(100\)$/)]);
+    // 9^7 values from 63 aliases, where a module's options are passed on as they are.
+    const bomb = ['x0: &x0 [x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 7 }, (_, i) => `x${i + 1}: &x${i + 1} [${Array(9).fill(`*x${i}`).join(', ')}]`)];
+    const start = performance.now();
+    expect(await problems(`services:\n  - name: m\n    type: module\n    module: ./m.mjs\n    options:\n${bomb.map((line) => `      ${line}`).join('\n')}\n`)).toEqual([
+      '(top level): malformed YAML: its aliases expand to more than 1,000,000 values',
+    ]);
+    expect(performance.now() - start).toBeLessThan(5000);
   });
 
   it('every problem at once, not just the first', async () => {
