@@ -102,6 +102,8 @@ export function renderConfigReference(): string {
     'with exit code 2 and one line per problem naming the field path and what is allowed;',
     '`podwarden validate FILE` prints the same list (or `ok`), and looks for the files the config names and the packages its',
     '`grpc` checks load (see Decisions).',
+    'The file is one YAML 1.2 document (JSON is YAML too): `yes` and `on` are strings, a key appears once per mapping,',
+    'and anchors and aliases may be used (at most 100 aliases).',
     '',
     '<!-- docs-test: skip — names ./worker.js, a module of your own -->',
     '```yaml',
