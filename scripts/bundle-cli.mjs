@@ -67,7 +67,7 @@ const pinoWithoutUnusedBuiltins = {
       loader: 'js',
       contents:
         args.path === 'assert'
-          ? 'module.exports = function assert(value, message) { if (!value) throw new Error(message); };'
+          ? 'function assert(value, message) { if (!value) throw new Error(message); }\nassert.ok = assert;\nmodule.exports = assert;'
           : "module.exports = class ThreadStream { constructor() { throw new Error('pino transports are not part of the podwarden CLI: log to stdout'); } };",
     }));
   },
@@ -84,7 +84,8 @@ const withoutUnusedBanner = (text) => {
   // After main.js's shebang line, if any.
   const at = text.indexOf(requireBanner);
   const rest = text.slice(at + requireBanner.length);
-  return at >= 0 && !/\brequire\b/.test(rest) ? text.slice(0, at) + rest.replace(/^\n/, '') : text;
+  // `require` as a name, not in `--require` or a property: only a name needs the binding.
+  return at >= 0 && !/(?<![-.\w$"'])require\b/.test(rest) ? text.slice(0, at) + rest.replace(/^\n/, '') : text;
 };
 
 // Chunk names carry a content hash: drop the previous build's.

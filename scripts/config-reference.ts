@@ -103,7 +103,7 @@ export function renderConfigReference(): string {
     '`podwarden validate FILE` prints the same list (or `ok`), and looks for the files the config names and the packages its',
     '`grpc` checks load (see Decisions).',
     'The file is one YAML 1.2 document (JSON is YAML too): `yes` and `on` are strings, a key appears once per mapping,',
-    'and anchors and aliases may be used (at most 100 aliases).',
+    'and anchors and aliases may be used (at most 100 aliases); a file that starts with `%YAML 1.1` is read with YAML 1.1\'s types.',
     '',
     '<!-- docs-test: skip — names ./worker.js, a module of your own -->',
     '```yaml',

@@ -31,13 +31,15 @@ if [ "$#" -gt 0 ]; then
   run --outputFile.json=.cache/vitest-results.json "$@"
 else
   # The rolling-update simulations run Kubernetes' timings on a clock scaled
-  # x0.2, so a neighbour's CPU burst is five times as long to them: they run
-  # alone, one file at a time; everything else two files at a time (vitest.config.ts).
+  # x0.2, so a neighbour's CPU burst is five times as long to them; the short
+  # soak's poller gives each probe kubelet's 1 s, which a neighbour's burst
+  # can take. They run alone, one file at a time; everything else two files
+  # at a time (vitest.config.ts).
   reports=(.cache/vitest-results-alone.json .cache/vitest-results.json)
-  run --outputFile.json=.cache/vitest-results-alone.json --maxWorkers=1 test/e2e/rolling-update
+  run --outputFile.json=.cache/vitest-results-alone.json --maxWorkers=1 test/e2e/rolling-update test/reliability/soak
   # Interrupted (Ctrl-C): vitest exits, and the rest of the suite should not start.
   [ "$status" -lt 128 ] || exit "$status"
-  run --outputFile.json=.cache/vitest-results.json --exclude 'test/e2e/rolling-update*'
+  run --outputFile.json=.cache/vitest-results.json --exclude 'test/e2e/rolling-update*' --exclude 'test/reliability/soak*'
 fi
 # One plain closing line with the counts of every run.
 node -e '

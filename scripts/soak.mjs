@@ -398,7 +398,7 @@ if (exitReport?.overran?.length) problems.push(`services overran at shutdown: ${
 const errorCount = Object.values(pollerReport.paths).reduce((n, p) => n + Object.values(p.errors).reduce((a, b) => a + b, 0), 0);
 const strictNon200 = strictPaths.reduce((n, p) => n + Object.entries(pollerReport.paths[p].statuses).filter(([s]) => s !== '200').reduce((m, [, c]) => m + c, 0), 0);
 const otherStatuses = flexiblePaths.flatMap((p) => Object.keys(pollerReport.paths[p].statuses).filter((s) => s !== '200' && s !== '503').map((s) => `${p} ${s}`));
-if (errorCount > 0) problems.push(`the poller saw ${errorCount} failed probes (timeouts or connection errors): ${JSON.stringify(pollerReport.failures.slice(0, 5))}`);
+if (errorCount > 0) problems.push(`the poller saw ${errorCount} failed probes (timeouts or connection errors): ${JSON.stringify(pollerReport.failures.filter((f) => f.error).slice(0, 5))}`);
 if (strictNon200 > 0) problems.push(`the poller saw ${strictNon200} non-200 answers from ${strictPaths.join(', ')}`);
 if (otherStatuses.length > 0) problems.push(`unexpected answers: ${otherStatuses.join(', ')}`);
 if (scrapes.failures > 0) problems.push(`${scrapes.failures} of ${scrapes.count} scrapes failed`);

@@ -43,7 +43,7 @@ function isUsageError(err: unknown): boolean {
 /** The flags' values; an unknown flag, a flag without its value or a positional argument is a `PODWARDEN_ERR_USAGE`. */
 function parseFlags(args: readonly string[]): Record<string, string | boolean | undefined> {
   try {
-    // From getBuiltinModule: on Node 24 an ES-module import of node:util loads worker_threads and perf_hooks with it.
+    // From getBuiltinModule: on Node 24 an ES-module import of node:util evaluates its lazy exports, a dozen modules.
     return process.getBuiltinModule('node:util').parseArgs({ args: [...args], options: flagOptions, allowPositionals: false, strict: true }).values;
   } catch (err) {
     throw podwardenError('PODWARDEN_ERR_USAGE', `${(err as Error).message}\n\nRun "podwarden serve --help" for the flags.`);

@@ -37,8 +37,9 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const candidate of candidates) {
-    // The distance is at least the difference in length: a huge key costs nothing.
-    if (Math.abs(word.length - candidate.length) >= bestDistance) continue;
+    // The distance is at least the difference in length; and a name of more than 64 characters is no typo of a key or
+    // a service name (at most 63): each distance costs at most 64 × 64 steps, however long the text.
+    if (Math.abs(word.length - candidate.length) >= bestDistance || word.length > 64) continue;
     const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance && d < Math.min(word.length, candidate.length)) {
       best = candidate;

@@ -1,11 +1,14 @@
-import { YAMLException, loadAll } from 'js-yaml';
+import { YAML11_SCHEMA, YAMLException, loadAll } from 'js-yaml';
 import type { ConfigProblem } from './format-issues.js';
 
 /** Config text as a mapping, or what is wrong with it. */
 export type ParsedYaml = { value: Record<string, unknown> } | { problems: ConfigProblem[] };
 
-/** Alias nodes (`*name`) a config may hold, as before the parser changed. */
+/** Alias nodes (`*name`) a config may hold. */
 const maxAliases = 100;
+
+/** A `%YAML 1.1` directive, on its own line before the document's `---`. */
+const yaml11Directive = /^%YAML[ \t]+1\.1[ \t]*(?:#.*)?$/m;
 
 /**
  * Values the document may expand to, counting every use of an alias in full:
@@ -16,16 +19,17 @@ const maxAliases = 100;
 const maxExpandedValues = 1_000_000;
 
 /**
- * Parse config text as YAML (JSON is YAML) with js-yaml's YAML 1.2 core schema:
- * the mapping, or the first problem with its line and column. Duplicate keys are
+ * Parse config text as YAML (JSON is YAML) with js-yaml's YAML 1.2 core schema
+ * (1.1's for a file that says `%YAML 1.1`): the mapping, or the first problem
+ * with its line and column. Duplicate keys are
  * problems; no source text is quoted. js-yaml runs about seven times faster than
  * a parser that keeps a document model, which every start pays (docs/performance.md).
  */
 export function parseYaml(text: string): ParsedYaml {
   let documents: unknown[];
   try {
-    // maxDepth (100 levels) is js-yaml's default.
-    documents = loadAll(text, { maxAliases });
+    // maxDepth (100 levels) is js-yaml's default. A file that declares YAML 1.1 gets 1.1's types (`yes` is true, `010` is 8).
+    documents = loadAll(text, { maxAliases, ...(declaresYaml11(text) ? { schema: YAML11_SCHEMA } : {}) });
   } catch (err) {
     return { problems: [problemOf(err)] };
   }
@@ -39,6 +43,12 @@ export function parseYaml(text: string): ParsedYaml {
     return { problems: [{ path: '', message: `malformed YAML: its aliases expand to more than ${maxExpandedValues.toLocaleString('en-US')} values` }] };
   }
   return { value: value as Record<string, unknown> };
+}
+
+/** Whether `text` starts with a `%YAML 1.1` directive: directives come before the first `---`. */
+function declaresYaml11(text: string): boolean {
+  const start = text.search(/^---/m);
+  return start > 0 && yaml11Directive.test(text.slice(0, start));
 }
 
 /** The parser's reason and position. Its message also quotes the source around the mistake, which could be a secret: not used. */

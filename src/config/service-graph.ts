@@ -2,6 +2,7 @@ import { dependencyLevels } from '../core/dependency-graph.js';
 import { reservedServiceNames } from '../core/service-names.js';
 import { isPodwardenError } from '../errors.js';
 import { type ConfigProblem, closest, formatPath } from './format-issues.js';
+import { showValue } from './schema-helpers.js';
 
 /**
  * Problems across services, found on the raw (unvalidated) list so they are
@@ -18,9 +19,9 @@ export function serviceGraphProblems(services: unknown): ConfigProblem[] {
     if (typeof name !== 'string') return;
     const seen = indexOf.get(name);
     if (seen !== undefined) {
-      problems.push({ path: formatPath(['services', i, 'name']), message: `"${name}" is already used by services[${seen}]; names must be unique` });
+      problems.push({ path: formatPath(['services', i, 'name']), message: `${showValue(name)} is already used by services[${seen}]; names must be unique` });
     } else if (reservedServiceNames.includes(name)) {
-      problems.push({ path: formatPath(['services', i, 'name']), message: `"${name}" is reserved for podwarden's own checks; choose another name` });
+      problems.push({ path: formatPath(['services', i, 'name']), message: `${showValue(name)} is reserved for podwarden's own checks; choose another name` });
     } else {
       indexOf.set(name, i);
     }
@@ -39,10 +40,10 @@ export function serviceGraphProblems(services: unknown): ConfigProblem[] {
       }
       const guess = closest(dep, indexOf.keys());
       const names = [...indexOf.keys()];
-      const known = names.length === 0 ? 'none' : `${names.slice(0, 20).join(', ')}${names.length > 20 ? ` and ${names.length - 20} more` : ''}`;
+      const known = names.length === 0 ? 'none' : `${names.slice(0, 20).map(shortName).join(', ')}${names.length > 20 ? ` and ${names.length - 20} more` : ''}`;
       problems.push({
         path: formatPath(['services', i, 'dependsOn', j]),
-        message: `"${dep}" is not a service in this config${guess ? ` (did you mean "${guess}"?)` : ''}; known services: ${known}`,
+        message: `${showValue(dep)} is not a service in this config${guess ? ` (did you mean "${guess}"?)` : ''}; known services: ${known}`,
       });
     });
   });
@@ -56,4 +57,9 @@ export function serviceGraphProblems(services: unknown): ConfigProblem[] {
     problems.push({ path: at === undefined ? 'services' : formatPath(['services', at, 'dependsOn']), message: err.message });
   }
   return problems;
+}
+
+/** A service name as listed among the known ones: as written, or shortened when it is long (it is unvalidated text). */
+function shortName(name: string): string {
+  return name.length > 64 ? showValue(name) : name;
 }

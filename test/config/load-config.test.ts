@@ -192,6 +192,13 @@ describe('loadConfig: refused configs name the field and what is allowed', () =>
     expect(performance.now() - start).toBeLessThan(5000);
   });
 
+  it('a file that declares %YAML 1.1 is read with YAML 1.1 types; without it, YAML 1.2', async () => {
+    const config = await parseConfig('%YAML 1.1\n---\nserver: { exposeDetails: yes }\nservices: [{ name: a, type: tcp, port: 010 }]\n', { env: {} });
+    expect(config.server.exposeDetails).toBe(true);
+    expect(config.services[0]).toMatchObject({ port: 8 });
+    expect(await problems('server: { exposeDetails: yes }\n')).toEqual(['server.exposeDetails: "yes" is not true or false']);
+  });
+
   it('every problem at once, not just the first', async () => {
     const lines = await problems(
       'server: { port: 0 }\nlog: { level: loud }\nservices:\n  - { name: a, type: http, url: "ftp://x", expectStatus: "2xx" }\n  - { name: a, type: dns, host: "bad host" }\n',

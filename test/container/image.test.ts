@@ -128,7 +128,7 @@ describe('the podwarden image, run with a config mounted', () => {
       .map(([path]) => path.slice('node_modules/'.length));
     expect(devOnly).toContain('typescript');
     expect(modules.filter((m) => devOnly.includes(m))).toEqual([]);
-    expect(modules).toEqual(expect.arrayContaining(['pino', 'prom-client', 'yaml', 'zod', '@grpc/grpc-js', 'grpc-health-check', 'protobufjs']));
+    expect(modules).toEqual(expect.arrayContaining(['pino', 'prom-client', 'js-yaml', 'zod', '@grpc/grpc-js', 'grpc-health-check', 'protobufjs']));
     // fastify serves the library's plugin users only: an optional peer dependency, not in the sidecar's image.
     expect(modules).not.toContain('fastify');
   });

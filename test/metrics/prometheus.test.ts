@@ -67,8 +67,12 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** Prometheus answers 503 until its storage is open (seconds on a busy machine): not ready yet, as a refused connection. */
+class PrometheusStarting extends Error {}
+
 async function query(expr: string): Promise<Sample[]> {
   const res = await fetch(`${api}/query?query=${encodeURIComponent(expr)}`);
+  if (res.status === 503) throw new PrometheusStarting(await res.text());
   const body = (await res.json()) as { status: string; data: { result: Sample[] } };
   expect(body.status).toBe('success');
   return body.data.result;
@@ -83,7 +87,7 @@ async function firstSample(expr: string, timeoutMs = 30_000): Promise<Sample> {
       const result = await query(expr);
       if (result[0]) return result[0];
     } catch (err) {
-      if (!(err instanceof TypeError)) throw err; // not listening yet
+      if (!(err instanceof TypeError || err instanceof PrometheusStarting)) throw err; // not listening, or not ready, yet
     }
     if (performance.now() - start > timeoutMs) throw new Error(`no sample for ${expr} within ${timeoutMs} ms; prometheus log:\n${logs}`);
     await sleep(250);
