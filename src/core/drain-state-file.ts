@@ -1,4 +1,4 @@
-import { readFileSync, rename, unlink, writeTextFile } from '../runtime/files.js';
+import { readFileSync, rename, unlink, writeFile } from '../runtime/files.js';
 
 /** A drain as recorded in `drain.stateFile`. Times are wall-clock (Unix epoch ms): they must mean something to the next process. */
 export interface DrainRecord {
@@ -76,7 +76,7 @@ export class DrainStateFile {
     const text = `${JSON.stringify({ version: formatVersion, state: record.state, source: record.source, startedAt: record.startedAt, completedAt: record.completedAt ?? null })}\n`;
     this.#enqueue(async () => {
       try {
-        await writeTextFile(this.#temp, text, 0o600);
+        await writeFile(this.#temp, text, { mode: 0o600 });
         await rename(this.#temp, this.file);
       } catch (err) {
         await unlink(this.#temp).catch(() => undefined);
