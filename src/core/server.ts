@@ -137,7 +137,7 @@ export class Server {
     const supervisor = new ServiceSupervisor(service, resolveServiceOptions(service.name, options, this.#config), {
       events: this.#events,
       drain: this.#drainView,
-      served: () => this.#onServed(),
+      served: (served) => this.#onServed(served.name),
       failedForGood: (failed) => {
         this.#starts.blockDependentsOf(failed.name);
         if (failed.config.critical) this.#criticalFailed(failed);
@@ -148,7 +148,7 @@ export class Server {
     const handle: ServiceHandle = {
       name: service.name,
       addDependency: (other) => {
-        supervisor.dependencies.add(typeof other === 'string' ? other : other.name);
+        this.#starts.addDependency(supervisor, typeof other === 'string' ? other : other.name);
         return handle;
       },
       snapshot: () => supervisor.snapshot(),
@@ -359,8 +359,8 @@ export class Server {
     this.#resolveRun?.(this.#report);
   }
 
-  #onServed(): void {
-    if (this.#shutdownReason === undefined) this.#starts.launchReady();
+  #onServed(served: string): void {
+    if (this.#shutdownReason === undefined) this.#starts.launchDependentsOf(served);
   }
 
   #onStartupSettled(): void {

@@ -8,6 +8,8 @@ import type { ServiceSupervisor } from './service-supervisor.js';
  */
 export class StartScheduler {
   #unsettled = 0;
+  /** For each service name, the services that depend on it: a service that begins serving starts only those. */
+  readonly #dependents = new Map<string, ServiceSupervisor[]>();
 
   constructor(private readonly supervisors: ReadonlyMap<string, ServiceSupervisor>) {}
 
@@ -16,11 +18,20 @@ export class StartScheduler {
     return this.#unsettled > 0;
   }
 
+  /** `dependent` starts once the service named `dependency` serves. */
+  addDependency(dependent: ServiceSupervisor, dependency: string): void {
+    if (dependent.dependencies.has(dependency)) return;
+    dependent.dependencies.add(dependency);
+    const list = this.#dependents.get(dependency);
+    if (list) list.push(dependent);
+    else this.#dependents.set(dependency, [dependent]);
+  }
+
   /** Every service begins waiting on its dependencies; those that wait on nothing launch. */
   begin(): void {
     this.#unsettled = this.supervisors.size;
     for (const supervisor of this.supervisors.values()) supervisor.begin();
-    this.launchReady();
+    this.#launchReady(this.supervisors.values());
   }
 
   /** One service's startup settled; true when that was the last. */
@@ -29,28 +40,31 @@ export class StartScheduler {
     return this.#unsettled === 0;
   }
 
-  /** Start every pending service whose dependencies all serve. */
-  launchReady(): void {
-    for (const supervisor of this.supervisors.values()) {
+  /**
+   * `served` began serving: start the pending services waiting on it whose
+   * dependencies now all serve. Only its dependents can have become ready to
+   * start, so each service that serves costs its own dependents, not a walk
+   * of every service (quadratic with 1,000 services).
+   */
+  launchDependentsOf(served: string): void {
+    this.#launchReady(this.#dependents.get(served) ?? []);
+  }
+
+  /** Start each of `candidates` that is pending and whose dependencies all serve. */
+  #launchReady(candidates: Iterable<ServiceSupervisor>): void {
+    for (const supervisor of candidates) {
       if (supervisor.state !== 'pending') continue;
-      const deps = [...supervisor.dependencies].map((d) => this.supervisors.get(d));
-      if (deps.every((d) => d?.serving)) supervisor.launch();
+      let serving = true;
+      for (const dependency of supervisor.dependencies) serving &&= this.supervisors.get(dependency)?.serving === true;
+      if (serving) supervisor.launch();
     }
   }
 
   /** Mark every pending service that depends, directly or not, on `failed` as blocked (no recursion: chains may be long). */
   blockDependentsOf(failed: string): void {
-    const dependents = new Map<string, ServiceSupervisor[]>();
-    for (const supervisor of this.supervisors.values()) {
-      for (const dependency of supervisor.dependencies) {
-        const list = dependents.get(dependency);
-        if (list) list.push(supervisor);
-        else dependents.set(dependency, [supervisor]);
-      }
-    }
     const causes = [failed];
     for (let cause = causes.pop(); cause !== undefined; cause = causes.pop()) {
-      const blocked = (dependents.get(cause) ?? []).filter((s) => s.state === 'pending');
+      const blocked = (this.#dependents.get(cause) ?? []).filter((s) => s.state === 'pending');
       for (const supervisor of blocked) supervisor.block(`dependency "${cause}" failed`);
       causes.push(...blocked.map((s) => s.name).reverse());
     }
