@@ -7,7 +7,7 @@ import { type ConfigProblem, closest, configErrorMap, formatProblem, problemsFro
 import type { ParsedYaml } from './parse-yaml.js';
 import { type PodwardenConfig, configSchema } from './schema.js';
 import { serviceGraphProblems } from './service-graph.js';
-import { readFile } from '../runtime/files.js';
+import { readFileSync } from '../runtime/files.js';
 
 /**
  * The config served when none is given (`npm start`, `podwarden serve`
@@ -55,7 +55,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Podwa
   let text = embeddedDefaultConfig;
   if (file !== undefined) {
     try {
-      text = await readFile(file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : (e.code ?? e.message);
@@ -166,7 +166,7 @@ async function resolveToken(env: NodeJS.ProcessEnv, tokenFile: string | undefine
   if (tokenFile === undefined) return undefined;
   let content: string;
   try {
-    content = (await readFile(tokenFile, 'utf8')).trim();
+    content = readFileSync(tokenFile, 'utf8').trim();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') problems.push({ path: 'drain.tokenFile', message: `cannot read ${tokenFile}: ${code ?? 'error'}` });

@@ -1,10 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupPodwardens, startPodwarden, tempDir } from '../helpers/podwarden.js';
 import { testHttpServer } from './servers.js';
 
 afterEach(cleanupPodwardens);
+
+const nodeMajor = Number(process.versions.node.split('.')[0]);
 
 /**
  * The Node built-ins `podwarden serve` loaded, read from `process.moduleLoadList` as the process exits.
@@ -50,5 +52,20 @@ describe('built-ins serve loads', () => {
     writeFileSync(tokenFile, 'a-drain-token-of-enough-length\n');
     const loaded = await builtinsLoaded({ drain: { tokenFile }, services: [{ name: 'api', type: 'http', url: target.url(), interval: '100ms' }] });
     expect(loaded).toContain('crypto');
+  });
+
+  // Four threads (stacks, malloc arenas) in every pod, for two small reads before the port opens. Node 20's
+  // module loader reads files on the pool itself and leaves threads unnamed: the image's Node 24 is what counts
+  // (make test runs this file on it too).
+  it.skipIf(nodeMajor < 24)('reads its config and drain token files without starting libuv\'s thread pool (Node 24)', async () => {
+    const target = await testHttpServer();
+    const tokenFile = path.join(tempDir(), 'token');
+    writeFileSync(tokenFile, 'a-drain-token-of-enough-length\n');
+    const pw = await startPodwarden({ config: { drain: { tokenFile }, services: [{ name: 'api', type: 'http', url: target.url(), interval: '100ms' }] } });
+    await pw.waitState('api', 'ready');
+    expect((await pw.get('/readyz')).status).toBe(200);
+    const threads = readdirSync(`/proc/${pw.pid}/task`).map((task) => readFileSync(`/proc/${pw.pid}/task/${task}/comm`, 'utf8').trim());
+    expect(threads).toContain('MainThread');
+    expect(threads.filter((name) => name.startsWith('libuv-worker'))).toEqual([]);
   });
 });
