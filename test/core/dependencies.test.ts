@@ -34,6 +34,25 @@ describe('dependency order', () => {
     await run;
   });
 
+  it('a service without dependencies waits on nothing, however long the services started before it take to start', async () => {
+    const { server } = recordingServer(opts);
+    server.addService({ name: 'busy', start: (shutdown) => shutdown.wait() });
+    server.addService({ name: 'free', start: (shutdown) => shutdown.wait() });
+    // The listeners of the first service's `starting` (log lines, metrics) take 30 ms; the second is launched after them.
+    server.on('service-state', (event) => {
+      if (event.name !== 'busy' || event.state !== 'starting') return;
+      const until = performance.now() + 30;
+      while (performance.now() < until);
+    });
+    const run = server.run();
+    await until(() => server.service('free')?.state === 'ready');
+    // Its wait is what the timeline draws as dots and the spans as `wait free`: none, not those 30 ms.
+    expect(server.service('free')!.dependencyWaitMs).toBeLessThan(5);
+    expect(server.service('busy')!.dependencyWaitMs).toBeLessThan(5);
+    await server.shutdown();
+    await run;
+  });
+
   it('independent services start concurrently: a slow one does not delay the others', async () => {
     const { server } = recordingServer(opts);
     server.addService(
