@@ -16,7 +16,7 @@ export interface ServiceSnapshot {
   readonly restarts: number;
   /** True once the service has been ready (or completed) at least once. */
   readonly everReady: boolean;
-  /** When it began waiting on its dependencies (at `run()`). */
+  /** When it began waiting on its dependencies (at `run()`); for a service without dependencies, when it was launched. */
   readonly waitStartedAt: Timestamp | undefined;
   /** When its first instance started. */
   readonly startedAt: Timestamp | undefined;

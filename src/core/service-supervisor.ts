@@ -80,8 +80,12 @@ export class ServiceSupervisor {
   /** All dependencies are serving: start the first instance. */
   launch(): void {
     if (this.#state !== 'pending' || this.#stopRequested) return;
-    // Nothing to wait on: the time since begin() went to starting the services before this one, not to a wait.
-    if (this.dependencies.size === 0) this.#waitStartedAt = now();
+    // Nothing to wait on: the time since begin() went to starting the services before this one, not to a wait,
+    // and its ready timeout counts from here too.
+    if (this.dependencies.size === 0) {
+      this.#waitStartedAt = now();
+      this.#armReadyTimeout();
+    }
     this.#startInstance();
   }
 

@@ -8,7 +8,7 @@ import type { ServiceSupervisor } from './service-supervisor.js';
  */
 export class StartScheduler {
   #unsettled = 0;
-  /** For each service name, the services that depend on it: a service that begins serving starts only those. */
+  /** For each service name, the services that depend on it, built at {@link begin}: a service that begins serving starts only those. */
   readonly #dependents = new Map<string, ServiceSupervisor[]>();
 
   constructor(private readonly supervisors: ReadonlyMap<string, ServiceSupervisor>) {}
@@ -22,6 +22,12 @@ export class StartScheduler {
   addDependency(dependent: ServiceSupervisor, dependency: string): void {
     if (dependent.dependencies.has(dependency)) return;
     dependent.dependencies.add(dependency);
+    if (this.#begun) this.#index(dependent, dependency);
+  }
+
+  #begun = false;
+
+  #index(dependent: ServiceSupervisor, dependency: string): void {
     const list = this.#dependents.get(dependency);
     if (list) list.push(dependent);
     else this.#dependents.set(dependency, [dependent]);
@@ -29,6 +35,9 @@ export class StartScheduler {
 
   /** Every service begins waiting on its dependencies; those that wait on nothing launch. */
   begin(): void {
+    // Indexed in the order the services were added, so dependents start (and are blocked) in that order.
+    for (const supervisor of this.supervisors.values()) for (const dependency of supervisor.dependencies) this.#index(supervisor, dependency);
+    this.#begun = true;
     this.#unsettled = this.supervisors.size;
     for (const supervisor of this.supervisors.values()) supervisor.begin();
     this.#launchReady(this.supervisors.values());

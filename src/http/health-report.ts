@@ -17,7 +17,7 @@ export interface ReportCheck {
   /** For the `shutdown` check: the server's phase. */
   readonly phase?: ServerPhase | 'not-started';
   readonly restarts?: number;
-  /** When it began waiting on its dependencies (all services do when the server starts). */
+  /** When it began waiting on its dependencies (when the server starts; for a service without dependencies, when it was launched). */
   readonly waitStartedAt?: string;
   readonly startedAt?: string;
   readonly readyAt?: string;

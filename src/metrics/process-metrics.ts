@@ -1,4 +1,4 @@
-import { Gauge, type Registry, collectDefaultMetrics } from 'prom-client';
+import { type Counter, Gauge, type Registry, collectDefaultMetrics } from 'prom-client';
 import { eventLoopDelay } from '../runtime/event-loop-monitor.js';
 
 /**
@@ -39,7 +39,13 @@ const neverMs = 2 ** 31 - 1;
  * the whole interval, so its values read 10 ms more.
  */
 export function processMetrics(registry: Registry): void {
+  const usedBefore = process.cpuUsage();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: neverMs });
+  // prom-client's CPU counters add what was used since they were made; started at what the process used until then, they are its total.
+  const cpu = (name: string) => registry.getSingleMetric(name) as Counter | undefined;
+  cpu('process_cpu_user_seconds_total')?.inc(usedBefore.user / 1e6);
+  cpu('process_cpu_system_seconds_total')?.inc(usedBefore.system / 1e6);
+  cpu('process_cpu_seconds_total')?.inc((usedBefore.user + usedBefore.system) / 1e6);
   for (const name of [...leftOutProcessMetrics, ...eventLoopFamilies]) registry.removeSingleMetric(name);
   eventLoopMetrics(registry);
 }

@@ -53,6 +53,50 @@ describe('dependency order', () => {
     await run;
   });
 
+  it('its ready timeout counts from its launch too: a slow launch before it does not shorten it', async () => {
+    const { server, states } = recordingServer(opts);
+    server.addService({ name: 'busy', start: (shutdown) => shutdown.wait() });
+    // Never ready: fails on its ready timeout.
+    server.addService({ name: 'stuck', startWithReadyNotifier: (shutdown) => shutdown.wait() }, { readyTimeout: 100 });
+    server.on('service-state', (event) => {
+      if (event.name !== 'busy' || event.state !== 'starting') return;
+      const until = performance.now() + 60;
+      while (performance.now() < until);
+    });
+    const run = server.run();
+    await until(() => server.service('stuck')?.state === 'failed');
+    const failedAt = performance.now();
+    const stuck = server.service('stuck')!;
+    expect(states.find((e) => e.name === 'stuck' && e.state === 'failed')?.reason).toMatch(/ready timeout/);
+    // Failed no sooner than 100 ms after its wait began and it started, which are the same moment.
+    expect(stuck.dependencyWaitMs).toBeLessThan(5);
+    expect(failedAt - stuck.startedAt!.mono).toBeGreaterThanOrEqual(95);
+    await server.shutdown();
+    await run;
+  });
+
+  it('dependents start in the order the services were added, whatever the order of addDependency calls', async () => {
+    const { server, states } = recordingServer(opts);
+    let readyA: ServiceReadyNotifier | undefined;
+    const a = server.addService(
+      serviceFromFunction('a', async (shutdown, ready) => {
+        readyA = ready;
+        await shutdown.wait();
+      }),
+    );
+    const b = server.addService({ name: 'b', start: (shutdown) => shutdown.wait() });
+    const c = server.addService({ name: 'c', start: (shutdown) => shutdown.wait() });
+    c.addDependency(a);
+    b.addDependency(a);
+    const run = server.run();
+    await until(() => readyA !== undefined);
+    readyA!.notifyReady();
+    await until(() => server.service('c')?.state === 'ready' && server.service('b')?.state === 'ready');
+    expect(states.filter((e) => e.state === 'starting' && e.name !== 'a').map((e) => e.name)).toEqual(['b', 'c']);
+    await server.shutdown();
+    await run;
+  });
+
   it('independent services start concurrently: a slow one does not delay the others', async () => {
     const { server } = recordingServer(opts);
     server.addService(

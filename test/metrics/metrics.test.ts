@@ -7,7 +7,7 @@ import { serverPhases, serviceStates } from '../../src/core/states.js';
 import { createMetrics } from '../../src/metrics/podwarden-metrics.js';
 import { leftOutProcessMetrics } from '../../src/metrics/process-metrics.js';
 import { recordingServer, until } from '../helpers/core.js';
-import { families, sampleLines } from '../helpers/exposition.js';
+import { families, sampleLines, sampleValue } from '../helpers/exposition.js';
 import { type Harness, startHarness } from '../http/harness.js';
 import { promtoolCheckMetrics } from './promtool.js';
 
@@ -148,6 +148,23 @@ describe('metrics', () => {
     expect(body).toContain('podwarden_check_duration_seconds_bucket{le="+Inf",name="db"} 2\n');
     metrics.requests.countRequest('readyz', 503, true);
     expect((await metrics.render(true)).body).toContain('podwarden_probe_requests_total{probe="readyz",code="503",agent="kube-probe"} 2\n');
+    metrics.close();
+  });
+
+  it('process_cpu_*_seconds_total count the CPU the process used since it started, though the process metrics are made on the first scrape', async () => {
+    const { server } = recordingServer();
+    const metrics = createMetrics({ server });
+    // CPU used between creating the metrics and the first scrape, and before: both count.
+    const busyUntil = performance.now() + 200;
+    while (performance.now() < busyUntil);
+    const before = process.cpuUsage();
+    const body = (await metrics.render(false)).body;
+    const after = process.cpuUsage();
+    const seconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
+    const total = sampleValue(body, 'process_cpu_seconds_total') ?? NaN;
+    expect(total).toBeGreaterThanOrEqual(seconds(before) - 0.001);
+    expect(total).toBeLessThanOrEqual(seconds(after) + 0.001);
+    expect(sampleValue(body, 'process_cpu_user_seconds_total')).toBeGreaterThanOrEqual(before.user / 1e6 - 0.001);
     metrics.close();
   });
 
