@@ -2,9 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { serviceFromFunction } from '../../src/core/background-service.js';
 import type { ServiceReadyNotifier } from '../../src/core/ready-notifier.js';
 import { isPodwardenError } from '../../src/errors.js';
+import type { Server } from '../../src/core/server.js';
 import { recordingServer, sleep, until } from '../helpers/core.js';
 
 const opts = { shutdown: { drainDelay: 0, stopBudget: 2000 } };
+
+/** A `service-state` listener that blocks the loop `ms` when `name` goes `starting`, as slow log and metric listeners would. */
+function blockWhenStarting(server: Server, name: string, ms: number): void {
+  server.on('service-state', (event) => {
+    if (event.name !== name || event.state !== 'starting') return;
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  });
+}
 
 describe('dependency order', () => {
   it('a dependent stays pending until every dependency is ready', async () => {
@@ -39,11 +49,7 @@ describe('dependency order', () => {
     server.addService({ name: 'busy', start: (shutdown) => shutdown.wait() });
     server.addService({ name: 'free', start: (shutdown) => shutdown.wait() });
     // The listeners of the first service's `starting` (log lines, metrics) take 30 ms; the second is launched after them.
-    server.on('service-state', (event) => {
-      if (event.name !== 'busy' || event.state !== 'starting') return;
-      const until = performance.now() + 30;
-      while (performance.now() < until);
-    });
+    blockWhenStarting(server, 'busy', 30);
     const run = server.run();
     await until(() => server.service('free')?.state === 'ready');
     // Its wait is what the timeline draws as dots and the spans as `wait free`: none, not those 30 ms.
@@ -58,11 +64,7 @@ describe('dependency order', () => {
     server.addService({ name: 'busy', start: (shutdown) => shutdown.wait() });
     // Never ready: fails on its ready timeout.
     server.addService({ name: 'stuck', startWithReadyNotifier: (shutdown) => shutdown.wait() }, { readyTimeout: 100 });
-    server.on('service-state', (event) => {
-      if (event.name !== 'busy' || event.state !== 'starting') return;
-      const until = performance.now() + 60;
-      while (performance.now() < until);
-    });
+    blockWhenStarting(server, 'busy', 60);
     const run = server.run();
     await until(() => server.service('stuck')?.state === 'failed');
     const failedAt = performance.now();
