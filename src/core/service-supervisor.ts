@@ -71,17 +71,17 @@ export class ServiceSupervisor {
     return this.#overran;
   }
 
-  /** Begin waiting on dependencies; arms the ready timeout. */
+  /** Begin waiting on dependencies; arms the ready timeout (for a service without any, {@link launch} does). */
   begin(): void {
     this.#waitStartedAt = now();
-    this.#armReadyTimeout();
+    if (this.dependencies.size > 0) this.#armReadyTimeout();
   }
 
   /** All dependencies are serving: start the first instance. */
   launch(): void {
     if (this.#state !== 'pending' || this.#stopRequested) return;
-    // Nothing to wait on: the time since begin() went to starting the services before this one, not to a wait,
-    // and its ready timeout counts from here too.
+    // Nothing to wait on: the time since begin() went to launching the services before this one, not to a wait,
+    // and its ready timeout counts from here.
     if (this.dependencies.size === 0) {
       this.#waitStartedAt = now();
       this.#armReadyTimeout();

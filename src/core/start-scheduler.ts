@@ -10,6 +10,8 @@ export class StartScheduler {
   #unsettled = 0;
   /** For each service name, the services that depend on it, built at {@link begin}: a service that begins serving starts only those. */
   readonly #dependents = new Map<string, ServiceSupervisor[]>();
+  /** {@link begin} has run: a dependency added later goes into the index at once. */
+  #begun = false;
 
   constructor(private readonly supervisors: ReadonlyMap<string, ServiceSupervisor>) {}
 
@@ -24,8 +26,6 @@ export class StartScheduler {
     dependent.dependencies.add(dependency);
     if (this.#begun) this.#index(dependent, dependency);
   }
-
-  #begun = false;
 
   #index(dependent: ServiceSupervisor, dependency: string): void {
     const list = this.#dependents.get(dependency);
