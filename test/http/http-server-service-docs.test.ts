@@ -47,7 +47,7 @@ function get(port: number, pathname: string, agent: Agent | false = false): Prom
 async function answered(port: number, pathname: string, program: NodeProcess) {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (!program.alive) throw new Error(`the program exited before it listened:\n${program.output}`);
+    if (!program.alive) throw new Error(`the program exited (${JSON.stringify(program.exit ?? { code: program.child.exitCode, signal: program.child.signalCode })}) before it listened:\n${program.output}`);
     try {
       return await get(port, pathname);
     } catch (error) {
